@@ -1,0 +1,219 @@
+"""The ``custseg`` command: parses options, calls the core, prints results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from custseg._version import __version__
+from custseg.errors import CustsegError
+
+app = typer.Typer(
+    help="Customer segments you can act on.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Get and inspect the built-in datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"custseg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Customer segments you can act on."""
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dataset: Annotated[str, typer.Argument(help="Dataset family: scf.")],
+    year: Annotated[int, typer.Option(help="Survey year: 2019 or 2022.")] = 2019,
+    force: Annotated[bool, typer.Option(help="Download again even if cached.")] = False,
+) -> None:
+    """Download the Federal Reserve's SCF summary extract, check it and cache it."""
+    from custseg.datasets import scf
+
+    if dataset.lower() != "scf":
+        raise CustsegError(
+            f"Unknown dataset family {dataset!r}.", hint="Use: custseg data fetch scf"
+        )
+    path = scf.fetch(f"scf{year}", force=force, progressbar=err_console.is_terminal)
+    out_console.print(f"SCF {year} is ready: {path}")
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the built-in datasets and whether each is available here."""
+    from custseg.datasets import builtin_names, load_dataset
+
+    table = Table("dataset", "status")
+    for name in builtin_names():
+        try:
+            dataset = load_dataset(name)
+            table.add_row(name, f"ready ({dataset.provenance.get('file')})")
+        except CustsegError as err:
+            table.add_row(name, err.message)
+    out_console.print(table)
+
+
+@app.command()
+def explore(
+    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")],
+    out: OutOption,
+) -> None:
+    """Write an exploratory HTML report (DIR/report.html) of a dataset."""
+    from custseg import io
+    from custseg.datasets import load_dataset
+    from custseg.explore import explore as run_explore
+    from custseg.report import explore_report
+
+    dataset = load_dataset(source)
+    page = explore_report(run_explore(dataset))
+    with io.atomic_output_dir(out) as staging:
+        io.write_text(staging / "report.html", page)
+    out_console.print(f"Wrote {out / 'report.html'}")
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip()) if text else ()
+
+
+@app.command()
+def segment(
+    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")],
+    out: OutOption,
+    population: Annotated[
+        str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
+    ] = "all",
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
+    ] = None,
+    select: Annotated[str, typer.Option(help="trimmed-variance or variance.")] = "trimmed-variance",
+    n_features: Annotated[int, typer.Option(help="How many features to select.")] = 5,
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated features to use instead of selecting.")
+    ] = None,
+    transform: Annotated[str, typer.Option(help="none, log or asinh.")] = "none",
+    scale: Annotated[str, typer.Option(help="standard or robust.")] = "standard",
+    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = "2-12",
+    k: Annotated[
+        int | None, typer.Option(help="Number of segments (default: recommended).")
+    ] = None,
+    random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    weight: Annotated[str, typer.Option(help="none, or a column of row weights.")] = "none",
+    id_columns: Annotated[
+        str | None, typer.Option("--id", help="Comma-separated id columns (plain tables).")
+    ] = None,
+) -> None:
+    """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    from custseg.datasets import load_dataset
+    from custseg.runs import save_run
+    from custseg.segmentation import SegmentationConfig, finish, parse_k_range, prepare, run_sweep
+
+    config = SegmentationConfig(
+        population=population,
+        where=tuple(where or ()),
+        select=select,
+        n_features=n_features,
+        features=_split(features),
+        transform=transform,
+        scale=scale,
+        k_range=parse_k_range(k_range),
+        k=k,
+        random_state=random_state,
+        weight=None if weight.lower() == "none" else weight,
+    )
+    dataset = load_dataset(source, id_columns=_split(id_columns))
+    prepared = prepare(dataset, config)
+    for warning in prepared.warnings:
+        err_console.print(f"[yellow]Note:[/] {warning}")
+    with Progress(
+        TextColumn("Fitting k"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not err_console.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("sweep", total=len(config.ks))
+        sweep = run_sweep(prepared, progress=lambda _k: progress.advance(task))
+    result = finish(prepared, sweep)
+    save_run(result, out)
+    _print_result(result, out)
+
+
+def _print_result(result, out: Path) -> None:
+    from custseg.formatting import percent
+
+    prepared = result.prepared
+    out_console.print(
+        f"[bold]{prepared.dataset.name}[/]: {prepared.selection.description}, "
+        f"{prepared.n_rows:,} rows"
+    )
+    out_console.print("Features: " + ", ".join(result.features))
+    out_console.print(
+        f"Recommended k={result.sweep.recommendation.k}: {result.sweep.recommendation.reason}"
+    )
+    metrics = result.metrics
+    out_console.print(
+        f"k={result.k}: inertia {metrics['inertia']:.6g}, silhouette "
+        f"{metrics['silhouette']:.3f}, Calinski-Harabasz "
+        f"{metrics['calinski_harabasz']:.4g}, Davies-Bouldin "
+        f"{metrics['davies_bouldin']:.3f}"
+    )
+    table = Table("segment", "rows", "share")
+    for row in result.profiles.itertuples():
+        table.add_row(str(row.segment), f"{row.n_rows:,}", percent(row.share))
+    out_console.print(table)
+    out_console.print(f"Wrote {out}")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv``; return the exit status instead of exiting.
+
+    User errors print one message (no traceback) and return 1; usage errors return 2.
+    """
+    try:
+        status = app(args=argv, prog_name="custseg", standalone_mode=False)
+    except CustsegError as err:
+        err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False)
+        if err.hint:
+            err_console.print(err.hint, highlight=False)
+        return 1
+    except typer.TyperException as err:  # usage errors: unknown option, missing argument...
+        err.show(file=sys.stderr)
+        return err.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("Interrupted.")
+        return 130
+    return status if isinstance(status, int) else 0
+
+
+def main() -> None:
+    """Entry point of the ``custseg`` script."""
+    sys.exit(run())

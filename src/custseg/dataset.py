@@ -1,0 +1,186 @@
+"""A table plus what custseg knows about its columns."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custseg.errors import CustsegError
+
+
+@dataclass(frozen=True)
+class Population:
+    """A named subset of a dataset's rows.
+
+    Parameters
+    ----------
+    name : str
+        The name used on the command line (``small-business``).
+    description : str
+        What the subset is, for reports.
+    conditions : tuple of str
+        Structured conditions (see :mod:`custseg.population`), all of which must hold.
+    """
+
+    name: str
+    description: str
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A customer table with its column roles.
+
+    Parameters
+    ----------
+    name : str
+        How the dataset is addressed (``scf2019`` or a file path).
+    frame : pandas.DataFrame of shape (n_rows, n_columns)
+        The data, one row per customer (or household x implicate for the SCF).
+    id_columns : tuple of str
+        Columns that identify a row; never features.
+    weight_column : str or None
+        The column holding survey or frequency weights, if the source has one.
+    household_column, implicate_column : str or None
+        For multiply-imputed surveys: the household id, and the column whose last digit is the
+        implicate number.
+    dollar_columns, categorical_columns : frozenset of str
+        Columns holding money amounts, and columns holding coded categories.
+    labels : mapping of str to str
+        Short human labels by column.
+    value_labels : mapping of str to mapping of int to str
+        Labels of the codes of coded categories.
+    populations : mapping of str to Population
+        Named subsets that this dataset offers.
+    provenance : dict
+        Where the data came from (file, checksum, dollar year), for summaries.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    id_columns: tuple[str, ...] = ()
+    weight_column: str | None = None
+    household_column: str | None = None
+    implicate_column: str | None = None
+    dollar_columns: frozenset[str] = frozenset()
+    categorical_columns: frozenset[str] = frozenset()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    populations: Mapping[str, Population] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    label_fallback: Callable[[str], str] | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def label(self, column: str) -> str:
+        """A short human label for ``column`` (its name if none is known)."""
+        if column in self.labels:
+            return self.labels[column]
+        return self.label_fallback(column) if self.label_fallback else column
+
+    def value_label(self, column: str, code: Any) -> str:
+        """The label of one code of a coded category (the code itself if unknown)."""
+        try:
+            return self.value_labels[column][int(code)]
+        except (KeyError, TypeError, ValueError):
+            return str(code)
+
+    def reserved_columns(self) -> set[str]:
+        """Columns that can never be features: ids and the weight."""
+        reserved = set(self.id_columns)
+        if self.weight_column:
+            reserved.add(self.weight_column)
+        return reserved
+
+    def candidate_features(self) -> list[str]:
+        """Numeric columns that automatic feature selection may choose from.
+
+        Ids, the weight and coded categories are left out: a category code's variance means
+        nothing. They can still be named explicitly as features.
+        """
+        excluded = self.reserved_columns() | set(self.categorical_columns)
+        return [
+            column
+            for column in self.frame.columns
+            if column not in excluded and is_numeric(self.frame[column])
+        ]
+
+    def implicates(self) -> pd.Series | None:
+        """The implicate number of every row (1-5 for the SCF), or None."""
+        if not self.implicate_column:
+            return None
+        return (self.frame[self.implicate_column] % 10).astype("int64").rename("implicate")
+
+    def with_frame(self, frame: pd.DataFrame) -> Dataset:
+        """The same dataset description over other rows (a population, a sample)."""
+        return replace(self, frame=frame)
+
+    def require_columns(self, columns: list[str], *, purpose: str) -> None:
+        """Raise a clear error if any of ``columns`` is missing."""
+        missing = [c for c in columns if c not in self.frame.columns]
+        if missing:
+            raise CustsegError(
+                f"{self.name} has no column {', '.join(map(repr, missing))} "
+                f"(needed for {purpose}).",
+                hint=_closest_hint(missing[0], list(map(str, self.frame.columns))),
+            )
+
+
+def is_numeric(series: pd.Series) -> bool:
+    """True for integer, float and boolean columns."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_complex_dtype(series)
+
+
+def _closest_hint(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
+    if close:
+        return f"Did you mean {', '.join(close)}?"
+    more = " ..." if len(choices) > 12 else ""
+    return f"Available columns include: {', '.join(choices[:12])}{more}."
+
+
+def from_frame(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    id_columns: tuple[str, ...] = (),
+    weight_column: str | None = None,
+) -> Dataset:
+    """Describe a plain customer table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame of shape (n_rows, n_columns)
+    name : str
+        How the table is named in outputs.
+    id_columns : tuple of str
+        Columns identifying a customer.
+    weight_column : str, optional
+        A column of non-negative row weights.
+    """
+    if frame.columns.duplicated().any():
+        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise CustsegError(f"{name} has duplicate column names: {', '.join(duplicated)}.")
+    dataset = Dataset(
+        name=name,
+        frame=frame,
+        id_columns=tuple(id_columns),
+        weight_column=weight_column,
+        populations={"all": Population("all", "every row")},
+    )
+    dataset.require_columns(
+        [*id_columns, *([weight_column] if weight_column else [])], purpose="ids and weight"
+    )
+    return dataset
+
+
+def finite_mask(values: np.ndarray) -> np.ndarray:
+    """Rows of a 2-D float array whose every value is finite."""
+    return np.isfinite(values).all(axis=1)

@@ -1,0 +1,307 @@
+"""The Federal Reserve's Survey of Consumer Finances (SCF) summary extract.
+
+custseg downloads the official extract on first use, checks it and caches a columnar copy. Setting
+``CUSTSEG_DATA_DIR`` to a folder holding ``SCFP{YEAR}.csv.gz`` (or ``.csv``, or the Fed's
+``scfp{YEAR}excel.zip``) uses that copy instead, with no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from custseg import io
+from custseg.dataset import Dataset, Population
+from custseg.datasets.scf_labels import VALUE_LABELS, VARIABLE_LABELS, scf_label
+from custseg.errors import CustsegError
+
+DATA_DIR_ENV = "CUSTSEG_DATA_DIR"
+BASE_URL_ENV = "CUSTSEG_SCF_BASE_URL"
+DEFAULT_BASE_URL = "https://www.federalreserve.gov/econres/files/"
+#: The Fed re-issues older surveys in the dollars of its newest survey.
+NEWEST_SURVEY = 2022
+
+
+@dataclass(frozen=True)
+class ScfRelease:
+    """One survey year of the summary extract and what a valid copy of it looks like."""
+
+    year: int
+    n_rows: int
+
+    @property
+    def name(self) -> str:
+        return f"scf{self.year}"
+
+    @property
+    def archive(self) -> str:
+        return f"scfp{self.year}excel.zip"
+
+    @property
+    def member(self) -> str:
+        return f"SCFP{self.year}.csv"
+
+
+RELEASES = {
+    release.name: release for release in (ScfRelease(2019, 28_885), ScfRelease(2022, 22_975))
+}
+
+#: Columns every summary extract has and that custseg relies on.
+REQUIRED_COLUMNS = (
+    "YY1",
+    "Y1",
+    "WGT",
+    "HBUS",
+    "INCOME",
+    "TURNFEAR",
+    "INCCAT",
+    "NETWORTH",
+    "ASSET",
+    "DEBT",
+    "BUS",
+    "NFIN",
+    "NHNFIN",
+    "FIN",
+    "AGECL",
+    "EDCL",
+    "RACE",
+)
+
+DOLLAR_VARIABLES = frozenset(
+    """
+FOODHOME FOODAWAY FOODDELV RENT INCOME WAGEINC BUSSEFARMINC INTDIVINC KGINC SSRETINC TRANSFOTHINC
+PENACCTWD NORMINC CHECKING PREPAID SAVING MMDA MMMF MMA CALL LIQ CDS STMUTF TFBMUTF GBMUTF OBMUTF
+COMUTF OMUTF NMMF STOCKS NOTXBND MORTBND GOVTBND OBND BOND IRAKH THRIFT FUTPEN CURRPEN RETQLIQ
+SAVBND CASHLI ANNUIT TRUSTS OTHMA OTHFIN EQUITY DEQ RETEQ FIN VEHIC VLEASE FARMBUS HOUSES ORESRE
+NNRESRE BUS ACTBUS NONACTBUS OTHNFIN NFIN NHNFIN ASSET HELOC MRTHEL NH_MORT HOMEEQ OTHLOC MORT1
+MORT2 MORT3 RESDBT CCBAL VEH_INST EDN_INST INSTALL OTH_INST ODEBT DEBT NETWORTH KGHOUSE KGORE
+KGBUS FARMBUS_KG KGSTMF KGTOTAL PAYMORT1 PAYMORT2 PAYMORT3 PAYMORTO PAYLOC1 PAYLOC2 PAYLOC3
+PAYLOCO PAYHI1 PAYHI2 PAYLC1 PAYLC2 PAYLCO PAYORE1 PAYORE2 PAYOREV PAYORE3 PAYVEH1 PAYVEH2
+PAYVEH3 PAYVEH4 PAYVEHM PAYVEO1 PAYVEO2 PAYVEOM PAYEDU1 PAYEDU2 PAYEDU3 PAYEDU4 PAYEDU5 PAYEDU6
+PAYEDU7 PAYILN1 PAYILN2 PAYILN3 PAYILN4 PAYILN5 PAYILN6 PAYILN7 PAYMARG PAYINS PAYPEN1 PAYPEN2
+PAYPEN3 PAYPEN4 PAYPEN5 PAYPEN6 TPAY MORTPAY CONSPAY REVPAY PLOAN1 PLOAN2 PLOAN3 PLOAN4 PLOAN5
+PLOAN6 PLOAN7 PLOAN8 LLOAN1 LLOAN2 LLOAN3 LLOAN4 LLOAN5 LLOAN6 LLOAN7 LLOAN8 LLOAN9 LLOAN10
+LLOAN11 LLOAN12
+""".split()
+)
+
+#: Columns holding category codes rather than quantities.
+CODED_VARIABLES = frozenset(
+    """
+HHSEX AGECL EDUC EDCL MARRIED LIFECL FAMSTRUCT RACECL RACECL4 RACECL5 RACE OCCAT1 OCCAT2 INDCAT
+WSAVED EXPENSHILO SPENDMOR SPENDLESS WHYNOCKG EHCHKG HOUSECL NWCAT INCCAT ASSETCAT NINCCAT
+NINC2CAT NWPCTLECAT INCPCTLECAT NINCPCTLECAT INCQRTCAT NINCQRTCAT
+""".split()
+)
+
+POPULATIONS = {
+    population.name: population
+    for population in (
+        Population("all", "all households"),
+        Population(
+            "small-business",
+            "small-business owners (owns a business, income under $500,000)",
+            ("HBUS==1", "INCOME<500000"),
+        ),
+        Population(
+            "credit-fearful",
+            "credit-fearful households (refused credit or afraid to apply in the last 5 years)",
+            ("TURNFEAR==1",),
+        ),
+    )
+}
+
+
+def release_for(name: str) -> ScfRelease:
+    """The release addressed as ``scf2019``/``scf2022``.
+
+    Raises
+    ------
+    CustsegError
+        If the name is not a known SCF dataset.
+    """
+    key = name.strip().lower()
+    if key not in RELEASES:
+        raise CustsegError(
+            f"Unknown dataset {name!r}.",
+            hint=f"Built-in datasets: {', '.join(RELEASES)}; or pass a path to a CSV/Parquet file.",
+        )
+    return RELEASES[key]
+
+
+def is_scf_name(name: str) -> bool:
+    return re.fullmatch(r"scf\d{4}", name.strip().lower()) is not None
+
+
+def local_copy(release: ScfRelease) -> Path | None:
+    folder = os.environ.get(DATA_DIR_ENV)
+    if not folder:
+        return None
+    wanted = {f"scfp{release.year}.csv.gz", f"scfp{release.year}.csv", release.archive.lower()}
+    folder_path = Path(folder).expanduser()
+    if folder_path.is_dir():
+        for candidate in sorted(folder_path.iterdir()):
+            if candidate.name.lower() in wanted:
+                return candidate
+    raise CustsegError(
+        f"{DATA_DIR_ENV}={folder} holds no SCFP{release.year}.csv.gz, SCFP{release.year}.csv "
+        f"or {release.archive}.",
+        hint=_how_to_provide(release),
+    )
+
+
+def _how_to_provide(release: ScfRelease) -> str:
+    return (
+        f"Either run `custseg data fetch scf --year {release.year}` with network access (it "
+        f"downloads {release.archive} from the Federal Reserve and caches it), or set "
+        f"{DATA_DIR_ENV} to a folder holding SCFP{release.year}.csv.gz."
+    )
+
+
+def _cached_copy(release: ScfRelease) -> Path:
+    return io.cache_dir() / "scf" / f"scfp{release.year}.parquet"
+
+
+def _provenance_file(release: ScfRelease) -> Path:
+    return io.cache_dir() / "scf" / f"scfp{release.year}.json"
+
+
+def validate(frame: pd.DataFrame, release: ScfRelease, *, origin: str) -> None:
+    """Check that ``frame`` looks like the SCF summary extract of ``release``.
+
+    Raises
+    ------
+    CustsegError
+        Naming what is wrong: missing columns, a wrong row count or broken ids.
+    """
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise CustsegError(
+            f"{origin} is not the SCF {release.year} summary extract: it lacks the columns "
+            f"{', '.join(missing)}.",
+            hint=_how_to_provide(release),
+        )
+    if len(frame) != release.n_rows:
+        raise CustsegError(
+            f"{origin} has {len(frame):,} rows; the SCF {release.year} summary extract has "
+            f"{release.n_rows:,} (a truncated or different file).",
+            hint=_how_to_provide(release),
+        )
+    implicate = frame["Y1"] % 10
+    if not ((frame["Y1"] // 10 == frame["YY1"]).all() and implicate.between(1, 5).all()):
+        raise CustsegError(
+            f"{origin} has household ids (YY1, Y1) that do not match.",
+            hint=_how_to_provide(release),
+        )
+
+
+def fetch(name: str, *, force: bool = False, progressbar: bool = False) -> Path:
+    """Download, check and cache the official extract; return the cached columnar copy.
+
+    The archive is downloaded into a temporary folder and checked before anything reaches the
+    cache, so a failed, corrupt or truncated download leaves the cache as it was.
+
+    Parameters
+    ----------
+    name : str
+        ``scf2019`` or ``scf2022``.
+    force : bool, default False
+        Download again even if a cached copy exists.
+    progressbar : bool, default False
+        Show pooch's download progress bar.
+    """
+    import pooch
+    import requests
+
+    release = release_for(name)
+    target = _cached_copy(release)
+    if target.is_file() and not force:
+        return target
+    base_url = os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL)
+    url = base_url.rstrip("/") + "/" + release.archive
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".download-"))
+    try:
+        try:
+            archive = Path(
+                pooch.retrieve(
+                    url,
+                    known_hash=None,
+                    fname=release.archive,
+                    path=staging,
+                    progressbar=progressbar,
+                )
+            )
+        except (requests.RequestException, OSError) as exc:
+            raise CustsegError(
+                f"Could not download {url}: {exc}", hint=_how_to_provide(release)
+            ) from None
+        frame = io.read_table(archive)
+        validate(frame, release, origin=f"The download from {url}")
+        with io.atomic_file(target) as tmp:
+            frame.to_parquet(tmp, index=False)
+        with io.atomic_file(_provenance_file(release)) as tmp:
+            io.write_json(
+                tmp,
+                {
+                    "url": url,
+                    "sha256": pooch.file_hash(str(archive)),
+                    "downloaded": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "dollars_of": max(release.year, NEWEST_SURVEY),
+                },
+            )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def load(name: str) -> Dataset:
+    """Load an SCF summary extract as a :class:`~custseg.dataset.Dataset`.
+
+    A copy in ``$CUSTSEG_DATA_DIR`` wins; otherwise the cached download is used; with neither,
+    the error says how to provide one.
+    """
+    release = release_for(name)
+    local = local_copy(release)
+    if local is not None:
+        frame = io.read_table(local)
+        validate(frame, release, origin=str(local))
+        provenance = {"file": str(local), "dollars_of": release.year}
+    else:
+        cached = _cached_copy(release)
+        if not cached.is_file():
+            raise CustsegError(
+                f"The SCF {release.year} data is not on this machine yet.",
+                hint=_how_to_provide(release),
+            )
+        frame = pd.read_parquet(cached)
+        validate(frame, release, origin=str(cached))
+        provenance = {"file": str(cached), **io.read_json(_provenance_file(release))}
+    return scf_dataset(frame, name=release.name, provenance=provenance)
+
+
+def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = None) -> Dataset:
+    """Describe a frame holding an SCF summary extract."""
+    columns = set(frame.columns)
+    return Dataset(
+        name=name,
+        frame=frame,
+        id_columns=("YY1", "Y1"),
+        weight_column="WGT",
+        household_column="YY1",
+        implicate_column="Y1",
+        dollar_columns=DOLLAR_VARIABLES & columns,
+        categorical_columns=CODED_VARIABLES & columns,
+        labels={k: v for k, v in VARIABLE_LABELS.items() if k in columns},
+        value_labels=VALUE_LABELS,
+        populations=POPULATIONS,
+        provenance=dict(provenance or {}),
+        label_fallback=scf_label,
+    )

@@ -1,0 +1,304 @@
+"""Plotly figures, each a pure function of computed results (tests check their data)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from custseg.formatting import money, number, percent
+
+TEMPLATE = "plotly_white"
+SEGMENT_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+)
+SELECTED_COLOUR, OTHER_COLOUR = "#1f77b4", "#c7c7c7"
+#: Above this many points the scatter is drawn with WebGL.
+WEBGL_POINTS = 5_000
+
+
+def segment_colour(segment: int) -> str:
+    """The colour of a segment, the same in every figure."""
+    return SEGMENT_COLOURS[(int(segment) - 1) % len(SEGMENT_COLOURS)]
+
+
+def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE, title=title, margin={"l": 10, "r": 10, "t": 60, "b": 10}, **extra
+    )
+    return fig
+
+
+def variance_figure(
+    scores: pd.Series,
+    *,
+    labels: Mapping[str, str],
+    selected: Sequence[str],
+    trimmed: bool,
+    top: int = 10,
+) -> go.Figure:
+    """Horizontal bars of the highest-variance candidates, the selected ones highlighted.
+
+    Parameters
+    ----------
+    scores : Series indexed by column name, highest first
+    labels : mapping of column name to human label
+    selected : the chosen features
+    trimmed : whether ``scores`` are trimmed variances (for the title)
+    """
+    shown = scores.iloc[:top][::-1]
+    names = list(shown.index)
+    fig = go.Figure(
+        go.Bar(
+            x=shown.to_numpy(),
+            y=[f"{labels.get(n, n)} ({n})" for n in names],
+            orientation="h",
+            customdata=names,
+            marker_color=[SELECTED_COLOUR if n in selected else OTHER_COLOUR for n in names],
+            hovertemplate="%{y}<br>variance %{x:.3s}<extra></extra>",
+        )
+    )
+    kind = "Trimmed variance (10% cut from each tail)" if trimmed else "Variance"
+    return _layout(
+        fig,
+        f"{kind}: top {len(names)} features",
+        xaxis_title="variance",
+        height=max(300, 40 * len(names) + 100),
+    )
+
+
+def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figure:
+    """Elbow (inertia) and silhouette curves over k, the chosen and recommended k marked."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("Inertia (look for the elbow)", "Silhouette (higher is better)"),
+    )
+    for column, col in (("inertia", 1), ("silhouette", 2)):
+        fig.add_trace(
+            go.Scatter(
+                x=sweep["k"],
+                y=sweep[column],
+                mode="lines+markers",
+                name=column,
+                line_color="#555",
+                showlegend=False,
+            ),
+            row=1,
+            col=col,
+        )
+        for marked, name, symbol, colour in (
+            (recommended_k, "recommended k", "star", "#2ca02c"),
+            (k, "chosen k", "circle-open", "#d62728"),
+        ):
+            row = sweep[sweep["k"] == marked]
+            fig.add_trace(
+                go.Scatter(
+                    x=row["k"],
+                    y=row[column],
+                    mode="markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    marker={
+                        "symbol": symbol,
+                        "size": 16,
+                        "color": colour,
+                        "line": {"width": 3, "color": colour},
+                    },
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title_text="number of segments k", dtick=1)
+    return _layout(
+        fig,
+        f"Choosing k: k={k} chosen, k={recommended_k} recommended",
+        height=380,
+        legend={"orientation": "h", "y": -0.25},
+    )
+
+
+def pca_figure(
+    pca: pd.DataFrame,
+    *,
+    explained_variance_ratio: Sequence[float],
+    hover_columns: Mapping[str, str] | None = None,
+    money_columns: Sequence[str] = (),
+) -> go.Figure:
+    """Points on the first two principal components, one trace per segment.
+
+    Parameters
+    ----------
+    pca : DataFrame with columns pc1, pc2, segment (and any hover columns)
+    explained_variance_ratio : the two components' shares of variance
+    hover_columns : mapping of column in ``pca`` to its label, shown on hover
+    money_columns : hover columns to format as dollars
+    """
+    hover_columns = dict(hover_columns or {})
+    trace_type = go.Scattergl if len(pca) > WEBGL_POINTS else go.Scatter
+    fig = go.Figure()
+    for segment, members in pca.groupby("segment", sort=True):
+        hover = [f"Segment {segment}"]
+        for column, label in hover_columns.items():
+            fmt = money if column in money_columns else number
+            hover = [
+                f"{h}<br>{label}: {fmt(v)}"
+                for h, v in zip(np.broadcast_to(hover, len(members)), members[column], strict=True)
+            ]
+        fig.add_trace(
+            trace_type(
+                x=members["pc1"],
+                y=members["pc2"],
+                mode="markers",
+                name=f"Segment {segment}",
+                marker={"color": segment_colour(segment), "size": 6, "opacity": 0.7},
+                text=hover if hover_columns else None,
+                hovertemplate="%{text}<extra></extra>" if hover_columns else None,
+            )
+        )
+    ratio = list(explained_variance_ratio) + [0.0, 0.0]
+    return _layout(
+        fig,
+        "Segments in two dimensions (PCA)",
+        xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
+        yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
+        height=480,
+    )
+
+
+def profile_figure(
+    profiles: pd.DataFrame,
+    *,
+    features: Sequence[str],
+    labels: Mapping[str, str],
+    money_columns: Sequence[str] = (),
+) -> go.Figure:
+    """Heatmap of each segment's median per feature; colour shows how high relative to the others.
+
+    The colour of a cell is the segment's median as a z-score across segments, so features in
+    different units share one scale; the text is the median in original units.
+    """
+    medians = profiles[[f"{f}_median" for f in features]].to_numpy(dtype=float)
+    spread = medians.std(axis=0)
+    z = np.divide(
+        medians - medians.mean(axis=0), spread, out=np.zeros_like(medians), where=spread > 0
+    )
+    text = [
+        [(money if f in money_columns else number)(v) for f, v in zip(features, row, strict=True)]
+        for row in medians
+    ]
+    segments = [f"Segment {s}" for s in profiles["segment"]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[labels.get(f, f) for f in features],
+            y=segments,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="RdBu",
+            reversescale=True,
+            zmid=0,
+            colorbar={"title": "relative"},
+            hovertemplate="%{y}<br>%{x}: median %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(
+        fig, "Segment profiles (median of each feature)", height=max(300, 60 * len(segments) + 120)
+    )
+
+
+def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
+    """Bars of each segment's share, labelled with its row count."""
+    shares = profiles["share"].to_numpy(dtype=float)
+    fig = go.Figure(
+        go.Bar(
+            x=[f"Segment {s}" for s in profiles["segment"]],
+            y=shares,
+            marker_color=[segment_colour(s) for s in profiles["segment"]],
+            text=[
+                f"{percent(s)} ({n:,} rows)"
+                for s, n in zip(shares, profiles["n_rows"], strict=True)
+            ],
+            textposition="auto",
+        )
+    )
+    return _layout(fig, "Segment sizes", yaxis_tickformat=".0%", yaxis_title="share", height=340)
+
+
+def share_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
+    """Bars of a :func:`custseg.explore.share_table`: rows, and weighted if present."""
+    fig = go.Figure(
+        go.Bar(x=table["label"], y=table["share"], name="share of rows", marker_color="#9ecae1")
+    )
+    if "weighted_share" in table:
+        fig.add_trace(
+            go.Bar(
+                x=table["label"],
+                y=table["weighted_share"],
+                name="weighted share (population)",
+                marker_color="#1f77b4",
+            )
+        )
+    return _layout(fig, title, barmode="group", yaxis_tickformat=".0%", height=360)
+
+
+def grouped_share_figure(table: pd.DataFrame, *, title: str, x_title: str) -> go.Figure:
+    """Grouped bars of a :func:`custseg.explore.share_by_group` table, one colour per group."""
+    fig = go.Figure(
+        [go.Bar(x=list(table.index), y=table[group], name=str(group)) for group in table.columns]
+    )
+    return _layout(
+        fig,
+        title,
+        barmode="group",
+        yaxis_tickformat=".0%",
+        xaxis_title=x_title,
+        yaxis_title="share within group",
+        height=380,
+    )
+
+
+def distribution_figure(
+    values: np.ndarray, *, label: str, bins: int = 40, as_money: bool = True
+) -> go.Figure:
+    """Histogram of positive values with logarithmic bins on a log axis."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    fig = go.Figure()
+    if values.size:
+        low, high = np.log10(values.min()), np.log10(values.max())
+        edges = np.logspace(low, high if high > low else low + 1, bins + 1)
+        counts, edges = np.histogram(values, bins=edges)
+        centres = np.sqrt(edges[:-1] * edges[1:])
+        fig.add_trace(
+            go.Bar(
+                x=centres,
+                y=counts,
+                width=np.diff(edges),
+                marker_color="#1f77b4",
+                name=label,
+                hovertemplate="%{x:.3s}: %{y} rows<extra></extra>",
+            )
+        )
+    fig.update_xaxes(
+        type="log", title_text=f"{label}{' ($, log scale)' if as_money else ' (log scale)'}"
+    )
+    return _layout(
+        fig, f"Distribution of {label} (positive values)", yaxis_title="rows", height=320, bargap=0
+    )

@@ -1,0 +1,176 @@
+"""Cluster-quality metrics for a whole k sweep at once.
+
+Silhouette dominates the cost of a sweep, and the pairwise distances it needs do not depend on
+k: they are computed once, block by block, and multiplied with the one-hot labels of every k
+together. Above ``max_rows`` rows the silhouette is estimated on a seeded sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: Rows above which the silhouette is computed on a seeded sample of this size.
+SILHOUETTE_MAX_ROWS = 20_000
+# Small blocks are reused by the allocator; fresh large arrays cost page faults on every k.
+_BLOCK_BYTES = 8 * 2**20
+
+
+def _one_hot(labels: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
+    encoded = np.zeros((labels.size, k))
+    encoded[np.arange(labels.size), labels] = weights
+    return encoded
+
+
+def silhouette_scores(
+    Z: np.ndarray,
+    labelings: Mapping[int, np.ndarray],
+    *,
+    sample_weight: np.ndarray | None = None,
+) -> dict[int, float]:
+    """Mean silhouette of each labelling of the same points.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+    labelings : mapping of k to ndarray of shape (n_samples,) with values in 0..k-1
+    sample_weight : ndarray of shape (n_samples,), optional
+        Weighted: a point's mean distance to a cluster weights that cluster's members, and the
+        score is the weighted mean of the per-point values. Unweighted, this equals
+        :func:`sklearn.metrics.silhouette_score`.
+
+    Returns
+    -------
+    dict of k to float
+    """
+    Z = np.asarray(Z, dtype=float)
+    n = Z.shape[0]
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    ks = sorted(labelings)
+    encoded = np.hstack([_one_hot(labelings[k], k, weights) for k in ks])
+    offsets = np.cumsum([0] + ks)
+    cluster_weight = encoded.sum(axis=0)
+    squared_norms = np.einsum("ij,ij->i", Z, Z)
+    block = max(1, _BLOCK_BYTES // (8 * n))
+    per_point = {k: np.empty(n) for k in ks}
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        distances = Z[start:stop] @ Z.T
+        distances *= -2
+        distances += squared_norms[start:stop, None]
+        distances += squared_norms[None, :]
+        np.maximum(distances, 0, out=distances)
+        np.sqrt(distances, out=distances)
+        distances[np.arange(stop - start), np.arange(start, stop)] = 0
+        sums = distances @ encoded
+        for k, lo, hi in zip(ks, offsets[:-1], offsets[1:], strict=True):
+            own = labelings[k][start:stop]
+            rows = np.arange(stop - start)
+            own_weight = cluster_weight[lo:hi][own] - weights[start:stop]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                means = sums[:, lo:hi] / cluster_weight[lo:hi]
+                a = sums[rows, lo + own] / own_weight
+            means[rows, own] = np.inf
+            means[:, cluster_weight[lo:hi] == 0] = np.inf
+            b = means.min(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = (b - a) / np.maximum(a, b)
+            # A point alone in its cluster scores 0, as in scikit-learn.
+            per_point[k][start:stop] = np.where(own_weight > 0, np.nan_to_num(s), 0.0)
+    return {k: float(np.average(per_point[k], weights=weights)) for k in ks}
+
+
+def _centroids(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
+    encoded = _one_hot(labels, k, weights)
+    return (encoded.T @ Z) / encoded.sum(axis=0)[:, None]
+
+
+def calinski_harabasz(
+    Z: np.ndarray, labels: np.ndarray, k: int, sample_weight: np.ndarray | None = None
+) -> float:
+    """Calinski-Harabasz index (weights rescaled to sum to the row count).
+
+    Unweighted, equals :func:`sklearn.metrics.calinski_harabasz_score`.
+    """
+    n = Z.shape[0]
+    weights = np.ones(n) if sample_weight is None else sample_weight * (n / sample_weight.sum())
+    centres = _centroids(Z, labels, k, weights)
+    overall = np.average(Z, axis=0, weights=weights)
+    sizes = np.bincount(labels, weights=weights, minlength=k)
+    between = float(np.sum(sizes * ((centres - overall) ** 2).sum(axis=1)))
+    within = float(np.sum(weights * ((Z - centres[labels]) ** 2).sum(axis=1)))
+    if within == 0:
+        return 1.0
+    return between * (n - k) / (within * (k - 1))
+
+
+def davies_bouldin(
+    Z: np.ndarray, labels: np.ndarray, k: int, sample_weight: np.ndarray | None = None
+) -> float:
+    """Davies-Bouldin index (lower is better), with weighted cluster scatter if weighted.
+
+    Unweighted, equals :func:`sklearn.metrics.davies_bouldin_score`.
+    """
+    weights = np.ones(Z.shape[0]) if sample_weight is None else sample_weight
+    centres = _centroids(Z, labels, k, weights)
+    spread = np.linalg.norm(Z - centres[labels], axis=1)
+    scatter = np.bincount(labels, weights=weights * spread, minlength=k) / np.bincount(
+        labels, weights=weights, minlength=k
+    )
+    separation = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
+    if np.allclose(scatter, 0) or np.allclose(separation, 0):
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (scatter[:, None] + scatter[None, :]) / separation
+    ratio[np.isinf(ratio) | np.isnan(ratio)] = 0
+    np.fill_diagonal(ratio, 0)
+    return float(ratio.max(axis=1).mean())
+
+
+def sweep_metrics(
+    Z: np.ndarray,
+    labelings: Mapping[int, np.ndarray],
+    *,
+    sample_weight: np.ndarray | None = None,
+    max_rows: int = SILHOUETTE_MAX_ROWS,
+    random_state: int | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Silhouette, Calinski-Harabasz and Davies-Bouldin for every k of a sweep.
+
+    Returns
+    -------
+    metrics : DataFrame indexed by k with columns silhouette, calinski_harabasz, davies_bouldin
+    silhouette_info : dict
+        How the silhouette was computed: rows used, whether sampled, the sample's seed.
+    """
+    n = Z.shape[0]
+    sampled = n > max_rows
+    rows = (
+        np.sort(np.random.default_rng(random_state).choice(n, max_rows, replace=False))
+        if sampled
+        else np.arange(n)
+    )
+    weights_sample = None if sample_weight is None else sample_weight[rows]
+    silhouettes = silhouette_scores(
+        Z[rows], {k: labels[rows] for k, labels in labelings.items()}, sample_weight=weights_sample
+    )
+    frame = pd.DataFrame(
+        {
+            "silhouette": [silhouettes[k] for k in labelings],
+            "calinski_harabasz": [
+                calinski_harabasz(Z, labelings[k], k, sample_weight) for k in labelings
+            ],
+            "davies_bouldin": [
+                davies_bouldin(Z, labelings[k], k, sample_weight) for k in labelings
+            ],
+        },
+        index=pd.Index(list(labelings), name="k"),
+    )
+    info = {
+        "rows": int(rows.size),
+        "sampled": bool(sampled),
+        "sample_seed": random_state if sampled else None,
+    }
+    return frame, info

@@ -1,0 +1,131 @@
+"""The saved segmentation model: one artifact for the CLI, the dashboard and ``predict``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from custseg import io
+from custseg._version import __version__
+from custseg.dataset import is_numeric
+from custseg.errors import CustsegError
+
+MODEL_FORMAT = "custseg-model"
+MODEL_FORMAT_VERSION = 1
+MODEL_FILENAME = "model.skops"
+
+
+@dataclass
+class SegmentModel:
+    """A fitted segmentation: preprocessing, KMeans and the 2-D projection.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        ``transform -> scale -> kmeans``, fitted on a DataFrame of ``features``.
+    features : list of str
+        The input columns, in order.
+    projection_mean : ndarray of shape (n_model_features,)
+    projection_components : ndarray of shape (n_components, n_model_features)
+        The PCA used for the 2-D view, in the space the model was fit in.
+    metadata : dict
+        How the model was made (source, population, k, labels of the features...).
+    """
+
+    pipeline: Pipeline
+    features: list[str]
+    projection_mean: np.ndarray
+    projection_components: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return int(self.pipeline[-1].n_clusters)
+
+    def _checked_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+        missing = [column for column in self.features if column not in frame.columns]
+        if missing:
+            raise CustsegError(
+                f"The input lacks the model's columns: {', '.join(missing)}.",
+                hint="Score a table with the same columns as the training data.",
+            )
+        wrong = [column for column in self.features if not is_numeric(frame[column])]
+        if wrong:
+            raise CustsegError(
+                f"The model's columns {', '.join(wrong)} are not numeric in the input."
+            )
+        values = frame[self.features].astype(float)
+        if not np.isfinite(values.to_numpy()).all():
+            raise CustsegError(
+                "The input has missing or infinite values in the model's columns.",
+                hint="Fill or drop those rows before scoring.",
+            )
+        return values
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model-space coordinates (transformed, scaled) of shape (n_samples, n_features)."""
+        return self.pipeline[:-1].transform(self._checked_input(frame))
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Segment numbers (1..k) of shape (n_samples,)."""
+        return self.pipeline[-1].predict(self.transform(frame)) + 1
+
+    def project(self, model_space: np.ndarray) -> np.ndarray:
+        """2-D coordinates of shape (n_samples, 2) for model-space points."""
+        coords = (model_space - self.projection_mean) @ self.projection_components.T
+        if coords.shape[1] == 1:
+            coords = np.hstack([coords, np.zeros_like(coords)])
+        return coords
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` (skops format)."""
+        io.save_model(
+            Path(path),
+            {
+                "format": MODEL_FORMAT,
+                "format_version": MODEL_FORMAT_VERSION,
+                "custseg_version": __version__,
+                "pipeline": self.pipeline,
+                "features": list(self.features),
+                "projection_mean": self.projection_mean,
+                "projection_components": self.projection_components,
+                "metadata": self.metadata,
+            },
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SegmentModel:
+        """Read a model written by :meth:`save`.
+
+        Raises
+        ------
+        CustsegError
+            If the file is not a custseg model, is from an incompatible version, or holds
+            types other than scikit-learn's and numpy's.
+        """
+        path = Path(path)
+        if path.is_dir():
+            path = path / MODEL_FILENAME
+        artifact = io.load_model(path, trusted=[])
+        if not isinstance(artifact, dict) or artifact.get("format") != MODEL_FORMAT:
+            raise CustsegError(f"{path} is not a custseg model.")
+        if artifact.get("format_version") != MODEL_FORMAT_VERSION:
+            raise CustsegError(
+                f"{path} was written by custseg {artifact.get('custseg_version')} in model format "
+                f"{artifact.get('format_version')}; this custseg ({__version__}) reads format "
+                f"{MODEL_FORMAT_VERSION}.",
+                hint="Refit the model with this version of custseg.",
+            )
+        return cls(
+            pipeline=artifact["pipeline"],
+            features=list(artifact["features"]),
+            projection_mean=np.asarray(artifact["projection_mean"]),
+            projection_components=np.asarray(artifact["projection_components"]),
+            metadata=dict(artifact["metadata"]),
+        )

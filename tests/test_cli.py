@@ -1,0 +1,175 @@
+"""The command line: outputs on disk, and one clear message for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from custseg.cli import run
+
+REFERENCE_ARGS = [
+    "segment",
+    "scf2019",
+    "--population",
+    "small-business",
+    "--select",
+    "trimmed-variance",
+    "--n-features",
+    "5",
+    "--transform",
+    "none",
+    "--scale",
+    "standard",
+    "--weight",
+    "none",
+    "--k",
+    "3",
+    "--k-range",
+    "2-12",
+    "--random-state",
+    "42",
+]
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "reference"
+    assert run([*REFERENCE_ARGS, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.scf
+def test_reference_run_writes_every_output(reference_run):
+    names = {p.name for p in reference_run.iterdir()}
+    assert names == {
+        "summary.json",
+        "sweep.csv",
+        "assignments.csv",
+        "profiles.csv",
+        "pca.csv",
+        "model.skops",
+        "figures.html",
+    }
+    summary = json.loads((reference_run / "summary.json").read_text())
+    assert summary["n_rows"] == 4364 and summary["k"] == 3
+    assert [f["name"] for f in summary["features"]] == [
+        "ASSET",
+        "NETWORTH",
+        "NFIN",
+        "NHNFIN",
+        "BUS",
+    ]
+    assert summary["recommended"]["reason"]
+    assert set(summary["metrics"]) == {
+        "inertia",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+    }
+    assert summary["versions"]["scikit-learn"]
+    sweep = pd.read_csv(reference_run / "sweep.csv")
+    assert list(sweep.columns) == [
+        "k",
+        "inertia",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+    ]
+    assert list(sweep["k"]) == list(range(2, 13))
+    profiles = pd.read_csv(reference_run / "profiles.csv")
+    assert list(profiles.columns[:3]) == ["segment", "n_rows", "share"]
+    assert {"BUS_mean", "BUS_median"} <= set(profiles.columns)
+    pca = pd.read_csv(reference_run / "pca.csv")
+    assert list(pca.columns) == ["YY1", "Y1", "pc1", "pc2", "segment"]
+    assignments = pd.read_csv(reference_run / "assignments.csv")
+    assert (
+        assignments["segment"].value_counts().sort_index().tolist() == profiles["n_rows"].tolist()
+    )
+    html = (reference_run / "figures.html").read_text()
+    assert "plotly" in html and "Segment profiles" in html
+
+
+@pytest.mark.scf
+def test_same_seed_gives_same_labels(reference_run, tmp_path):
+    assert run([*REFERENCE_ARGS, "--out", str(tmp_path / "again")]) == 0
+    first = pd.read_csv(reference_run / "assignments.csv")
+    pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "again" / "assignments.csv"))
+
+
+@pytest.fixture
+def customers(tmp_path):
+    path = tmp_path / "customers.csv"
+    rows = ["id,spend,visits,city"] + [
+        f"{i},{(i % 3) * 100 + i % 7},{(i % 3) * 10 + i % 5},x" for i in range(60)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_plain_table_with_ids(customers, tmp_path):
+    out = tmp_path / "out"
+    assert (
+        run(["segment", str(customers), "--id", "id", "--k-range", "2-5", "--out", str(out)]) == 0
+    )
+    assert list(pd.read_csv(out / "assignments.csv").columns) == ["id", "segment"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["segment", "missing.csv"], "No such file"),
+        (["segment", "{customers}", "--population", "rich"], "Unknown population 'rich'"),
+        (["segment", "{customers}", "--features", "spend,height"], "no column 'height'"),
+        (["segment", "{customers}", "--features", "city"], "not numeric"),
+        (["segment", "{customers}", "--k", "60"], "too few for k up to 60"),
+        (["segment", "{customers}", "--k", "1"], "at least 2 segments"),
+        (["segment", "{customers}", "--where", "spend >> 3"], "Cannot read the condition"),
+        (["segment", "{customers}", "--where", "spend > 10000"], "No row"),
+        (["segment", "{customers}", "--k-range", "twelve"], "Cannot read the k range"),
+        (["segment", "{customers}", "--transform", "sqrt"], "Unknown --transform"),
+        (["segment", "{customers}", "--weight", "visitz"], "no column 'visitz'"),
+        (["explore", "scf1850"], "Unknown dataset"),
+        (["data", "fetch", "census"], "Unknown dataset family"),
+    ],
+)
+def test_bad_input_one_message_no_output(args, message, customers, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [a.replace("{customers}", str(customers)) for a in args] + ["--out", str(out)]
+    if args[0] == "data":
+        argv = argv[:-2]
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    assert message in " ".join(err.split())
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_usage_error_exit_status(capsys):
+    assert run(["segment"]) == 2
+    assert "Missing argument" in capsys.readouterr().err
+
+
+def test_installed_script_prints_no_traceback(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "custseg", "segment", "nope.csv", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 1
+    assert "No such file" in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.scf
+def test_explore_report(tmp_path):
+    assert run(["explore", "scf2019", "--out", str(tmp_path / "eda")]) == 0
+    html = (tmp_path / "eda" / "report.html").read_text()
+    assert "27.4% of rows are business owners" in html
+    assert "13.4% of households" in html
+    assert "90-100" in html and 'src="http' not in html
+
+
+def test_version(capsys):
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("custseg ")

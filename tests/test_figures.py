@@ -1,0 +1,98 @@
+"""Figures are checked by their data, not their pixels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custseg import figures
+
+
+def test_variance_figure_highlights_selected():
+    scores = pd.Series([9.0, 4.0, 1.0], index=["ASSET", "BUS", "AGE"])
+    fig = figures.variance_figure(
+        scores, labels={"ASSET": "Total assets"}, selected=["ASSET"], trimmed=True, top=2
+    )
+    bar = fig.data[0]
+    assert list(bar.customdata) == ["BUS", "ASSET"]  # lowest at the bottom
+    assert list(bar.x) == [4.0, 9.0]
+    assert bar.y[1] == "Total assets (ASSET)"
+    assert list(bar.marker.color) == [figures.OTHER_COLOUR, figures.SELECTED_COLOUR]
+    assert "Trimmed" in fig.layout.title.text
+
+
+def test_sweep_figure_marks_chosen_and_recommended():
+    sweep = pd.DataFrame(
+        {"k": [2, 3, 4], "inertia": [30.0, 20.0, 15.0], "silhouette": [0.5, 0.6, 0.4]}
+    )
+    fig = figures.sweep_figure(sweep, k=4, recommended_k=3)
+    marks = {(t.name, t.xaxis): (list(t.x), list(t.y)) for t in fig.data if t.mode == "markers"}
+    assert marks[("chosen k", "x")] == ([4], [15.0])
+    assert marks[("recommended k", "x2")] == ([3], [0.6])
+
+
+def test_pca_figure_one_trace_per_segment_with_hover():
+    pca = pd.DataFrame(
+        {
+            "pc1": [0.0, 1.0, 2.0],
+            "pc2": [0.0, 1.0, 0.5],
+            "segment": [1, 2, 1],
+            "NETWORTH": [1e6, 2e3, 5.0],
+        }
+    )
+    fig = figures.pca_figure(
+        pca,
+        explained_variance_ratio=[0.7, 0.2],
+        hover_columns={"NETWORTH": "Net worth"},
+        money_columns=["NETWORTH"],
+    )
+    assert [t.name for t in fig.data] == ["Segment 1", "Segment 2"]
+    assert list(fig.data[0].x) == [0.0, 2.0]
+    assert fig.data[0].text[0] == "Segment 1<br>Net worth: $1M"
+    assert fig.layout.xaxis.title.text == "PC1 (70.0% of variance)"
+
+
+def test_pca_figure_uses_webgl_for_many_points():
+    pca = pd.DataFrame({"pc1": np.zeros(6000), "pc2": 0.0, "segment": 1})
+    assert figures.pca_figure(pca, explained_variance_ratio=[1, 0]).data[0].type == "scattergl"
+
+
+def test_profile_figure_text_in_original_units():
+    profiles = pd.DataFrame(
+        {"segment": [1, 2], "INCOME_median": [50_000.0, 2_500_000.0], "AGE_median": [40.0, 60.0]}
+    )
+    fig = figures.profile_figure(
+        profiles,
+        features=["INCOME", "AGE"],
+        labels={"INCOME": "Income", "AGE": "Age"},
+        money_columns=["INCOME"],
+    )
+    heat = fig.data[0]
+    assert [list(r) for r in heat.text] == [["$50k", "40"], ["$2.5M", "60"]]
+    np.testing.assert_allclose(heat.z, [[-1, -1], [1, 1]])
+
+
+def test_distribution_figure_bins_on_log_scale():
+    fig = figures.distribution_figure(np.array([1, 10, 100, 1000, 0, -5.0]), label="X", bins=3)
+    assert fig.data[0].y.sum() == 4
+    np.testing.assert_allclose(fig.data[0].x, [np.sqrt(10), np.sqrt(1000), np.sqrt(1e5)])
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_share_figures():
+    table = pd.DataFrame(
+        {"label": ["No", "Yes"], "share": [0.7, 0.3], "weighted_share": [0.9, 0.1]}
+    )
+    fig = figures.share_figure(table, title="t")
+    assert [list(t.y) for t in fig.data] == [[0.7, 0.3], [0.9, 0.1]]
+    grouped = pd.DataFrame({"A": [0.2, 0.8], "B": [0.5, 0.5]}, index=["low", "high"])
+    fig = figures.grouped_share_figure(grouped, title="t", x_title="x")
+    assert [t.name for t in fig.data] == ["A", "B"] and list(fig.data[1].y) == [0.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(1_234_567, "$1.23M"), (-45_000, "-$45k"), (999, "$999"), (2.5e9, "$2.5B")]
+)
+def test_money_format(value, text):
+    from custseg.formatting import money
+
+    assert money(value) == text

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+import skops.io
+
+from custseg import SegmentModel, segment
+from custseg.dataset import from_frame
+from custseg.errors import CustsegError
+
+
+@pytest.fixture
+def fitted(blobs):
+    return segment(
+        from_frame(blobs, name="t", id_columns=("customer",)),
+        k=3,
+        k_range=(2, 3),
+        transform="asinh",
+    )
+
+
+def test_round_trip_scores_training_rows_identically(fitted, blobs, tmp_path):
+    fitted.model.save(tmp_path / "model.skops")
+    loaded = SegmentModel.load(tmp_path)
+    np.testing.assert_array_equal(loaded.predict(blobs), fitted.segments)
+    np.testing.assert_allclose(
+        loaded.project(loaded.transform(blobs)), fitted.pca[["pc1", "pc2"]].to_numpy()
+    )
+    assert loaded.features == fitted.features and loaded.k == 3
+    assert loaded.metadata["transform"] == "asinh"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda frame: frame.drop(columns="visits"), "lacks the model's columns: visits"),
+        (lambda frame: frame.assign(spend="high"), "not numeric"),
+        (lambda frame: frame.assign(spend=np.nan), "missing or infinite"),
+    ],
+)
+def test_bad_scoring_input(fitted, blobs, change, message):
+    with pytest.raises(CustsegError, match=message):
+        fitted.model.predict(change(blobs))
+
+
+def test_other_format_version_is_refused(fitted, tmp_path, monkeypatch):
+    import custseg.model
+
+    monkeypatch.setattr(custseg.model, "MODEL_FORMAT_VERSION", 99)
+    fitted.model.save(tmp_path / "model.skops")
+    monkeypatch.undo()
+    with pytest.raises(CustsegError, match="model format 99"):
+        SegmentModel.load(tmp_path / "model.skops")
+
+
+class Payload:
+    """A type a model file must never smuggle in."""
+
+
+def test_untrusted_types_are_refused(tmp_path):
+    skops.io.dump({"format": "custseg-model", "payload": Payload()}, tmp_path / "model.skops")
+    with pytest.raises(CustsegError, match="does not trust"):
+        SegmentModel.load(tmp_path / "model.skops")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all"])
+def test_damaged_files_are_refused(tmp_path, content):
+    (tmp_path / "model.skops").write_bytes(content)
+    with pytest.raises(CustsegError, match="not a readable custseg model"):
+        SegmentModel.load(tmp_path / "model.skops")
