@@ -167,6 +167,26 @@ def segment(
     _print_result(result, out)
 
 
+@app.command()
+def dashboard(
+    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")] = (
+        "scf2019"
+    ),
+    population: Annotated[
+        str | None, typer.Option(help="Opening population (default: small-business for the SCF).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, error pages).")] = False,
+) -> None:
+    """Serve the interactive dashboard (development server; see the README for production)."""
+    from custseg.dashboard import create_app
+
+    app_ = create_app(source, population=population)
+    err_console.print(f"custseg dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
+    app_.run(host=host, port=port, debug=debug)
+
+
 def _print_result(result, out: Path) -> None:
     from custseg.formatting import percent
 

@@ -128,9 +128,9 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
     return _layout(
         fig,
         f"Choosing k: k={k} chosen, k={recommended_k} recommended",
-        height=380,
+        height=400,
         legend={"orientation": "h", "y": -0.25},
-    )
+    ).update_layout(margin_t=100)
 
 
 def pca_figure(
@@ -139,6 +139,7 @@ def pca_figure(
     explained_variance_ratio: Sequence[float],
     hover_columns: Mapping[str, str] | None = None,
     money_columns: Sequence[str] = (),
+    title: str = "Segments in two dimensions (PCA)",
 ) -> go.Figure:
     """Points on the first two principal components, one trace per segment.
 
@@ -174,7 +175,7 @@ def pca_figure(
     ratio = list(explained_variance_ratio) + [0.0, 0.0]
     return _layout(
         fig,
-        "Segments in two dimensions (PCA)",
+        title,
         xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
         yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
         height=480,
@@ -235,7 +236,9 @@ def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
                 f"{percent(s)} ({n:,} rows)"
                 for s, n in zip(shares, profiles["n_rows"], strict=True)
             ],
-            textposition="auto",
+            textposition="outside",
+            textangle=0,
+            cliponaxis=False,
         )
     )
     return _layout(fig, "Segment sizes", yaxis_tickformat=".0%", yaxis_title="share", height=340)

@@ -1,0 +1,261 @@
+"""Everything the dashboard shows, computed once per configuration and then looked up.
+
+A sweep (all k for one dataset, population, feature choice and transform) is computed on first
+use; every k of it, and both feature-selection toggles, are cached afterwards, so moving a
+control is a dictionary lookup. The caches hold results of pure functions of the view state,
+never a user's choices, so users cannot see each other's state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custseg import figures
+from custseg.dashboard.state import K_MAX, K_MIN, ViewState
+from custseg.dataset import Dataset
+from custseg.datasets import load_dataset
+from custseg.explore import describe_amounts, explore
+from custseg.formatting import count, money, number, percent
+from custseg.population import select_population
+from custseg.segmentation import (
+    Prepared,
+    SegmentationConfig,
+    SegmentationResult,
+    Sweep,
+    finish,
+    prepare,
+    run_sweep,
+)
+from custseg.selection import DEFAULT_TRIM, rank_features
+
+#: The scatter shows at most this many points (a seeded sample) to keep the page responsive.
+DISPLAY_POINTS = 5_000
+#: Values shown on hover besides the features, when the dataset has them.
+HOVER_EXTRAS = ("INCOME", "NETWORTH", "AGE")
+
+
+@dataclass(frozen=True)
+class View:
+    """One state of the segments view, ready to render."""
+
+    metrics: list[str]
+    recommendation: str
+    variance: dict[str, Any]
+    sweep: dict[str, Any]
+    pca: dict[str, Any]
+    profile: dict[str, Any]
+    sizes: dict[str, Any]
+    profile_table: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ExploreSection:
+    title: str
+    sentences: list[str]
+    figures: list[dict[str, Any]]
+
+
+class Analysis:
+    """Cached computations behind one dashboard.
+
+    Parameters
+    ----------
+    datasets : list of str
+        The sources the dashboard may load (the URL can pick only among these).
+    display_points : int
+        Cap on the points drawn in the PCA scatter.
+    """
+
+    def __init__(self, *, datasets: list[str], display_points: int = DISPLAY_POINTS) -> None:
+        self.datasets = list(datasets)
+        self.display_points = display_points
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.dataset = lru_cache(maxsize=4)(self._load)
+        self._sweep = lru_cache(maxsize=32)(self._compute_sweep)
+        self._view = lru_cache(maxsize=512)(self._compute_view)
+        self._scores = lru_cache(maxsize=32)(self._compute_scores)
+        self.explore_sections = lru_cache(maxsize=4)(self._compute_explore)
+
+    def _once(self, key: Hashable) -> threading.Lock:
+        """A lock per key, so concurrent first requests compute a sweep only once."""
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _load(self, name: str) -> Dataset:
+        return load_dataset(name)
+
+    def populations(self, name: str) -> list[str]:
+        return list(self.dataset(name).populations)
+
+    def population_options(self, name: str) -> list[dict[str, str]]:
+        dataset = self.dataset(name)
+        return [{"label": p.name, "value": p.name} for p in dataset.populations.values()]
+
+    def feature_options(self, name: str) -> list[dict[str, str]]:
+        """Candidate features labelled for people: ``Net worth (NETWORTH)``."""
+        dataset = self.dataset(name)
+        return [
+            {"label": f"{dataset.label(c)} ({c})", "value": c} for c in dataset.candidate_features()
+        ]
+
+    @staticmethod
+    def config(state: ViewState) -> SegmentationConfig:
+        return SegmentationConfig(
+            population=state.population,
+            select="trimmed-variance" if state.trimmed else "variance",
+            n_features=state.n_features,
+            features=state.features,
+            transform=state.transform,
+            k_range=(K_MIN, K_MAX),
+            k=None,
+        )
+
+    def _compute_sweep(self, key: ViewState) -> tuple[Prepared, Sweep]:
+        prepared = prepare(self.dataset(key.dataset), self.config(key))
+        return prepared, run_sweep(prepared)
+
+    def sweep(self, state: ViewState) -> tuple[Prepared, Sweep]:
+        key = state.sweep_key()
+        with self._once(key):
+            return self._sweep(key)
+
+    def result(self, state: ViewState) -> SegmentationResult:
+        prepared, sweep = self.sweep(state)
+        return finish(prepared, sweep, state.k)
+
+    def _compute_scores(self, name: str, population: str, trimmed: bool) -> pd.Series:
+        subset = select_population(self.dataset(name), population).dataset
+        return rank_features(
+            subset.frame, subset.candidate_features(), trim=DEFAULT_TRIM if trimmed else 0.0
+        )
+
+    def view(self, state: ViewState) -> View:
+        return self._view(state)
+
+    def _compute_view(self, state: ViewState) -> View:
+        result = self.result(state)
+        prepared, dataset = result.prepared, result.prepared.dataset
+        money_columns = [c for c in dataset.frame.columns if c in dataset.dollar_columns]
+        labels = {f: dataset.label(f) for f in result.features}
+        scores = self._scores(state.dataset, state.population, state.trimmed)
+        metrics = result.metrics
+        recommendation = result.sweep.recommendation
+        return View(
+            metrics=[
+                f"Inertia ({state.k} clusters): {metrics['inertia']:,.2f}",
+                f"Silhouette score ({state.k} clusters): {metrics['silhouette']:.3f}",
+                f"Calinski-Harabasz: {metrics['calinski_harabasz']:,.0f}; "
+                f"Davies-Bouldin: {metrics['davies_bouldin']:.3f}",
+                f"{prepared.n_rows:,} rows: {prepared.selection.description}",
+            ],
+            recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
+            variance=figures.variance_figure(
+                scores,
+                labels={c: dataset.label(c) for c in scores.index[:10]},
+                selected=result.features,
+                trimmed=state.trimmed,
+            ).to_dict(),
+            sweep=figures.sweep_figure(
+                result.sweep.table, k=state.k, recommended_k=recommendation.k
+            ).to_dict(),
+            pca=self._pca_figure(result, money_columns).to_dict(),
+            profile=figures.profile_figure(
+                result.profiles,
+                features=result.features,
+                labels=labels,
+                money_columns=money_columns,
+            ).to_dict(),
+            sizes=figures.segment_size_figure(result.profiles).to_dict(),
+            profile_table=self._profile_table(result, money_columns),
+        )
+
+    def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
+        prepared, dataset = result.prepared, result.prepared.dataset
+        extras = [c for c in HOVER_EXTRAS if c in dataset.frame and c not in result.features]
+        hover = {c: dataset.label(c) for c in (*dataset.id_columns[:1], *result.features, *extras)}
+        rows = prepared.values.index
+        frame = result.pca.assign(**{c: dataset.frame.loc[rows, c].to_numpy() for c in hover})
+        title = "Segments in two dimensions (PCA)"
+        if len(frame) > self.display_points:
+            keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
+            frame = frame.iloc[np.sort(keep)]
+            title += f": a random {self.display_points:,} of {len(result.pca):,} points"
+        return figures.pca_figure(
+            frame,
+            explained_variance_ratio=result.explained_variance_ratio,
+            hover_columns=hover,
+            money_columns=money_columns,
+            title=title,
+        )
+
+    @staticmethod
+    def _profile_table(result: SegmentationResult, money_columns: list[str]) -> pd.DataFrame:
+        dataset = result.prepared.dataset
+        profiles = result.profiles
+        table = pd.DataFrame(
+            {
+                "Segment": profiles["segment"],
+                "Rows": [f"{n:,}" for n in profiles["n_rows"]],
+                "Share": [percent(s) for s in profiles["share"]],
+            }
+        )
+        if "weighted_count" in profiles:
+            table["Weighted count"] = [count(c) for c in profiles["weighted_count"]]
+        for feature in result.features:
+            fmt = money if feature in money_columns else number
+            table[f"Median {dataset.label(feature)}"] = [
+                fmt(v) for v in profiles[f"{feature}_median"]
+            ]
+        return table
+
+    def assignments(self, state: ViewState) -> pd.DataFrame:
+        return self.result(state).assignments
+
+    def _compute_explore(self, name: str) -> list[ExploreSection]:
+        exploration = explore(self.dataset(name))
+        dataset = exploration.dataset
+        sections = [ExploreSection("Overview", exploration.overview, [])]
+        for column, (table, sentences) in exploration.shares.items():
+            title = dataset.label(column)
+            sections.append(
+                ExploreSection(
+                    title, sentences, [figures.share_figure(table, title=title).to_dict()]
+                )
+            )
+        if exploration.income_by_ownership is not None:
+            sections.append(
+                ExploreSection(
+                    "Income group by business ownership",
+                    exploration.income_sentences,
+                    [
+                        figures.grouped_share_figure(
+                            exploration.income_by_ownership,
+                            title="Income percentile group of owners and non-owners",
+                            x_title="income percentile group",
+                        ).to_dict()
+                    ],
+                )
+            )
+        if exploration.dollars is not None:
+            as_money = exploration.amounts_are_money
+            sections.append(
+                ExploreSection(
+                    "Distributions",
+                    describe_amounts(exploration.dollars, as_money=as_money),
+                    [
+                        figures.distribution_figure(
+                            exploration.distributions[c], label=dataset.label(c), as_money=as_money
+                        ).to_dict()
+                        for c in exploration.dollars["variable"]
+                    ],
+                )
+            )
+        return sections

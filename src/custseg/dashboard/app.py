@@ -1,0 +1,99 @@
+"""Building and serving the dashboard."""
+
+from __future__ import annotations
+
+import importlib.resources
+import threading
+
+import dash_bootstrap_components as dbc  # noqa: F401  (registers the component library)
+from dash import Dash
+from flask import Blueprint
+
+from custseg.dashboard import callbacks, layout
+from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.state import ViewState
+from custseg.datasets import builtin_names, scf
+from custseg.errors import CustsegError
+
+STYLESHEET_ROUTE = "/_custseg/css"
+
+
+def _bootstrap_blueprint() -> Blueprint:
+    # Bootstrap (Flatly theme) served from an installed package, so the page needs no CDN.
+    folder = (
+        importlib.resources.files("flask_bootstrap")
+        / "static"
+        / "bootstrap5"
+        / "css"
+        / "bootswatch"
+        / "flatly"
+    )
+    return Blueprint(
+        "custseg_css", __name__, static_folder=str(folder), static_url_path=STYLESHEET_ROUTE
+    )
+
+
+def create_app(
+    source: str = "scf2019", *, population: str | None = None, warm: bool = True
+) -> Dash:
+    """The dashboard for ``source`` (a built-in dataset or a file), opening on ``population``.
+
+    Parameters
+    ----------
+    population : str, optional
+        Default: ``small-business`` for the SCF, ``all`` for other tables.
+    warm : bool, default True
+        Compute the opening view's sweeps in a background thread right away.
+
+    Raises
+    ------
+    CustsegError
+        If the source cannot be loaded or the population does not exist.
+    """
+    builtin = scf.is_scf_name(source)
+    datasets = builtin_names() if builtin else [source]
+    analysis = Analysis(datasets=datasets)
+    dataset = analysis.dataset(source)
+    population = population or ("small-business" if builtin else "all")
+    if population not in dataset.populations:
+        raise CustsegError(
+            f"Unknown population {population!r} for {dataset.name}.",
+            hint=f"Choose one of: {', '.join(dataset.populations)}.",
+        )
+    defaults = ViewState(dataset=source, population=population)
+    app = Dash(
+        __name__,
+        title="custseg dashboard",
+        external_stylesheets=[f"{STYLESHEET_ROUTE}/bootstrap.min.css"],
+    )
+    app.server.register_blueprint(_bootstrap_blueprint())
+    title = "Survey of Consumer Finances" if builtin else f"Customer segments: {dataset.name}"
+    app.layout = layout.page(
+        title,
+        defaults,
+        dataset_options=[{"label": name, "value": name} for name in datasets],
+        population_options=analysis.population_options(source),
+        feature_options=analysis.feature_options(source),
+    )
+    callbacks.register(app, analysis, defaults)
+    if warm:
+        threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
+    return app
+
+
+def _warm(analysis: Analysis, defaults: ViewState) -> None:
+    for trimmed in (True, False):
+        analysis.view(
+            ViewState(
+                dataset=defaults.dataset,
+                population=defaults.population,
+                trimmed=trimmed,
+                k=defaults.k,
+            )
+        )
+
+
+def create_server(source: str = "scf2019", population: str | None = None):
+    """The WSGI application, for production servers:
+    ``gunicorn 'custseg.dashboard.app:create_server()'``."""
+    return create_app(source, population=population).server

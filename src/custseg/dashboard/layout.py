@@ -1,0 +1,196 @@
+"""The dashboard's component tree (no callbacks here)."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from custseg.dashboard import ids
+from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
+from custseg.segmentation import TRANSFORMS
+
+
+def _graph(graph_id: str) -> dcc.Loading:
+    return dcc.Loading(dcc.Graph(id=graph_id, config={"displaylogo": False}), type="circle")
+
+
+def _control(label: str, component) -> html.Div:
+    return html.Div([dbc.Label(label, className="fw-semibold mb-1"), component], className="mb-3")
+
+
+def controls(
+    defaults: ViewState,
+    dataset_options: list[dict],
+    population_options: list[dict],
+    feature_options: list[dict],
+) -> dbc.Card:
+    """The settings column: dataset, population, features, transform, k, download."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                _control(
+                    "Dataset",
+                    dcc.Dropdown(
+                        id=ids.DATASET,
+                        options=dataset_options,
+                        value=defaults.dataset,
+                        clearable=False,
+                    ),
+                ),
+                _control(
+                    "Population",
+                    dcc.RadioItems(
+                        id=ids.POPULATION, options=population_options, value=defaults.population
+                    ),
+                ),
+                _control(
+                    "High-variance features",
+                    dcc.RadioItems(
+                        id=ids.TRIMMED,
+                        value=defaults.trimmed,
+                        inline=True,
+                        options=[
+                            {"label": "trimmed", "value": True},
+                            {"label": "not trimmed", "value": False},
+                        ],
+                    ),
+                ),
+                _control(
+                    "Number of features",
+                    dcc.Slider(
+                        id=ids.N_FEATURES,
+                        min=1,
+                        max=N_FEATURES_MAX,
+                        step=1,
+                        value=defaults.n_features,
+                        marks={i: str(i) for i in range(1, N_FEATURES_MAX + 1)},
+                    ),
+                ),
+                _control(
+                    "Or pick features",
+                    dcc.Dropdown(
+                        id=ids.FEATURES,
+                        options=feature_options,
+                        value=list(defaults.features),
+                        multi=True,
+                        placeholder="Selected by variance",
+                    ),
+                ),
+                _control(
+                    "Transform",
+                    dcc.RadioItems(
+                        id=ids.TRANSFORM,
+                        value=defaults.transform,
+                        inline=True,
+                        options=[{"label": t, "value": t} for t in TRANSFORMS],
+                    ),
+                ),
+                _control(
+                    "Number of segments (k)",
+                    dcc.Slider(
+                        id=ids.K,
+                        min=K_MIN,
+                        max=K_MAX,
+                        step=1,
+                        value=defaults.k,
+                        marks={i: str(i) for i in range(K_MIN, K_MAX + 1)},
+                    ),
+                ),
+                dbc.Button(
+                    "Download assignments (CSV)",
+                    id=ids.DOWNLOAD_BUTTON,
+                    color="primary",
+                    className="w-100",
+                ),
+                dcc.Download(id=ids.DOWNLOAD),
+            ]
+        ),
+        className="shadow-sm",
+    )
+
+
+def segments_tab() -> html.Div:
+    """Metrics, variance, k choice, the PCA scatter and the segment profiles."""
+    return html.Div(
+        [
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        dcc.Loading(html.Div(id=ids.METRICS), type="dot"),
+                        html.P(id=ids.RECOMMENDATION, className="text-muted mb-0"),
+                    ]
+                ),
+                className="mb-3 shadow-sm",
+            ),
+            dbc.Row(
+                [dbc.Col(_graph(ids.VARIANCE_GRAPH), lg=6), dbc.Col(_graph(ids.SWEEP_GRAPH), lg=6)],
+                className="mb-3",
+            ),
+            _graph(ids.PCA_GRAPH),
+            dbc.Row(
+                [dbc.Col(_graph(ids.SIZES_GRAPH), lg=5), dbc.Col(_graph(ids.PROFILE_GRAPH), lg=7)],
+                className="my-3",
+            ),
+            dcc.Loading(html.Div(id=ids.PROFILE_TABLE), type="dot"),
+        ],
+        className="pt-3",
+    )
+
+
+def page(
+    title: str,
+    defaults: ViewState,
+    dataset_options: list[dict],
+    population_options: list[dict],
+    feature_options: list[dict],
+) -> html.Div:
+    """The whole page."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dbc.Navbar(
+                dbc.Container(html.H1(title, className="h3 text-white my-1")),
+                color="primary",
+                dark=True,
+                className="mb-3",
+            ),
+            dbc.Container(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                controls(
+                                    defaults, dataset_options, population_options, feature_options
+                                ),
+                                lg=3,
+                                className="mb-3",
+                            ),
+                            dbc.Col(
+                                dcc.Tabs(
+                                    id=ids.TABS,
+                                    value=ids.TAB_SEGMENTS,
+                                    children=[
+                                        dcc.Tab(
+                                            label="Segments",
+                                            value=ids.TAB_SEGMENTS,
+                                            children=segments_tab(),
+                                        ),
+                                        dcc.Tab(
+                                            label="Explore data",
+                                            value=ids.TAB_EXPLORE,
+                                            children=dcc.Loading(
+                                                html.Div(id=ids.EXPLORE_CONTENT, className="pt-3"),
+                                                type="circle",
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                                lg=9,
+                            ),
+                        ]
+                    ),
+                ],
+                fluid=True,
+            ),
+        ]
+    )

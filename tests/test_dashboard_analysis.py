@@ -1,0 +1,133 @@
+"""The dashboard's cached analysis and callback bodies, without a browser."""
+
+import base64
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import pytest
+from dash import no_update
+
+import custseg.dashboard.analysis as analysis_module
+from custseg.dashboard import ids
+from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.callbacks import (
+    controls_from_state,
+    explore_children,
+    segments_children,
+    sync_url,
+)
+from custseg.dashboard.state import ViewState
+
+pytestmark = pytest.mark.scf
+
+
+def values(trace, key):
+    """A trace's array, decoding plotly's base64 typed-array form."""
+    data = trace[key]
+    if isinstance(data, dict) and "bdata" in data:
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+    return np.asarray(data)
+
+
+REFERENCE = ViewState(dataset="scf2019", population="small-business", trimmed=True, k=3)
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return Analysis(datasets=["scf2019", "scf2022"])
+
+
+def test_view_matches_the_core(analysis):
+    view = analysis.view(REFERENCE)
+    prepared, sweep = analysis.sweep(REFERENCE)
+    inertia = sweep.table.set_index("k").loc[3, "inertia"]
+    assert view.metrics[0] == f"Inertia (3 clusters): {inertia:,.2f}"
+    assert view.metrics[1].startswith("Silhouette score (3 clusters): 0.")
+    assert [t["name"] for t in view.pca["data"]] == ["Segment 1", "Segment 2", "Segment 3"]
+    assert sum(len(values(t, "x")) for t in view.pca["data"]) == prepared.n_rows == 4364
+    assert list(view.variance["data"][0]["customdata"][-5:]) == [
+        "BUS",
+        "NHNFIN",
+        "NFIN",
+        "NETWORTH",
+        "ASSET",
+    ]
+    assert list(view.profile_table.columns[:3]) == ["Segment", "Rows", "Share"]
+    assert "Median Net worth" in view.profile_table.columns
+
+
+def test_every_k_reuses_one_sweep(analysis, monkeypatch):
+    calls = []
+    real = analysis_module.run_sweep
+    monkeypatch.setattr(analysis_module, "run_sweep", lambda p: calls.append(1) or real(p))
+    fresh = Analysis(datasets=["scf2019"])
+    for k in range(2, 13):
+        view = fresh.view(ViewState(k=k))
+        assert len(view.pca["data"]) == k
+    assert len(calls) == 1
+    assert fresh.view(ViewState(k=5)) is fresh.view(ViewState(k=5))
+
+
+def test_toggle_changes_selected_features(analysis):
+    untrimmed = analysis.view(ViewState(trimmed=False))
+    bars = untrimmed.variance["data"][0]
+    selected = [
+        name
+        for name, colour in zip(bars["customdata"], bars["marker"]["color"], strict=True)
+        if colour == "#1f77b4"
+    ]
+    assert set(selected) == {"KGTOTAL", "NHNFIN", "NFIN", "NETWORTH", "ASSET"}
+    assert untrimmed.variance["layout"]["title"]["text"].startswith("Variance")
+
+
+def test_large_population_scatter_is_sampled(analysis):
+    view = analysis.view(
+        ViewState(population="all", features=("INCOME", "NETWORTH"), transform="asinh", k=3)
+    )
+    assert sum(len(values(t, "x")) for t in view.pca["data"]) == 5000
+    assert "a random 5,000 of 28,885 points" in view.pca["layout"]["title"]["text"]
+
+
+def test_hover_shows_household_values(analysis):
+    text = analysis.view(REFERENCE).pca["data"][0]["text"][0]
+    assert text.startswith("Segment 1<br>Household id: ")
+    assert "Net worth: $" in text and "Age of head: " in text
+
+
+def test_sync_url_both_ways(analysis):
+    values = controls_from_state(REFERENCE)
+    loaded = sync_url(analysis, REFERENCE, ids.URL, "?k=7&population=all", values)
+    assert loaded[0] is no_update and loaded[-1] == 7 and loaded[2] == "all"
+    moved = sync_url(analysis, REFERENCE, ids.K, "?k=7", [*values[:-1], 9])
+    assert "k=9" in moved[0] and all(v is no_update for v in moved[1:])
+
+
+def test_segments_children_component_tree(analysis):
+    children = segments_children(analysis, controls_from_state(REFERENCE))
+    metrics, recommendation, *figures, table = children
+    assert metrics[0].children.startswith("Inertia (3 clusters)")
+    assert recommendation.startswith("Recommended k = ")
+    assert isinstance(table, dbc.Table)
+    assert len(figures) == 5
+
+
+def test_bad_feature_in_url_gives_a_message(analysis):
+    values = controls_from_state(ViewState(features=("NOT_A_COLUMN",)))
+    alert, *_ = segments_children(analysis, values)
+    assert isinstance(alert, dbc.Alert) and "NOT_A_COLUMN" in alert.children
+
+
+def test_explore_tab_sections(analysis):
+    cards = explore_children(analysis, "scf2019")
+    titles = [card.children.children[0].children for card in cards]
+    assert titles[:3] == [
+        "Overview",
+        "Owns a business",
+        "Credit-fearful (refused or afraid to apply)",
+    ]
+    assert "Income group by business ownership" in titles and "Distributions" in titles
+
+
+def test_assignments_download_frame(analysis):
+    frame = analysis.assignments(REFERENCE)
+    assert list(frame.columns) == ["YY1", "Y1", "segment"] and len(frame) == 4364

@@ -1,0 +1,87 @@
+"""Serving the dashboard: the Flask app, safe defaults, and the documented gunicorn command."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from custseg.cli import run
+from custseg.dashboard import create_app
+
+pytestmark = pytest.mark.scf
+
+
+def test_page_and_stylesheet_are_served_without_a_cdn():
+    app = create_app("scf2019", warm=False)
+    client = app.server.test_client()
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"/_custseg/css/bootstrap.min.css" in page.data
+    assert b"cdn" not in page.data.lower()
+    assert client.get("/_custseg/css/bootstrap.min.css").status_code == 200
+    assert not app.server.debug
+
+
+def test_plain_table_dashboard_defaults_to_all(shared_data):
+    app = create_app(str(shared_data / "customers" / "mall_customers.csv"), warm=False)
+    assert "Customer segments: mall_customers.csv" in str(app.layout)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dashboard", "scf2019", "--population", "rich"], "Unknown population 'rich'"),
+        (["dashboard", "nowhere.csv"], "No such file"),
+    ],
+)
+def test_bad_dashboard_input(args, message, capsys):
+    assert run(args) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_binds_localhost_and_no_debug_by_default(capsys):
+    assert run(["dashboard", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "127.0.0.1" in text and "--debug" in text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gunicorn_serves_the_documented_factory():
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "custseg.dashboard.app:create_server()",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("gunicorn did not answer within 60 s")
+        assert response.status_code == 200 and "custseg dashboard" in response.text
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -1,0 +1,98 @@
+"""The dashboard in real headless Chromium: load, move k, flip the toggle, change population."""
+
+import os
+from pathlib import Path
+
+import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.keys import Keys
+
+from custseg.dashboard import create_app, ids
+
+pytestmark = [pytest.mark.browser, pytest.mark.scf]
+ARTIFACTS = Path(
+    os.environ.get("CUSTSEG_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
+)
+TIMEOUT = 60
+
+
+def plotted(dash_duo, graph_id, expression):
+    return dash_duo.driver.execute_script(
+        f"const p = document.querySelector('#{graph_id} .js-plotly-plot');"
+        f"return p && p._fullData ? {expression} : null;"
+    )
+
+
+def segment_names(dash_duo):
+    return plotted(dash_duo, ids.PCA_GRAPH, "p._fullData.map(t => t.name)")
+
+
+def wait_for_segments(dash_duo, k):
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", f"Inertia ({k} clusters)", timeout=TIMEOUT)
+    expected = [f"Segment {i}" for i in range(1, k + 1)]
+    until(lambda: segment_names(dash_duo) == expected, timeout=TIMEOUT)
+
+
+def choose(dash_duo, radio_id, label):
+    for option in dash_duo.find_elements(f"#{radio_id} label"):
+        if option.text.strip() == label:
+            option.click()
+            return
+    raise AssertionError(f"no option {label!r} in #{radio_id}")
+
+
+@pytest.fixture
+def dashboard(dash_duo):
+    dash_duo.start_server(create_app("scf2019", warm=False))
+    wait_for_segments(dash_duo, 3)
+    return dash_duo
+
+
+def test_controls_drive_the_views(dashboard):
+    dash_duo = dashboard
+    assert dash_duo.find_element("h1").text == "Survey of Consumer Finances"
+    assert "Silhouette score (3 clusters)" in dash_duo.find_element(f"#{ids.METRICS}").text
+
+    slider = dash_duo.find_element(f"#{ids.K} [role=slider]")
+    slider.click()
+    slider.send_keys(Keys.ARROW_RIGHT)
+    wait_for_segments(dash_duo, 4)
+    assert "k=4" in dash_duo.driver.current_url
+    sweep_marks = plotted(
+        dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
+    )
+    assert sweep_marks == [4, 4]
+
+    choose(dash_duo, ids.TRIMMED, "not trimmed")
+    dash_duo.wait_for_contains_text(
+        f"#{ids.PROFILE_TABLE}", "Unrealised capital gains", timeout=TIMEOUT
+    )
+    bars = plotted(dash_duo, ids.VARIANCE_GRAPH, "p._fullData[0].customdata")
+    assert "KGTOTAL" in bars and "trimmed=0" in dash_duo.driver.current_url
+
+    choose(dash_duo, ids.POPULATION, "credit-fearful")
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "credit-fearful households", timeout=TIMEOUT)
+    wait_for_segments(dash_duo, 4)
+    rows = dash_duo.find_elements(f"#{ids.PROFILE_TABLE} tbody tr")
+    assert len(rows) == 4
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_url_restores_a_shared_view(dashboard):
+    dash_duo = dashboard
+    dash_duo.driver.get(dash_duo.server_url + "/?k=5&trimmed=0&transform=asinh")
+    wait_for_segments(dash_duo, 5)
+    assert dash_duo.find_element(f"#{ids.K} [role=slider]").get_attribute("aria-valuenow") == "5"
+    assert "Variance" in plotted(dash_duo, ids.VARIANCE_GRAPH, "p.layout.title.text")
+
+
+def test_explore_tab(dashboard):
+    dash_duo = dashboard
+    dash_duo.find_element(f"#{ids.TABS}").find_element(
+        "xpath", ".//*[text()='Explore data']"
+    ).click()
+    dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Owns a business", timeout=TIMEOUT)
+    assert "13.4% of households" in dash_duo.find_element(f"#{ids.EXPLORE_CONTENT}").text
