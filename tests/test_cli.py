@@ -67,7 +67,9 @@ def test_reference_run_writes_every_output(reference_run):
         "silhouette",
         "calinski_harabasz",
         "davies_bouldin",
+        "stability",
     }
+    assert summary["weight"] is None and summary["weighting"] == "unweighted"
     assert summary["versions"]["scikit-learn"]
     sweep = pd.read_csv(reference_run / "sweep.csv")
     assert list(sweep.columns) == [
@@ -76,6 +78,7 @@ def test_reference_run_writes_every_output(reference_run):
         "silhouette",
         "calinski_harabasz",
         "davies_bouldin",
+        "stability",
     ]
     assert list(sweep["k"]) == list(range(2, 13))
     profiles = pd.read_csv(reference_run / "profiles.csv")
@@ -173,3 +176,43 @@ def test_explore_report(tmp_path):
 def test_version(capsys):
     assert run(["--version"]) == 0
     assert capsys.readouterr().out.startswith("custseg ")
+
+
+@pytest.mark.scf
+def test_survey_weighted_run_per_household_and_compare(tmp_path):
+    out = tmp_path / "weighted"
+    args = [
+        "segment",
+        "scf2019",
+        "--population",
+        "small-business",
+        "--k",
+        "3",
+        "--bootstrap",
+        "2",
+        "--assignments",
+        "households",
+        "--out",
+        str(out),
+    ]
+    assert run(args) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["weight"] == "WGT" and "KMeans (sample_weight)" in summary["weighting"]
+    first = summary["segments"][0]
+    assert first["size"].startswith("Segment 1: ") and "US households (" in first["size"]
+    assert first["size"].endswith("of small-business owners)")
+    assert summary["implicates"]["n_implicates"] == 5
+    assert sum(s["weighted_count"] for s in summary["segments"]) == pytest.approx(
+        summary["weighted_total"]
+    )
+    assignments = pd.read_csv(out / "assignments.csv")
+    assert list(assignments.columns) == ["YY1", "segment", "agreement", "rows", "weight"]
+    assert assignments["YY1"].is_unique
+    profiles = pd.read_csv(out / "profiles.csv")
+    assert {"name", "size", "share_se", "description", "AGECL=Under 35"} <= set(profiles.columns)
+
+    compared = tmp_path / "compare"
+    assert run(["compare", str(out), "scf2022", "--out", str(compared)]) == 0
+    table = pd.read_csv(compared / "compare.csv")
+    assert list(table["segment"]) == [1, 2, 3]
+    assert "How segment shares moved" in (compared / "report.html").read_text()

@@ -29,7 +29,9 @@ def values(trace, key):
     return np.asarray(data)
 
 
-REFERENCE = ViewState(dataset="scf2019", population="small-business", trimmed=True, k=3)
+REFERENCE = ViewState(
+    dataset="scf2019", population="small-business", weighted=False, trimmed=True, k=3
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,8 @@ def test_view_matches_the_core(analysis):
         "NETWORTH",
         "ASSET",
     ]
-    assert list(view.profile_table.columns[:3]) == ["Segment", "Rows", "Share"]
+    assert list(view.profile_table.columns[:4]) == ["Segment", "Persona", "Size", "Rows"]
+    assert view.profile_table["Size"][0].endswith("of small-business owners)")
     assert "Median Net worth" in view.profile_table.columns
 
 
@@ -69,7 +72,7 @@ def test_every_k_reuses_one_sweep(analysis, monkeypatch):
 
 
 def test_toggle_changes_selected_features(analysis):
-    untrimmed = analysis.view(ViewState(trimmed=False))
+    untrimmed = analysis.view(ViewState(weighted=False, trimmed=False))
     bars = untrimmed.variance["data"][0]
     selected = [
         name
@@ -104,11 +107,16 @@ def test_sync_url_both_ways(analysis):
 
 def test_segments_children_component_tree(analysis):
     children = segments_children(analysis, controls_from_state(REFERENCE))
-    metrics, recommendation, *figures, table = children
+    metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
     assert recommendation.startswith("Recommended k = ")
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5
+    assert [card.children.children[0].children.split(":")[0] for card in personas] == [
+        "Segment 1",
+        "Segment 2",
+        "Segment 3",
+    ]
 
 
 def test_bad_feature_in_url_gives_a_message(analysis):
@@ -126,6 +134,14 @@ def test_explore_tab_sections(analysis):
         "Credit-fearful (refused or afraid to apply)",
     ]
     assert "Income group by business ownership" in titles and "Distributions" in titles
+
+
+def test_weighted_view_counts_us_households(analysis):
+    view = analysis.view(ViewState(weighted=True, k=3))
+    assert "weighted by WGT" in view.metrics[3]
+    assert "US households" in view.profile_table["Size"][0]
+    assert "households have all rows in one segment" in view.metrics[4]
+    assert "Share ± SE (imputation)" in view.profile_table.columns
 
 
 def test_assignments_download_frame(analysis):

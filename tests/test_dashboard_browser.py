@@ -61,8 +61,11 @@ def test_controls_drive_the_views(dashboard):
     sweep_marks = plotted(
         dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
     )
-    assert sweep_marks == [4, 4]
+    assert sweep_marks == [4, 4, 4]  # inertia, silhouette and stability panels
 
+    assert "weighted by WGT" in dash_duo.find_element(f"#{ids.METRICS}").text
+    choose(dash_duo, ids.WEIGHTED, "unweighted")
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "unweighted", timeout=TIMEOUT)
     choose(dash_duo, ids.TRIMMED, "not trimmed")
     dash_duo.wait_for_contains_text(
         f"#{ids.PROFILE_TABLE}", "Unrealised capital gains", timeout=TIMEOUT

@@ -24,6 +24,7 @@ def test_three_blobs_recommend_three_segments(shoppers):
         "silhouette",
         "calinski_harabasz",
         "davies_bouldin",
+        "stability",
     ]
     assert list(result.assignments.columns) == ["customer", "segment"]
 
@@ -135,3 +136,18 @@ def test_too_few_distinct_points():
     frame = pd.DataFrame({"a": [1.0, 2.0] * 10, "b": [3.0, 4.0] * 10})
     with pytest.raises(CustsegError, match="only 2 distinct points"):
         prepare(from_frame(frame, name="t"), SegmentationConfig(k_range=(2, 3)))
+
+
+def test_weighted_kmeans_equals_rows_duplicated_by_integer_weights(blobs):
+    weights = np.random.default_rng(5).integers(1, 5, size=len(blobs))
+    weighted = from_frame(blobs.assign(w=weights.astype(float)), name="w", weight_column="w")
+    duplicated = from_frame(blobs.loc[blobs.index.repeat(weights)].reset_index(drop=True), name="d")
+    options = {"features": ("spend", "visits"), "k": 3, "k_range": (2, 4), "bootstrap": 0}
+    a = segment(weighted, weight="w", **options)
+    b = segment(duplicated, weight=None, **options)
+    np.testing.assert_allclose(a.sweep.table["inertia"], b.sweep.table["inertia"], rtol=1e-6)
+    np.testing.assert_allclose(a.profiles["weighted_count"], b.profiles["n_rows"])
+    np.testing.assert_allclose(a.profiles["spend_mean"], b.profiles["spend_mean"])
+    np.testing.assert_allclose(a.profiles["visits_median"], b.profiles["visits_median"])
+    np.testing.assert_allclose(a.explained_variance_ratio, b.explained_variance_ratio)
+    np.testing.assert_allclose(a.metrics["davies_bouldin"], b.metrics["davies_bouldin"])

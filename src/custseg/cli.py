@@ -124,15 +124,34 @@ def segment(
         int | None, typer.Option(help="Number of segments (default: recommended).")
     ] = None,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
-    weight: Annotated[str, typer.Option(help="none, or a column of row weights.")] = "none",
+    weight: Annotated[
+        str,
+        typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
+    ] = "auto",
+    implicates: Annotated[
+        str, typer.Option(help="Multiply-imputed surveys: pooled, first or separate.")
+    ] = "pooled",
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for stability (0 to skip).")
+    ] = 10,
+    assignments: Annotated[
+        str, typer.Option(help="assignments.csv per row or per household (surveys).")
+    ] = "rows",
     id_columns: Annotated[
         str | None, typer.Option("--id", help="Comma-separated id columns (plain tables).")
     ] = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     from custseg.datasets import load_dataset
-    from custseg.runs import save_run
-    from custseg.segmentation import SegmentationConfig, finish, parse_k_range, prepare, run_sweep
+    from custseg.runs import ASSIGNMENT_MODES, save_run
+    from custseg.segmentation import (
+        SegmentationConfig,
+        finish,
+        parse_k_range,
+        prepare,
+        run_sweep,
+        sweep_steps,
+    )
 
     config = SegmentationConfig(
         population=population,
@@ -146,13 +165,20 @@ def segment(
         k=k,
         random_state=random_state,
         weight=None if weight.lower() == "none" else weight,
+        implicates=implicates,
+        bootstrap=bootstrap,
     )
+    if assignments not in ASSIGNMENT_MODES:
+        raise CustsegError(
+            f"Unknown --assignments {assignments!r}.",
+            hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
+        )
     dataset = load_dataset(source, id_columns=_split(id_columns))
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
     with Progress(
-        TextColumn("Fitting k"),
+        TextColumn("Fitting k and resampling"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -160,11 +186,57 @@ def segment(
         disable=not err_console.is_terminal,
         transient=True,
     ) as progress:
-        task = progress.add_task("sweep", total=len(config.ks))
-        sweep = run_sweep(prepared, progress=lambda _k: progress.advance(task))
+        task = progress.add_task("sweep", total=sweep_steps(config))
+        sweep = run_sweep(prepared, progress=lambda: progress.advance(task))
     result = finish(prepared, sweep)
-    save_run(result, out)
+    save_run(result, out, per_household=assignments == "households")
     _print_result(result, out)
+
+
+@app.command()
+def compare(
+    run_dir: Annotated[Path, typer.Argument(help="A segment output folder (or its model.skops).")],
+    other: Annotated[str, typer.Argument(help="The dataset to apply it to, e.g. scf2022.")],
+    out: OutOption,
+    base: Annotated[
+        str | None, typer.Option(help="The training dataset (default: the model's source).")
+    ] = None,
+    cpi: Annotated[
+        list[str] | None,
+        typer.Option(help="CPI-U value YEAR=VALUE overriding the built-in one; repeatable."),
+    ] = None,
+) -> None:
+    """Apply a fitted segmentation to another year and show how segment shares moved."""
+    from custseg import io
+    from custseg.compare import compare as run_compare
+    from custseg.compare import parse_cpi
+    from custseg.datasets import load_dataset
+    from custseg.model import SegmentModel
+    from custseg.report import compare_report
+
+    model = SegmentModel.load(run_dir)
+    overrides = parse_cpi(cpi or [])
+    comparison = run_compare(
+        model, load_dataset(base or model.metadata["source"]), load_dataset(other), cpi=overrides
+    )
+    with io.atomic_output_dir(out) as staging:
+        io.write_csv(staging / "compare.csv", comparison.table)
+        io.write_json(
+            staging / "summary.json",
+            {
+                "base": comparison.base,
+                "other": comparison.other,
+                "population": comparison.population,
+                "dollars_of": comparison.dollars_of,
+                "dollar_factors": comparison.dollar_factors,
+                "cpi_overrides": overrides,
+                "segments": comparison.table.to_dict("records"),
+            },
+        )
+        io.write_text(staging / "report.html", compare_report(comparison))
+    for row in comparison.table.itertuples():
+        out_console.print(f"Segment {row.segment}: {row.change_points:+.1f} points  ({row.name})")
+    out_console.print(f"Wrote {out}")
 
 
 @app.command()
@@ -206,9 +278,16 @@ def _print_result(result, out: Path) -> None:
         f"{metrics['calinski_harabasz']:.4g}, Davies-Bouldin "
         f"{metrics['davies_bouldin']:.3f}"
     )
-    table = Table("segment", "rows", "share")
+    if result.implicates is not None:
+        report = result.implicates
+        out_console.print(
+            f"Implicates ({report.mode}): {percent(report.all_agree_share)} of "
+            f"{report.households:,} households have all rows in one segment; mean agreement "
+            f"{percent(report.mean_agreement)}"
+        )
+    table = Table("segment", "persona", "size", "rows")
     for row in result.profiles.itertuples():
-        table.add_row(str(row.segment), f"{row.n_rows:,}", percent(row.share))
+        table.add_row(str(row.segment), row.name, row.size.split(": ", 1)[1], f"{row.n_rows:,}")
     out_console.print(table)
     out_console.print(f"Wrote {out}")
 

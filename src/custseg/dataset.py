@@ -25,11 +25,14 @@ class Population:
         What the subset is, for reports.
     conditions : tuple of str
         Structured conditions (see :mod:`custseg.population`), all of which must hold.
+    noun : str
+        What its members are called in sentences ("small-business owners").
     """
 
     name: str
     description: str
     conditions: tuple[str, ...] = ()
+    noun: str = "customers"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,16 @@ class Dataset:
         Named subsets that this dataset offers.
     provenance : dict
         Where the data came from (file, checksum, dollar year), for summaries.
+    label_fallback : callable, optional
+        Labels for columns missing from ``labels``.
+    weight_unit : str, optional
+        What a weighted count counts ("US households").
+    descriptor_columns : tuple of str
+        Variables that describe segments in personas (default: the candidate features).
+    demographic_columns : tuple of str
+        Coded categories whose make-up personas report.
+    trait_words : mapping of str to (str, str)
+        Words for a variable being high or low in a persona name.
     """
 
     name: str
@@ -74,6 +87,10 @@ class Dataset:
     populations: Mapping[str, Population] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     label_fallback: Callable[[str], str] | None = None
+    weight_unit: str | None = None
+    descriptor_columns: tuple[str, ...] = ()
+    demographic_columns: tuple[str, ...] = ()
+    trait_words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -111,6 +128,15 @@ class Dataset:
             for column in self.frame.columns
             if column not in excluded and is_numeric(self.frame[column])
         ]
+
+    def descriptors(self, features: list[str]) -> list[str]:
+        """The variables personas compare: the features, then the dataset's descriptors."""
+        extra = [
+            c
+            for c in (self.descriptor_columns or self.candidate_features()[:30])
+            if c in self.frame.columns and c not in features
+        ]
+        return [*features, *extra]
 
     def implicates(self) -> pd.Series | None:
         """The implicate number of every row (1-5 for the SCF), or None."""
@@ -173,7 +199,7 @@ def from_frame(
         frame=frame,
         id_columns=tuple(id_columns),
         weight_column=weight_column,
-        populations={"all": Population("all", "every row")},
+        populations={"all": Population("all", "every row", noun="customers")},
     )
     dataset.require_columns(
         [*id_columns, *([weight_column] if weight_column else [])], purpose="ids and weight"

@@ -81,14 +81,19 @@ def variance_figure(
     )
 
 
+SWEEP_PANELS = {
+    "inertia": "Inertia (look for the elbow)",
+    "silhouette": "Silhouette (higher is better)",
+    "stability": "Bootstrap stability (ARI)",
+}
+
+
 def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figure:
-    """Elbow (inertia) and silhouette curves over k, the chosen and recommended k marked."""
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=("Inertia (look for the elbow)", "Silhouette (higher is better)"),
-    )
-    for column, col in (("inertia", 1), ("silhouette", 2)):
+    """Elbow, silhouette and (if present) stability curves over k, chosen and recommended k
+    marked."""
+    panels = [column for column in SWEEP_PANELS if column in sweep]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[SWEEP_PANELS[c] for c in panels])
+    for col, column in enumerate(panels, start=1):
         fig.add_trace(
             go.Scatter(
                 x=sweep["k"],
@@ -304,4 +309,30 @@ def distribution_figure(
     )
     return _layout(
         fig, f"Distribution of {label} (positive values)", yaxis_title="rows", height=320, bargap=0
+    )
+
+
+def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
+    """Each segment's share in two datasets, with imputation standard errors where known."""
+    fig = go.Figure()
+    for label, colour in ((base, "#9ecae1"), (other, "#1f77b4")):
+        se = table.get(f"share_se_{label}")
+        fig.add_trace(
+            go.Bar(
+                x=[f"Segment {s}" for s in table["segment"]],
+                y=table[f"share_{label}"],
+                name=label,
+                marker_color=colour,
+                customdata=table["name"],
+                error_y=None if se is None else {"type": "data", "array": se, "visible": True},
+                hovertemplate="%{customdata}<br>%{y:.1%}<extra>" + label + "</extra>",
+            )
+        )
+    return _layout(
+        fig,
+        f"Segment shares: {base} and {other}",
+        barmode="group",
+        yaxis_tickformat=".0%",
+        yaxis_title="share (error bars: imputation SE)",
+        height=380,
     )

@@ -21,6 +21,8 @@ def percent(share: float, digits: int = 1) -> str:
     """``0.1234 -> '12.3%'``."""
     if share is None or not math.isfinite(share):
         return "n/a"
+    if 0 < abs(share) < 0.5 * 10 ** -(digits + 2):
+        return f"<{10**-digits:.{digits}f}%"
     return f"{100 * share:.{digits}f}%"
 
 

@@ -12,6 +12,7 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
+from custseg.survey import UNCERTAINTY_NOTE
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -189,8 +190,82 @@ def figures_report(result) -> str:
             ),
         )
     )
+    body.append(section("Personas", *persona_cards(result)))
+    weighting = (
+        f"Weighted by {result.prepared.weight_column}."
+        if result.prepared.weight_column
+        else "Unweighted: every row counts once."
+    )
     subtitle = (
         f"{dataset.name}: {result.prepared.selection.description}; "
-        f"{result.prepared.n_rows:,} rows; k={result.k}"
+        f"{result.prepared.n_rows:,} rows; k={result.k}. {weighting}"
     )
     return page("Segmentation", subtitle, body)
+
+
+def persona_cards(result) -> list[str]:
+    """Sizes in people's terms, imputation spread, and every segment's persona."""
+    parts = []
+    report = result.implicates
+    if report is not None:
+        parts.append(
+            paragraphs(
+                [
+                    f"Across the {report.n_implicates} implicates ({report.mode}), "
+                    f"{percent(report.all_agree_share)} of the {report.households:,} households "
+                    "have all their rows in one segment; mean agreement "
+                    f"{percent(report.mean_agreement)}.",
+                    UNCERTAINTY_NOTE,
+                ]
+            )
+        )
+    columns = [
+        c
+        for c in ("segment", "name", "size", "share_se", "share_min", "share_max")
+        if c in result.profiles
+    ]
+    parts.append(
+        table_html(
+            result.profiles[columns], {c: percent for c in ("share_se", "share_min", "share_max")}
+        )
+    )
+    for persona in result.personas:
+        colour = figures.segment_colour(persona.segment)
+        parts.append(
+            f"<div style='border-left:6px solid {colour};padding:4px 12px;margin:10px 0'>"
+            f"<h3 style='margin:4px 0'>Segment {persona.segment}: {html.escape(persona.name)}"
+            f"</h3><p>{html.escape(persona.description)}</p></div>"
+        )
+    return parts
+
+
+def compare_report(comparison) -> str:
+    """The HTML page of ``custseg compare``."""
+    base, other = comparison.base, comparison.other
+    factors = "; ".join(
+        f"{name} dollars x {factor:.4f}" for name, factor in comparison.dollar_factors.items()
+    )
+    sentences = [
+        f"The segmentation fitted on {base} ({comparison.population}) applied to {other}. "
+        f"Dollar features on a {comparison.dollars_of} basis: {factors} (CPI-U).",
+    ]
+    for row in comparison.table.itertuples():
+        change = row.change_points
+        sentences.append(
+            f"Segment {row.segment} ({row.name}): {percent(getattr(row, f'share_{base}'))} in "
+            f"{base}, {percent(getattr(row, f'share_{other}'))} in {other} "
+            f"({change:+.1f} points)."
+        )
+    shares = {c: percent for c in comparison.table if c.startswith("share")}
+    return page(
+        f"{base} and {other}",
+        "custseg compare",
+        [
+            section(
+                "How segment shares moved",
+                paragraphs(sentences),
+                table_html(comparison.table, {**shares, "change_points": lambda v: f"{v:+.2f}"}),
+                figure_html(figures.compare_figure(comparison.table, base=base, other=other)),
+            )
+        ],
+    )

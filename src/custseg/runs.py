@@ -10,6 +10,7 @@ from custseg.model import MODEL_FILENAME
 from custseg.report import figures_report
 from custseg.segmentation import SegmentationResult
 
+ASSIGNMENT_MODES = ("rows", "households")
 RUN_FILES = (
     "summary.json",
     "sweep.csv",
@@ -21,8 +22,13 @@ RUN_FILES = (
 )
 
 
-def save_run(result: SegmentationResult, out: str | os.PathLike[str]) -> Path:
+def save_run(
+    result: SegmentationResult, out: str | os.PathLike[str], *, per_household: bool = False
+) -> Path:
     """Write every output of ``result`` into the folder ``out``, replacing a previous run there.
+
+    ``per_household`` writes one row per household (majority segment and agreement) to
+    ``assignments.csv`` instead of one per row.
 
     The files are written to a temporary folder that is renamed onto ``out`` only when all of
     them are complete.
@@ -35,7 +41,10 @@ def save_run(result: SegmentationResult, out: str | os.PathLike[str]) -> Path:
     with io.atomic_output_dir(out) as staging:
         io.write_json(staging / "summary.json", result.summary())
         io.write_csv(staging / "sweep.csv", result.sweep.table)
-        io.write_csv(staging / "assignments.csv", result.assignments)
+        io.write_csv(
+            staging / "assignments.csv",
+            result.household_assignments() if per_household else result.assignments,
+        )
         io.write_csv(staging / "profiles.csv", result.profiles)
         io.write_csv(staging / "pca.csv", result.id_frame().join(result.pca))
         result.model.save(staging / MODEL_FILENAME)

@@ -24,13 +24,17 @@ from custseg._version import __version__
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
 from custseg.errors import CustsegError
+from custseg.formatting import count, percent
 from custseg.metrics import SILHOUETTE_MAX_ROWS, sweep_metrics
 from custseg.model import SegmentModel
+from custseg.personas import Persona, describe_segments, make_up
 from custseg.population import Selection, select_population
 from custseg.profiles import profile_segments
 from custseg.recommend import Recommendation, recommend_k
 from custseg.selection import DEFAULT_TRIM, rank_features
+from custseg.stability import bootstrap_stability
 from custseg.stats import principal_components
+from custseg.survey import IMPLICATE_MODES, ImplicateReport, implicate_report, separate_fits
 
 TRANSFORMS: dict[str, Callable[[Any], Any] | None] = {
     "none": None,
@@ -39,7 +43,6 @@ TRANSFORMS: dict[str, Callable[[Any], Any] | None] = {
 }
 SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
-SWEEP_COLUMNS = ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin"]
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
@@ -82,8 +85,15 @@ class SegmentationConfig:
         The final number of segments; the recommended k when None.
     random_state : int, default 42
         Seeds KMeans and the silhouette sample.
-    weight : str, optional
-        A column of row weights.
+    weight : str or None, default "auto"
+        A column of row weights; "auto" uses the dataset's survey weight (``WGT`` for the SCF,
+        none for plain tables); None fits unweighted.
+    implicates : {"pooled", "first", "separate"}
+        For multiply-imputed surveys: fit on all rows with the weights (pooled), on implicate 1
+        only, or also refit every implicate on its own to measure the spread of the results
+        (separate; the saved model is the pooled one).
+    bootstrap : int, default 10
+        Resamples (of households, or rows) for the stability of every k; 0 skips it.
     n_init : int, default 10
         KMeans restarts per k.
     engine : str, default "local"
@@ -101,7 +111,9 @@ class SegmentationConfig:
     k_range: tuple[int, int] = (2, 12)
     k: int | None = None
     random_state: int = 42
-    weight: str | None = None
+    weight: str | None = "auto"
+    implicates: str = "pooled"
+    bootstrap: int = 10
     n_init: int = 10
     engine: str = "local"
     silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
@@ -111,6 +123,7 @@ class SegmentationConfig:
             (self.select, SELECTIONS, "--select"),
             (self.transform, TRANSFORMS, "--transform"),
             (self.scale, SCALERS, "--scale"),
+            (self.implicates, IMPLICATE_MODES, "--implicates"),
         ):
             if value not in choices:
                 raise CustsegError(
@@ -130,6 +143,8 @@ class SegmentationConfig:
             raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
         if self.n_init < 1:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
+        if self.bootstrap < 0:
+            raise CustsegError(f"--bootstrap {self.bootstrap} must be 0 or more.")
 
     @property
     def ks(self) -> list[int]:
@@ -153,6 +168,8 @@ class Prepared:
     values : DataFrame of shape (n_samples, n_features)
         The features in original units, rows with non-finite values dropped.
     weights : ndarray of shape (n_samples,) or None
+    weight_column : str or None
+        The weight actually used ("auto" resolved).
     dropped_rows : int
     preprocessor : Pipeline
         Fitted ``transform -> scale`` steps.
@@ -167,6 +184,7 @@ class Prepared:
     feature_scores: pd.Series
     values: pd.DataFrame
     weights: np.ndarray | None
+    weight_column: str | None
     dropped_rows: int
     preprocessor: Pipeline
     Z: np.ndarray
@@ -179,6 +197,22 @@ class Prepared:
     @property
     def n_rows(self) -> int:
         return self.Z.shape[0]
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the population, for the rows used."""
+        return self.dataset.frame.loc[self.values.index, name].to_numpy()
+
+    @property
+    def households(self) -> np.ndarray | None:
+        """Household id of every row used, for multiply-imputed surveys."""
+        column = self.dataset.household_column
+        return self.column(column) if column else None
+
+    @property
+    def implicates(self) -> np.ndarray | None:
+        """Implicate number of every row used, for multiply-imputed surveys."""
+        column = self.dataset.implicate_column
+        return self.column(column) % 10 if column else None
 
 
 def _weights(dataset: Dataset, column: str | None) -> np.ndarray | None:
@@ -272,6 +306,25 @@ def _build_preprocessor(
     return Pipeline(steps), np.asarray(scaler.transform(data), dtype=float), notes
 
 
+def _implicate_subset(dataset: Dataset, mode: str) -> tuple[Dataset, float]:
+    """The rows an implicate mode fits on, and the factor that keeps weights summing to the
+    population (implicate 1 alone stands for a fifth of the households)."""
+    implicates = dataset.implicates()
+    if implicates is None:
+        if mode != "pooled":
+            raise CustsegError(
+                f"--implicates {mode} needs a multiply-imputed survey; "
+                f"{dataset.name} has no implicates.",
+                hint="Leave --implicates at pooled.",
+            )
+        return dataset, 1.0
+    if mode != "first":
+        return dataset, 1.0
+    return dataset.with_frame(dataset.frame[implicates.to_numpy() == 1]), float(
+        implicates.nunique()
+    )
+
+
 def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     """Filter, choose features, drop non-finite rows and move to model space.
 
@@ -280,9 +333,13 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     CustsegError
         For any input that cannot be segmented as asked.
     """
+    dataset, weight_factor = _implicate_subset(dataset, config.implicates)
     selection = select_population(dataset, config.population, config.where)
     population = selection.dataset
-    weights = _weights(population, config.weight)
+    weight_column = dataset.weight_column if config.weight == "auto" else config.weight
+    weights = _weights(population, weight_column)
+    if weights is not None:
+        weights = weights * weight_factor
     features, scores = _choose_features(population, config, weights)
     warnings: list[str] = []
     if len(features) < config.n_features and not config.features:
@@ -325,6 +382,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         feature_scores=scores,
         values=values,
         weights=weights,
+        weight_column=weight_column,
         dropped_rows=dropped,
         preprocessor=preprocessor,
         Z=Z,
@@ -342,13 +400,18 @@ class Sweep:
     recommendation: Recommendation
 
 
-def run_sweep(prepared: Prepared, *, progress: Callable[[int], None] | None = None) -> Sweep:
-    """Fit KMeans for every k of the configuration and score each fit.
+def sweep_steps(config: SegmentationConfig) -> int:
+    """How many progress steps :func:`run_sweep` reports: one per k, one per bootstrap."""
+    return len(config.ks) + config.bootstrap
+
+
+def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None) -> Sweep:
+    """Fit KMeans for every k of the configuration, score each fit and test its stability.
 
     Parameters
     ----------
     progress : callable, optional
-        Called with each k once it is fitted.
+        Called after each k is fitted and after each bootstrap resample.
     """
     config = prepared.config
     engine = get_engine(config.engine)
@@ -362,7 +425,7 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[int], None] | None = No
             n_init=config.n_init,
         )
         if progress is not None:
-            progress(k)
+            progress()
     metrics, info = sweep_metrics(
         prepared.Z,
         {k: fit.labels for k, fit in fits.items()},
@@ -372,13 +435,38 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[int], None] | None = No
     )
     table = metrics.reset_index()
     table.insert(1, "inertia", [fits[k].inertia for k in table["k"]])
+    if config.bootstrap:
+        stability = bootstrap_stability(
+            prepared.Z,
+            fits,
+            engine=engine,
+            n_boot=config.bootstrap,
+            groups=prepared.households,
+            sample_weight=prepared.weights,
+            random_state=config.random_state,
+            n_init=config.n_init,
+            progress=progress,
+        )
+        table["stability"] = table["k"].map(stability)
     in_range = table[table["k"].between(*config.k_range)]
-    return Sweep(fits, table[SWEEP_COLUMNS], info, recommend_k(in_range))
+    return Sweep(fits, table, info, recommend_k(in_range))
 
 
 @dataclass(frozen=True)
 class SegmentationResult:
-    """A finished segmentation: what was done, the sweep, and the final model's outputs."""
+    """A finished segmentation: what was done, the sweep, and the final model's outputs.
+
+    Attributes
+    ----------
+    segments : ndarray of shape (n_samples,)
+        Segment numbers 1..k, largest (by weight) first.
+    profiles : DataFrame of shape (k, ...)
+        Size (in rows, weighted count and words), spread across implicates, feature means and
+        medians, persona and demographic make-up of every segment.
+    personas : list of Persona
+    implicates : ImplicateReport or None
+        For multiply-imputed surveys.
+    """
 
     prepared: Prepared
     sweep: Sweep
@@ -388,6 +476,8 @@ class SegmentationResult:
     pca: pd.DataFrame
     explained_variance_ratio: np.ndarray
     profiles: pd.DataFrame
+    personas: list[Persona]
+    implicates: ImplicateReport | None
 
     @property
     def config(self) -> SegmentationConfig:
@@ -400,7 +490,7 @@ class SegmentationResult:
     @property
     def metrics(self) -> dict[str, float]:
         row = self.sweep.table.set_index("k").loc[self.k]
-        return {name: float(row[name]) for name in SWEEP_COLUMNS[1:]}
+        return {name: float(row[name]) for name in self.sweep.table.columns if name != "k"}
 
     def id_frame(self) -> pd.DataFrame:
         """The id columns of the rows used (or their row number in the source)."""
@@ -415,11 +505,31 @@ class SegmentationResult:
         """Ids and segment number (1..k) of every row used."""
         return self.id_frame().assign(segment=self.segments)
 
+    def household_assignments(self) -> pd.DataFrame:
+        """One row per household: majority segment and the share of its rows that agree.
+
+        Raises
+        ------
+        CustsegError
+            If the dataset has no household id.
+        """
+        from custseg.survey import household_assignments
+
+        households = self.prepared.households
+        if households is None:
+            raise CustsegError(
+                f"{self.prepared.dataset.name} has no household id, so "
+                "assignments can only be given per row."
+            )
+        frame = household_assignments(households, self.segments, self.prepared.weights)
+        return frame.rename(columns={"household": self.prepared.dataset.household_column})
+
     def summary(self) -> dict[str, Any]:
         """Everything about the run that a person or another tool needs, JSON-ready."""
         prepared, dataset = self.prepared, self.prepared.dataset
         config = self.config
         scores = prepared.feature_scores
+        weighted = prepared.weights is not None
         return {
             "source": dataset.name,
             "provenance": dataset.provenance,
@@ -431,6 +541,7 @@ class SegmentationResult:
             "n_rows": prepared.n_rows,
             "n_rows_population": prepared.n_rows + prepared.dropped_rows,
             "dropped_rows": prepared.dropped_rows,
+            "weighted_total": float(prepared.weights.sum()) if weighted else None,
             "features": [
                 {
                     "name": f,
@@ -450,7 +561,8 @@ class SegmentationResult:
             ),
             "transform": config.transform,
             "scale": config.scale,
-            "weight": config.weight,
+            "weight": prepared.weight_column,
+            "weighting": WEIGHTING_NOTE if weighted else "unweighted",
             "k": self.k,
             "k_range": list(config.k_range),
             "recommended": {
@@ -462,13 +574,26 @@ class SegmentationResult:
             "metrics": self.metrics,
             "metric_space": "transformed and scaled features (the space the model was fit in)",
             "silhouette": self.sweep.silhouette_info,
+            "stability": (
+                {
+                    "bootstrap_resamples": config.bootstrap,
+                    "unit": "households" if prepared.households is not None else "rows",
+                    "measure": "mean adjusted Rand index against the full-data fit",
+                }
+                if config.bootstrap
+                else None
+            ),
+            "implicates": self.implicates.to_dict() if self.implicates else None,
             "pca": {
                 "explained_variance_ratio": [float(r) for r in self.explained_variance_ratio],
                 "space": "transformed and scaled features",
             },
-            "segment_sizes": {
-                str(int(row.segment)): int(row.n_rows) for row in self.profiles.itertuples()
-            },
+            "segments": [
+                self._segment_summary(row, persona)
+                for row, persona in zip(
+                    self.profiles.to_dict("records"), self.personas, strict=True
+                )
+            ],
             "random_state": config.random_state,
             "n_init": config.n_init,
             "engine": config.engine,
@@ -481,6 +606,46 @@ class SegmentationResult:
             "warnings": list(prepared.warnings),
         }
 
+    @staticmethod
+    def _segment_summary(row: dict[str, Any], persona: Persona) -> dict[str, Any]:
+        keys = (
+            "n_rows",
+            "share",
+            "weighted_count",
+            "share_se",
+            "share_min",
+            "share_max",
+            "count_se",
+            "count_min",
+            "count_max",
+        )
+        return {
+            "segment": int(row["segment"]),
+            "name": persona.name,
+            "size": row["size"],
+            **{key: row[key] for key in keys if key in row},
+            "description": persona.description,
+            "distinguishing": [
+                {
+                    "variable": t.variable,
+                    "label": t.label,
+                    "standardized_difference": t.difference,
+                    "segment_median": t.segment_median,
+                    "population_median": t.population_median,
+                }
+                for t in persona.traits
+            ],
+            "make_up": persona.make_up,
+        }
+
+
+WEIGHTING_NOTE = (
+    "Scaling, feature selection, KMeans (sample_weight), inertia, silhouette (weighted mean of "
+    "per-row values, with weighted cluster means), Calinski-Harabasz (weights rescaled to sum "
+    "to the row count), Davies-Bouldin (weighted cluster scatter), PCA, profiles and segment "
+    "sizes all use the weights."
+)
+
 
 def versions() -> dict[str, str]:
     """Versions of custseg and the libraries that determine its numbers."""
@@ -491,6 +656,107 @@ def versions() -> dict[str, str]:
         "pandas": pd.__version__,
         "scikit-learn": sklearn.__version__,
     }
+
+
+def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
+    dataset, selection = prepared.dataset, prepared.selection
+    noun = dataset.populations[selection.population].noun
+    if prepared.weights is None:
+        return [
+            f"Segment {int(r.segment)}: {r.n_rows:,} rows ({percent(r.share)} of {noun})"
+            for r in profiles.itertuples()
+        ]
+    unit = dataset.weight_unit or "weighted rows"
+    return [
+        f"Segment {int(r.segment)}: {count(r.weighted_count)} {unit} ({percent(r.share)} of {noun})"
+        for r in profiles.itertuples()
+    ]
+
+
+def _implicates(
+    prepared: Prepared, fit: KMeansFit, segments: np.ndarray, k: int
+) -> ImplicateReport | None:
+    implicates = prepared.implicates
+    if implicates is None:
+        return None
+    weights = prepared.weights if prepared.weights is not None else np.ones(prepared.n_rows)
+    by_implicate = None
+    if prepared.config.implicates == "separate":
+        by_implicate = separate_fits(
+            prepared.Z,
+            implicates,
+            weights,
+            fit.centers,
+            engine=get_engine(prepared.config.engine),
+            random_state=prepared.config.random_state,
+            n_init=prepared.config.n_init,
+        )
+    return implicate_report(
+        prepared.config.implicates,
+        prepared.households,
+        implicates,
+        segments,
+        weights,
+        k,
+        by_implicate,
+    )
+
+
+def _personas(
+    prepared: Prepared, segments: np.ndarray, k: int, size_texts: list[str]
+) -> list[Persona]:
+    dataset = prepared.dataset
+    descriptors = [
+        c
+        for c in dataset.descriptors(prepared.features)
+        if c in dataset.frame.columns and is_numeric(dataset.frame[c])
+    ]
+    frame = dataset.frame.loc[prepared.values.index]
+    demographics = make_up(
+        frame, segments, k, dataset.demographic_columns, dataset.value_labels, prepared.weights
+    )
+    return describe_segments(
+        frame[descriptors],
+        segments,
+        k,
+        labels={c: dataset.label(c) for c in descriptors},
+        noun=dataset.populations[prepared.selection.population].noun,
+        size_texts=dict(enumerate(size_texts, start=1)),
+        weights=prepared.weights,
+        money_columns=[c for c in descriptors if c in dataset.dollar_columns],
+        words=dataset.trait_words,
+        demographics=demographics,
+        demographic_labels={c: dataset.label(c) for c in dataset.demographic_columns},
+    )
+
+
+def _profile_table(
+    prepared: Prepared, segments: np.ndarray, k: int, implicates: ImplicateReport | None
+) -> tuple[pd.DataFrame, list[Persona]]:
+    """``segment, n_rows, share`` (+ weighted count and implicate spread), the persona's name
+    and size in words, feature means and medians, then description and make-up."""
+    profiles = profile_segments(prepared.values, segments, k=k, sample_weight=prepared.weights)
+    size_texts = _size_texts(prepared, profiles)
+    personas = _personas(prepared, segments, k, size_texts)
+    position = list(profiles.columns).index(f"{prepared.features[0]}_mean")
+    inserted = {}
+    if implicates is not None and implicates.n_implicates > 1:
+        spread = implicates.sizes.drop(columns="segment")
+        if prepared.weights is None:
+            spread = spread.drop(columns=[c for c in spread if c.startswith("count")])
+        inserted.update({column: spread[column].to_numpy() for column in spread})
+    inserted.update({"name": [p.name for p in personas], "size": size_texts})
+    for offset, (column, values) in enumerate(inserted.items()):
+        profiles.insert(position + offset, column, values)
+    profiles["description"] = [p.description for p in personas]
+    profiles["distinguishing"] = [
+        "; ".join(f"{t.label} ({t.difference:+.2f} sd)" for t in p.traits) for p in personas
+    ]
+    for persona in personas:
+        for variable, shares in persona.make_up.items():
+            for label, share in shares.items():
+                profiles.loc[persona.segment - 1, f"{variable}={label}"] = share
+    return profiles, personas
 
 
 def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> SegmentationResult:
@@ -511,19 +777,26 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
         projection_components=components,
         metadata={
             "source": dataset.name,
-            "population": prepared.selection.description,
+            "population": prepared.selection.population,
+            "population_description": prepared.selection.description,
+            "conditions": list(prepared.selection.conditions),
+            "where": list(prepared.config.where),
             "k": k,
             "n_rows": prepared.n_rows,
             "feature_labels": {f: dataset.label(f) for f in prepared.features},
             "transform": prepared.config.transform,
             "scale": prepared.config.scale,
-            "weight": prepared.config.weight,
+            "weight": prepared.weight_column,
             "random_state": prepared.config.random_state,
+            "dollars_of": dataset.provenance.get("dollars_of"),
+            "dollar_features": [f for f in prepared.features if f in dataset.dollar_columns],
         },
     )
     coords = model.project(prepared.Z)
     result_pca = pd.DataFrame({"pc1": coords[:, 0], "pc2": coords[:, 1], "segment": segments})
-    profiles = profile_segments(prepared.values, segments, k=k, sample_weight=prepared.weights)
+    implicates = _implicates(prepared, fit, segments, k)
+    profiles, personas = _profile_table(prepared, segments, k, implicates)
+    model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
     return SegmentationResult(
         prepared=prepared,
         sweep=sweep,
@@ -533,6 +806,8 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
         pca=result_pca,
         explained_variance_ratio=ratio,
         profiles=profiles,
+        personas=personas,
+        implicates=implicates,
     )
 
 
@@ -540,7 +815,7 @@ def segment(
     dataset: Dataset | str,
     config: SegmentationConfig | None = None,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[], None] | None = None,
     **options: Any,
 ) -> SegmentationResult:
     """Run a whole segmentation.
@@ -552,7 +827,7 @@ def segment(
     config : SegmentationConfig, optional
         All choices; alternatively pass them as keyword ``options``.
     progress : callable, optional
-        Called with each k of the sweep once it is fitted.
+        Called after each step of the sweep (see :func:`sweep_steps`).
 
     Examples
     --------

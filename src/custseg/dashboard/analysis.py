@@ -22,7 +22,8 @@ from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset
 from custseg.explore import describe_amounts, explore
-from custseg.formatting import count, money, number, percent
+from custseg.formatting import money, number, percent
+from custseg.personas import Persona
 from custseg.population import select_population
 from custseg.segmentation import (
     Prepared,
@@ -53,6 +54,7 @@ class View:
     profile: dict[str, Any]
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
+    personas: list[Persona]
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,17 @@ class Analysis:
         The sources the dashboard may load (the URL can pick only among these).
     display_points : int
         Cap on the points drawn in the PCA scatter.
+    bootstrap : int
+        Resamples for the stability of every k (fewer than the CLI's default, to keep the
+        first view of a configuration quick).
     """
 
-    def __init__(self, *, datasets: list[str], display_points: int = DISPLAY_POINTS) -> None:
+    def __init__(
+        self, *, datasets: list[str], display_points: int = DISPLAY_POINTS, bootstrap: int = 5
+    ) -> None:
         self.datasets = list(datasets)
         self.display_points = display_points
+        self.bootstrap = bootstrap
         self._locks: dict[Hashable, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.dataset = lru_cache(maxsize=4)(self._load)
@@ -106,10 +114,11 @@ class Analysis:
             {"label": f"{dataset.label(c)} ({c})", "value": c} for c in dataset.candidate_features()
         ]
 
-    @staticmethod
-    def config(state: ViewState) -> SegmentationConfig:
+    def config(self, state: ViewState) -> SegmentationConfig:
         return SegmentationConfig(
             population=state.population,
+            weight="auto" if state.weighted else None,
+            bootstrap=self.bootstrap,
             select="trimmed-variance" if state.trimmed else "variance",
             n_features=state.n_features,
             features=state.features,
@@ -131,10 +140,20 @@ class Analysis:
         prepared, sweep = self.sweep(state)
         return finish(prepared, sweep, state.k)
 
-    def _compute_scores(self, name: str, population: str, trimmed: bool) -> pd.Series:
+    def _compute_scores(
+        self, name: str, population: str, trimmed: bool, weighted: bool
+    ) -> pd.Series:
         subset = select_population(self.dataset(name), population).dataset
+        weights = (
+            subset.frame[subset.weight_column].to_numpy(dtype=float)
+            if weighted and subset.weight_column
+            else None
+        )
         return rank_features(
-            subset.frame, subset.candidate_features(), trim=DEFAULT_TRIM if trimmed else 0.0
+            subset.frame,
+            subset.candidate_features(),
+            trim=DEFAULT_TRIM if trimmed else 0.0,
+            sample_weight=weights,
         )
 
     def view(self, state: ViewState) -> View:
@@ -145,17 +164,35 @@ class Analysis:
         prepared, dataset = result.prepared, result.prepared.dataset
         money_columns = [c for c in dataset.frame.columns if c in dataset.dollar_columns]
         labels = {f: dataset.label(f) for f in result.features}
-        scores = self._scores(state.dataset, state.population, state.trimmed)
+        scores = self._scores(state.dataset, state.population, state.trimmed, state.weighted)
         metrics = result.metrics
         recommendation = result.sweep.recommendation
+        lines = [
+            f"Inertia ({state.k} clusters): {metrics['inertia']:,.2f}",
+            f"Silhouette score ({state.k} clusters): {metrics['silhouette']:.3f}",
+            f"Calinski-Harabasz: {metrics['calinski_harabasz']:,.0f}; "
+            f"Davies-Bouldin: {metrics['davies_bouldin']:.3f}"
+            + (
+                f"; bootstrap stability (ARI): {metrics['stability']:.2f}"
+                if "stability" in metrics
+                else ""
+            ),
+            f"{prepared.n_rows:,} rows: {prepared.selection.description}"
+            + (
+                f", weighted by {prepared.weight_column}"
+                if prepared.weight_column
+                else ", unweighted"
+            ),
+        ]
+        if result.implicates is not None:
+            report = result.implicates
+            lines.append(
+                f"Across implicates: {percent(report.all_agree_share)} of "
+                f"{report.households:,} households have all rows in one segment "
+                f"(mean agreement {percent(report.mean_agreement)})."
+            )
         return View(
-            metrics=[
-                f"Inertia ({state.k} clusters): {metrics['inertia']:,.2f}",
-                f"Silhouette score ({state.k} clusters): {metrics['silhouette']:.3f}",
-                f"Calinski-Harabasz: {metrics['calinski_harabasz']:,.0f}; "
-                f"Davies-Bouldin: {metrics['davies_bouldin']:.3f}",
-                f"{prepared.n_rows:,} rows: {prepared.selection.description}",
-            ],
+            metrics=lines,
             recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
             variance=figures.variance_figure(
                 scores,
@@ -175,6 +212,7 @@ class Analysis:
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
+            personas=result.personas,
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
@@ -203,12 +241,16 @@ class Analysis:
         table = pd.DataFrame(
             {
                 "Segment": profiles["segment"],
+                "Persona": profiles["name"],
+                "Size": [size.split(": ", 1)[1] for size in profiles["size"]],
                 "Rows": [f"{n:,}" for n in profiles["n_rows"]],
-                "Share": [percent(s) for s in profiles["share"]],
             }
         )
-        if "weighted_count" in profiles:
-            table["Weighted count"] = [count(c) for c in profiles["weighted_count"]]
+        if "share_se" in profiles:
+            table["Share ± SE (imputation)"] = [
+                f"{percent(s)} ± {percent(se)}"
+                for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
+            ]
         for feature in result.features:
             fmt = money if feature in money_columns else number
             table[f"Median {dataset.label(feature)}"] = [

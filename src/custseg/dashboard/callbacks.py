@@ -14,15 +14,18 @@ from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import ViewState, from_search
 from custseg.errors import CustsegError
 
-CONTROLS = [
-    (ids.DATASET, "value"),
-    (ids.POPULATION, "value"),
-    (ids.TRIMMED, "value"),
-    (ids.N_FEATURES, "value"),
-    (ids.FEATURES, "value"),
-    (ids.TRANSFORM, "value"),
-    (ids.K, "value"),
-]
+#: ViewState field -> the control that sets it; the callbacks' inputs follow this order.
+CONTROL_IDS = {
+    "dataset": ids.DATASET,
+    "population": ids.POPULATION,
+    "weighted": ids.WEIGHTED,
+    "trimmed": ids.TRIMMED,
+    "n_features": ids.N_FEATURES,
+    "features": ids.FEATURES,
+    "transform": ids.TRANSFORM,
+    "k": ids.K,
+}
+CONTROLS = [(control, "value") for control in CONTROL_IDS.values()]
 SEGMENT_OUTPUTS = [
     (ids.METRICS, "children"),
     (ids.RECOMMENDATION, "children"),
@@ -32,33 +35,29 @@ SEGMENT_OUTPUTS = [
     (ids.PROFILE_GRAPH, "figure"),
     (ids.SIZES_GRAPH, "figure"),
     (ids.PROFILE_TABLE, "children"),
+    (ids.PERSONAS, "children"),
 ]
 
 
-def state_from_controls(
-    dataset, population, trimmed, n_features, features, transform, k
-) -> ViewState:
+def state_from_controls(*values) -> ViewState:
+    """The view state of the control values, in ``CONTROL_IDS`` order."""
+    raw = dict(zip(CONTROL_IDS, values, strict=True))
     return ViewState(
-        dataset=dataset,
-        population=population,
-        trimmed=bool(trimmed),
-        n_features=int(n_features),
-        features=tuple(features or ()),
-        transform=transform,
-        k=int(k),
+        dataset=raw["dataset"],
+        population=raw["population"],
+        weighted=bool(raw["weighted"]),
+        trimmed=bool(raw["trimmed"]),
+        n_features=int(raw["n_features"]),
+        features=tuple(raw["features"] or ()),
+        transform=raw["transform"],
+        k=int(raw["k"]),
     )
 
 
 def controls_from_state(state: ViewState) -> list:
-    return [
-        state.dataset,
-        state.population,
-        state.trimmed,
-        state.n_features,
-        list(state.features),
-        state.transform,
-        state.k,
-    ]
+    """The control values of a view state, in ``CONTROL_IDS`` order."""
+    values = (getattr(state, name) for name in CONTROL_IDS)
+    return [list(value) if isinstance(value, tuple) else value for value in values]
 
 
 def sync_url(
@@ -82,10 +81,22 @@ def segments_children(analysis: Analysis, values: list) -> list:
         view = analysis.view(state_from_controls(*values))
     except CustsegError as err:
         alert = dbc.Alert(str(err), color="warning", className="mb-0")
-        return [alert, "", *[no_update] * 5, ""]
+        return [alert, "", *[no_update] * 5, "", ""]
     metrics = [html.H5(line, className="mb-1") for line in view.metrics[:2]]
     metrics += [html.Div(line) for line in view.metrics[2:]]
     table = dbc.Table.from_dataframe(view.profile_table, striped=True, hover=True, size="sm")
+    personas = [
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.H5(f"Segment {p.segment}: {p.name}", className="card-title"),
+                    html.P(p.description, className="mb-0"),
+                ]
+            ),
+            className="mb-2 shadow-sm",
+        )
+        for p in view.personas
+    ]
     return [
         metrics,
         view.recommendation,
@@ -95,6 +106,7 @@ def segments_children(analysis: Analysis, values: list) -> list:
         view.profile,
         view.sizes,
         table,
+        personas,
     ]
 
 

@@ -44,6 +44,18 @@ def controls(
                     ),
                 ),
                 _control(
+                    "Survey weights",
+                    dcc.RadioItems(
+                        id=ids.WEIGHTED,
+                        value=defaults.weighted,
+                        inline=True,
+                        options=[
+                            {"label": "weighted", "value": True},
+                            {"label": "unweighted", "value": False},
+                        ],
+                    ),
+                ),
+                _control(
                     "High-variance features",
                     dcc.RadioItems(
                         id=ids.TRIMMED,
@@ -132,6 +144,8 @@ def segments_tab() -> html.Div:
                 className="my-3",
             ),
             dcc.Loading(html.Div(id=ids.PROFILE_TABLE), type="dot"),
+            html.H4("Personas", className="mt-3"),
+            dcc.Loading(html.Div(id=ids.PERSONAS), type="dot"),
         ],
         className="pt-3",
     )

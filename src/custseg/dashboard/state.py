@@ -20,11 +20,12 @@ class ViewState:
     """Every control of the segments view.
 
     ``features`` (named features) overrides automatic selection of ``n_features`` by
-    (trimmed) variance.
+    (trimmed) variance. ``weighted`` uses the dataset's survey weight, if it has one.
     """
 
     dataset: str = "scf2019"
     population: str = "small-business"
+    weighted: bool = True
     trimmed: bool = True
     n_features: int = 5
     features: tuple[str, ...] = ()
@@ -36,6 +37,7 @@ class ViewState:
         query = {
             "dataset": self.dataset,
             "population": self.population,
+            "weighted": int(self.weighted),
             "trimmed": int(self.trimmed),
             "n_features": self.n_features,
             "transform": self.transform,
@@ -74,6 +76,7 @@ def from_search(
     return ViewState(
         dataset=dataset if dataset in datasets else defaults.dataset,
         population=population if population in populations else defaults.population,
+        weighted=query.get("weighted", str(int(defaults.weighted))) != "0",
         trimmed=query.get("trimmed", str(int(defaults.trimmed))) != "0",
         n_features=_int(query.get("n_features", ""), defaults.n_features, 1, N_FEATURES_MAX),
         features=features,

@@ -101,19 +101,51 @@ NINC2CAT NWPCTLECAT INCPCTLECAT NINCPCTLECAT INCQRTCAT NINCQRTCAT
 """.split()
 )
 
+#: Variables that describe a segment in its persona, besides its features.
+PERSONA_VARIABLES = (
+    "AGE",
+    "INCOME",
+    "NETWORTH",
+    "ASSET",
+    "DEBT",
+    "FIN",
+    "NFIN",
+    "HOUSES",
+    "BUS",
+    "KIDS",
+)
+DEMOGRAPHIC_VARIABLES = ("AGECL", "EDCL", "INCCAT", "RACE")
+TRAIT_WORDS = {
+    "AGE": ("older", "younger"),
+    "INCOME": ("high-income", "lower-income"),
+    "NETWORTH": ("wealthy", "less wealthy"),
+    "ASSET": ("asset-rich", "asset-light"),
+    "NFIN": ("property-rich", "with little property"),
+    "NHNFIN": ("with large holdings besides their home", "with little besides their home"),
+    "FIN": ("with large savings and investments", "with few financial assets"),
+    "DEBT": ("with heavy debts", "with little debt"),
+    "HOUSES": ("with valuable homes", "with modest or no homes"),
+    "BUS": ("with large businesses", "with small businesses"),
+    "KGTOTAL": ("with large unrealised gains", "with little unrealised gain"),
+    "KIDS": ("with children", "without children"),
+    "LIQ": ("cash-rich", "cash-poor"),
+}
+
 POPULATIONS = {
     population.name: population
     for population in (
-        Population("all", "all households"),
+        Population("all", "all households", noun="US households"),
         Population(
             "small-business",
             "small-business owners (owns a business, income under $500,000)",
             ("HBUS==1", "INCOME<500000"),
+            noun="small-business owners",
         ),
         Population(
             "credit-fearful",
             "credit-fearful households (refused credit or afraid to apply in the last 5 years)",
             ("TURNFEAR==1",),
+            noun="credit-fearful households",
         ),
     )
 }
@@ -304,4 +336,8 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         populations=POPULATIONS,
         provenance=dict(provenance or {}),
         label_fallback=scf_label,
+        weight_unit="US households",
+        descriptor_columns=PERSONA_VARIABLES,
+        demographic_columns=tuple(c for c in DEMOGRAPHIC_VARIABLES if c in columns),
+        trait_words=TRAIT_WORDS,
     )

@@ -1,0 +1,81 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from custseg.personas import describe_segments, standardized_differences
+
+
+@pytest.fixture
+def customers():
+    return pd.DataFrame(
+        {"AGE": [30.0, 32, 34, 60, 62, 64], "INCOME": [1e4, 2e4, 3e4, 2e5, 3e5, 4e5]}
+    )
+
+
+SEGMENTS = np.array([1, 1, 1, 2, 2, 2])
+WORDS = {"AGE": ("older", "younger"), "INCOME": ("high-income", "lower-income")}
+
+
+def describe(values, segments=SEGMENTS):
+    return describe_segments(
+        values,
+        segments,
+        2,
+        labels={"AGE": "Age", "INCOME": "Income"},
+        noun="customers",
+        size_texts={1: "Segment 1: 3", 2: "Segment 2: 3"},
+        money_columns=["INCOME"],
+        words=WORDS,
+    )
+
+
+def test_standardized_difference_by_hand(customers):
+    diffs = standardized_differences(customers[["AGE"]], SEGMENTS, 2)
+    age = customers["AGE"]
+    expected = (age[:3].mean() - age.mean()) / age.std(ddof=0)
+    assert diffs.loc[1, "AGE"] == pytest.approx(expected)
+
+
+def test_names_from_largest_differences(customers):
+    personas = describe(customers)
+    assert personas[0].name == "Younger, lower-income customers"
+    assert personas[1].name == "Older, high-income customers"
+    assert personas[1].traits[0].variable in {"AGE", "INCOME"}
+    assert "Income $300k (all: $115k)" in personas[1].description
+
+
+def test_names_are_stable_and_follow_the_profile(customers):
+    assert [p.name for p in describe(customers)] == [p.name for p in describe(customers)]
+    flipped = customers.assign(INCOME=customers["INCOME"][::-1].to_numpy())
+    assert describe(flipped)[1].name == "Older, lower-income customers"
+
+
+def test_a_segment_at_the_population_mean_is_typical():
+    frame = pd.DataFrame({"AGE": [20.0, 20, 40, 40, 60, 60], "INCOME": 5e4})
+    personas = describe_segments(
+        frame,
+        np.array([1, 1, 2, 2, 3, 3]),
+        3,
+        labels={},
+        noun="customers",
+        size_texts={1: "a", 2: "b", 3: "c"},
+        words=WORDS,
+    )
+    assert [p.name for p in personas] == [
+        "Younger customers",
+        "Typical customers",
+        "Older customers",
+    ]
+
+
+def test_unknown_variables_become_phrases():
+    frame = pd.DataFrame({"Spending Score": [90.0, 95, 10, 5]})
+    personas = describe_segments(
+        frame,
+        np.array([1, 1, 2, 2]),
+        2,
+        labels={"Spending Score": "spending score"},
+        noun="shoppers",
+        size_texts={1: "a", 2: "b"},
+    )
+    assert personas[0].name == "Shoppers with high spending score"

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from custseg.engine import LocalEngine
+from custseg.stability import bootstrap_stability
+
+
+@pytest.fixture
+def fits(blobs):
+    Z = blobs[["spend", "visits"]].to_numpy()
+    engine = LocalEngine()
+    return Z, {
+        k: engine.fit_kmeans(Z, k, sample_weight=None, random_state=0, n_init=3) for k in (3, 6)
+    }
+
+
+def test_true_structure_is_stable_and_overfitting_is_not(fits):
+    Z, by_k = fits
+    stability = bootstrap_stability(Z, by_k, engine=LocalEngine(), n_boot=8, n_init=3)
+    assert stability[3] == pytest.approx(1.0)
+    assert stability[6] < 0.9
+
+
+def test_whole_households_are_resampled(fits):
+    Z, by_k = fits
+    groups = np.repeat(np.arange(18), 5)  # 18 "households" of 5 rows
+    seen = []
+
+    class Recording(LocalEngine):
+        def fit_kmeans(self, Z_rows, k, **kwargs):
+            seen.append(Z_rows)
+            return super().fit_kmeans(Z_rows, k, **kwargs)
+
+    bootstrap_stability(Z, {3: by_k[3]}, engine=Recording(), n_boot=3, groups=groups, n_init=1)
+    for rows in seen:
+        assert len(rows) == 90
+        # every drawn household contributes its 5 rows together
+        matches = (rows[:, None, :] == Z[None, :, :]).all(axis=2).argmax(axis=1)
+        counts = np.bincount(groups[matches], minlength=18)
+        assert np.all(counts % 5 == 0)
