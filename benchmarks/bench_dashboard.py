@@ -96,14 +96,16 @@ def main() -> None:
     start = time.perf_counter()
     for trimmed in (True, False):
         for k in KS:  # warm-up: the first request of a configuration computes its sweep
-            session.post(url, json=payload(key, ViewState(trimmed=trimmed, k=k))).raise_for_status()
+            session.post(
+                url, json=payload(key, ViewState(weighted=False, trimmed=trimmed, k=k))
+            ).raise_for_status()
     warm_up = time.perf_counter() - start
 
     latencies = []
     for _ in range(args.rounds):
         for trimmed in (True, False):
             for k in KS:
-                body = payload(key, ViewState(trimmed=trimmed, k=k))
+                body = payload(key, ViewState(weighted=False, trimmed=trimmed, k=k))
                 start = time.perf_counter()
                 response = session.post(url, json=body)
                 latencies.append(time.perf_counter() - start)

@@ -147,3 +147,21 @@ def test_weighted_view_counts_us_households(analysis):
 def test_assignments_download_frame(analysis):
     frame = analysis.assignments(REFERENCE)
     assert list(frame.columns) == ["YY1", "Y1", "segment"] and len(frame) == 4364
+
+
+def test_compare_years_tab(analysis):
+    from custseg.dashboard.callbacks import compare_children
+
+    text, graph, table = compare_children(analysis, controls_from_state(REFERENCE))
+    assert "applied to scf2022" in text.children and "0.8736" in text.children
+    names = [trace["name"] for trace in graph.figure["data"]]
+    assert names == ["scf2019", "scf2022"]
+    assert isinstance(table, dbc.Table)
+
+
+def test_compare_needs_another_year():
+    from custseg.dashboard.callbacks import compare_children
+
+    single = Analysis(datasets=["scf2019"])
+    (message,) = compare_children(single, controls_from_state(REFERENCE))
+    assert "another year" in message.children

@@ -92,10 +92,17 @@ def test_url_restores_a_shared_view(dashboard):
     assert "Variance" in plotted(dash_duo, ids.VARIANCE_GRAPH, "p.layout.title.text")
 
 
-def test_explore_tab(dashboard):
+def open_tab(dash_duo, label):
+    dash_duo.find_element(f"#{ids.TABS}").find_element("xpath", f".//*[text()='{label}']").click()
+
+
+def test_explore_and_compare_tabs(dashboard):
     dash_duo = dashboard
-    dash_duo.find_element(f"#{ids.TABS}").find_element(
-        "xpath", ".//*[text()='Explore data']"
-    ).click()
+    open_tab(dash_duo, "Explore data")
     dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Owns a business", timeout=TIMEOUT)
     assert "13.4% of households" in dash_duo.find_element(f"#{ids.EXPLORE_CONTENT}").text
+    open_tab(dash_duo, "Compare years")
+    dash_duo.wait_for_contains_text(
+        f"#{ids.COMPARE_CONTENT}", "applied to scf2022", timeout=TIMEOUT
+    )
+    assert len(dash_duo.find_elements(f"#{ids.COMPARE_CONTENT} tbody tr")) == 3

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from custseg import figures
+from custseg.compare import Comparison, compare
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
-from custseg.datasets import load_dataset
+from custseg.datasets import load_dataset, scf
 from custseg.explore import describe_amounts, explore
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
@@ -91,6 +92,7 @@ class Analysis:
         self._view = lru_cache(maxsize=512)(self._compute_view)
         self._scores = lru_cache(maxsize=32)(self._compute_scores)
         self.explore_sections = lru_cache(maxsize=4)(self._compute_explore)
+        self._comparison = lru_cache(maxsize=64)(self._compute_comparison)
 
     def _once(self, key: Hashable) -> threading.Lock:
         """A lock per key, so concurrent first requests compute a sweep only once."""
@@ -257,6 +259,20 @@ class Analysis:
                 fmt(v) for v in profiles[f"{feature}_median"]
             ]
         return table
+
+    def other_year(self, name: str) -> str | None:
+        """The other built-in survey year to compare ``name`` with, if there is one."""
+        others = [d for d in self.datasets if d != name and scf.is_scf_name(d)]
+        return others[0] if scf.is_scf_name(name) and others else None
+
+    def comparison(self, state: ViewState) -> Comparison | None:
+        return self._comparison(state)
+
+    def _compute_comparison(self, state: ViewState) -> Comparison | None:
+        other = self.other_year(state.dataset)
+        if other is None:
+            return None
+        return compare(self.result(state).model, self.dataset(state.dataset), self.dataset(other))
 
     def assignments(self, state: ViewState) -> pd.DataFrame:
         return self.result(state).assignments

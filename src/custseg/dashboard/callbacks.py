@@ -9,10 +9,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from custseg import figures
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import ViewState, from_search
 from custseg.errors import CustsegError
+from custseg.formatting import percent
 
 #: ViewState field -> the control that sets it; the callbacks' inputs follow this order.
 CONTROL_IDS = {
@@ -127,6 +129,37 @@ def explore_children(analysis: Analysis, dataset: str) -> list:
     ]
 
 
+def compare_children(analysis: Analysis, values: list) -> list:
+    """The years tab: how the current segments' shares differ in the other survey year."""
+    state = state_from_controls(*values)
+    try:
+        comparison = analysis.comparison(state)
+    except CustsegError as err:
+        return [dbc.Alert(str(err), color="warning")]
+    if comparison is None:
+        return [html.P("Comparing years needs a built-in survey with another year.")]
+    base, other = comparison.base, comparison.other
+    table = comparison.table[
+        ["segment", "name", f"share_{base}", f"share_{other}", "change_points"]
+    ]
+    shown = table.assign(
+        **{c: table[c].map(percent) for c in table if c.startswith("share")},
+        change_points=table["change_points"].map("{:+.1f}".format),
+    )
+    factor = comparison.dollar_factors[other]
+    return [
+        html.P(
+            f"The segments fitted on {base} applied to {other}; {other} dollar features "
+            f"multiplied by {factor:.4f} (CPI-U) to put them in {comparison.dollars_of} "
+            "dollars. Error bars: imputation standard errors."
+        ),
+        dcc.Graph(figure=figures.compare_figure(comparison.table, base=base, other=other)),
+        dbc.Table.from_dataframe(
+            shown.rename(columns={"change_points": "change (points)"}), striped=True, size="sm"
+        ),
+    ]
+
+
 def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     """Attach every callback of the dashboard to ``app``."""
 
@@ -161,6 +194,14 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
         state = state_from_controls(*values)
         name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
         return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
+
+    @app.callback(
+        Output(ids.COMPARE_CONTENT, "children"),
+        Input(ids.TABS, "value"),
+        *[Input(i, p) for i, p in CONTROLS],
+    )
+    def _compare(tab, *values):
+        return compare_children(analysis, list(values)) if tab == ids.TAB_COMPARE else no_update
 
     @app.callback(
         Output(ids.EXPLORE_CONTENT, "children"),

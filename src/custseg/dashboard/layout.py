@@ -197,6 +197,14 @@ def page(
                                                 type="circle",
                                             ),
                                         ),
+                                        dcc.Tab(
+                                            label="Compare years",
+                                            value=ids.TAB_COMPARE,
+                                            children=dcc.Loading(
+                                                html.Div(id=ids.COMPARE_CONTENT, className="pt-3"),
+                                                type="circle",
+                                            ),
+                                        ),
                                     ],
                                 ),
                                 lg=9,
