@@ -43,6 +43,6 @@ def test_plain_table_exploration(blobs):
     exploration = explore(from_frame(blobs, name="t.csv", id_columns=("customer",)))
     assert not exploration.shares and exploration.income_by_ownership is None
     assert not exploration.amounts_are_money
-    assert list(exploration.dollars["variable"]) == ["spend", "visits", "flat"]
+    assert list(exploration.dollars["variable"]) == ["spend", "visits"]
     roles = exploration.columns.set_index("column")["role"]
     assert roles["customer"] == "id" and roles["spend"] == "numeric"

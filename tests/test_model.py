@@ -33,7 +33,6 @@ def test_round_trip_scores_training_rows_identically(fitted, blobs, tmp_path):
     [
         (lambda frame: frame.drop(columns="visits"), "lacks the model's columns: visits"),
         (lambda frame: frame.assign(spend="high"), "not numeric"),
-        (lambda frame: frame.assign(spend=np.nan), "missing or infinite"),
     ],
 )
 def test_bad_scoring_input(fitted, blobs, change, message):
@@ -66,3 +65,18 @@ def test_damaged_files_are_refused(tmp_path, content):
     (tmp_path / "model.skops").write_bytes(content)
     with pytest.raises(CustsegError, match="not a readable custseg model"):
         SegmentModel.load(tmp_path / "model.skops")
+
+
+def test_scoring_imputes_and_flags(fitted, blobs):
+    new = blobs.head(3).assign(spend=[np.nan, 1000.0, blobs["spend"][2]])
+    scored = fitted.model.score(new)
+    assert list(scored.columns) == ["segment", "distance", "margin", "out_of_range", "imputed"]
+    assert list(scored["imputed"]) == [1, 0, 0]
+    assert list(scored["out_of_range"]) == [False, True, False]
+    assert (scored["margin"] > 0).all()
+
+
+def test_scoring_training_rows_reproduces_assignments(fitted, blobs):
+    scored = fitted.model.score(blobs)
+    np.testing.assert_array_equal(scored["segment"], fitted.segments)
+    assert scored["out_of_range"].sum() <= 1  # at most the 0.1% farthest training rows

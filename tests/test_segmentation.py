@@ -68,13 +68,29 @@ def test_non_finite_rows_are_dropped_and_counted(blobs):
     frame = blobs.copy()
     frame.loc[[0, 5], "spend"] = np.nan
     frame.loc[7, "visits"] = np.inf
-    result = segment(from_frame(frame, name="t"), k=3, k_range=(2, 4), features=("spend", "visits"))
+    dataset = from_frame(frame, name="t")
+    result = segment(dataset, k=3, k_range=(2, 4), features=("spend", "visits"), missing="drop")
     assert result.prepared.dropped_rows == 3
-    assert result.prepared.warnings == [
-        "Dropped 3 of 90 rows with missing or infinite values in spend, visits."
-    ]
+    assert result.prepared.warnings[0] == (
+        "Dropped 3 of 90 rows with missing or infinite values in spend (2), visits (1)."
+    )
     assert len(result.assignments) == 87
-    assert 0 not in set(result.assignments["row"])
+    assert 0 not in set(result.assignments["customer"])  # an inferred id
+
+
+def test_missing_values_are_imputed_and_counted(blobs):
+    frame = blobs.copy()
+    frame.loc[[0, 5], "spend"] = np.nan
+    frame.loc[7, "visits"] = np.inf
+    result = segment(from_frame(frame, name="t"), k=3, k_range=(2, 4), features=("spend", "visits"))
+    assert result.prepared.dropped_rows == 0 and len(result.assignments) == 90
+    assert result.prepared.warnings[0] == (
+        "Imputed missing or infinite values (median; most "
+        "frequent category) in spend (2), visits (1)."
+    )
+    np.testing.assert_array_equal(result.model.predict(frame), result.segments)
+    first = frame.iloc[:40]
+    assert result.profiles.loc[0, "spend_median"] == pytest.approx(first["spend"].median())
 
 
 @pytest.mark.parametrize(
@@ -82,7 +98,7 @@ def test_non_finite_rows_are_dropped_and_counted(blobs):
     [
         ({"features": ("nope",)}, "has no column 'nope'"),
         ({"features": ("flat", "spend")}, "constant"),
-        ({"features": ("allnan",)}, "no finite value"),
+        ({"features": ("allnan",)}, "has no value"),
         ({"features": ("name",)}, "not numeric"),
         ({"features": ("customer",)}, "id or weight column"),
         ({"features": ("spend", "spend")}, "more than once"),
@@ -100,7 +116,7 @@ def test_non_finite_rows_are_dropped_and_counted(blobs):
                     "spend > 9.9",
                 )
             },
-            "no numeric column|too few|distinct",
+            "No column|too few|distinct",
         ),
         ({"transform": "log", "features": ("neg",)}, "negative values"),
         ({"transform": "sqrt"}, "Unknown --transform"),

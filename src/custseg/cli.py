@@ -27,6 +27,56 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")]
+SourceArgument = Annotated[
+    str,
+    typer.Argument(
+        help="scf2019, scf2022, a CSV/TSV/Parquet/Excel file, or a SQL source "
+        "(duckdb:///file.db?table=T, sqlite:///file.db?query=..., a SQLAlchemy URL)."
+    ),
+]
+IdOption = Annotated[
+    str | None, typer.Option("--id", help="Comma-separated id columns (inferred by default).")
+]
+CategoricalOption = Annotated[
+    str | None, typer.Option(help="Comma-separated columns to treat as categorical.")
+]
+ExcludeOption = Annotated[
+    str | None, typer.Option(help="Comma-separated columns never to use as features.")
+]
+SheetOption = Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")]
+
+
+def _load(
+    source: str,
+    *,
+    id_columns: str | None = None,
+    categorical: str | None = None,
+    exclude: str | None = None,
+    sheet: str | None = None,
+):
+    from custseg.datasets import load_dataset
+
+    return load_dataset(
+        source,
+        id_columns=_split(id_columns),
+        categorical=_split(categorical),
+        exclude=_split(exclude),
+        sheet=sheet,
+    )
+
+
+def _print_roles(dataset) -> None:
+    if not dataset.column_roles:
+        return
+    table = Table(
+        "column",
+        "role",
+        "why",
+        title="Column roles (override with --id, --categorical, --exclude, --features)",
+    )
+    for role in dataset.column_roles:
+        table.add_row(str(role.column), role.role, role.reason)
+    err_console.print(table)
 
 
 def _version(value: bool) -> None:
@@ -81,16 +131,21 @@ def data_list() -> None:
 
 @app.command()
 def explore(
-    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")],
+    source: SourceArgument,
     out: OutOption,
+    id_columns: IdOption = None,
+    categorical: CategoricalOption = None,
+    exclude: ExcludeOption = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io
-    from custseg.datasets import load_dataset
     from custseg.explore import explore as run_explore
     from custseg.report import explore_report
 
-    dataset = load_dataset(source)
+    dataset = _load(
+        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+    )
     page = explore_report(run_explore(dataset))
     with io.atomic_output_dir(out) as staging:
         io.write_text(staging / "report.html", page)
@@ -103,7 +158,7 @@ def _split(text: str | None) -> tuple[str, ...]:
 
 @app.command()
 def segment(
-    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")],
+    source: SourceArgument,
     out: OutOption,
     population: Annotated[
         str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
@@ -113,12 +168,23 @@ def segment(
         typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
     ] = None,
     select: Annotated[str, typer.Option(help="trimmed-variance or variance.")] = "trimmed-variance",
-    n_features: Annotated[int, typer.Option(help="How many features to select.")] = 5,
+    n_features: Annotated[
+        int | None,
+        typer.Option(
+            help="Numeric features to select (default: 5 for the SCF, all up to 10 "
+            "for other tables)."
+        ),
+    ] = None,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated features to use instead of selecting.")
     ] = None,
-    transform: Annotated[str, typer.Option(help="none, log or asinh.")] = "none",
+    transform: Annotated[
+        str, typer.Option(help="auto (log/asinh when strongly skewed), none, log or asinh.")
+    ] = "auto",
     scale: Annotated[str, typer.Option(help="standard or robust.")] = "standard",
+    missing: Annotated[
+        str, typer.Option(help="Missing values: impute (in the saved model) or drop the rows.")
+    ] = "impute",
     k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = "2-12",
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
@@ -137,12 +203,19 @@ def segment(
     assignments: Annotated[
         str, typer.Option(help="assignments.csv per row or per household (surveys).")
     ] = "rows",
-    id_columns: Annotated[
-        str | None, typer.Option("--id", help="Comma-separated id columns (plain tables).")
+    id_columns: IdOption = None,
+    categorical: CategoricalOption = None,
+    exclude: ExcludeOption = None,
+    sheet: SheetOption = None,
+    write_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the assignments to a table (duckdb:///file.db?table=T, "
+            "sqlite:///file.db?table=T) or a .parquet file, replacing it atomically."
+        ),
     ] = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
-    from custseg.datasets import load_dataset
     from custseg.runs import ASSIGNMENT_MODES, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -167,13 +240,18 @@ def segment(
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
         bootstrap=bootstrap,
+        missing=missing,
+        categorical=_split(categorical),
     )
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
-    dataset = load_dataset(source, id_columns=_split(id_columns))
+    dataset = _load(
+        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+    )
+    _print_roles(dataset)
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
@@ -189,7 +267,7 @@ def segment(
         task = progress.add_task("sweep", total=sweep_steps(config))
         sweep = run_sweep(prepared, progress=lambda: progress.advance(task))
     result = finish(prepared, sweep)
-    save_run(result, out, per_household=assignments == "households")
+    save_run(result, out, per_household=assignments == "households", write_to=write_to)
     _print_result(result, out)
 
 

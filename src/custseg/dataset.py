@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from custseg.errors import CustsegError
+
+if TYPE_CHECKING:
+    from custseg.roles import ColumnRole
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class Dataset:
         Coded categories whose make-up personas report.
     trait_words : mapping of str to (str, str)
         Words for a variable being high or low in a persona name.
+    categorical_features : tuple of str
+        Categorical columns used as (one-hot encoded) features by default.
+    default_n_features : int, optional
+        How many numeric features automatic selection keeps (all, at most 10, when None).
+    column_roles : tuple of ColumnRole
+        The role of every column and why (plain tables).
     """
 
     name: str
@@ -91,6 +99,9 @@ class Dataset:
     descriptor_columns: tuple[str, ...] = ()
     demographic_columns: tuple[str, ...] = ()
     trait_words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    categorical_features: tuple[str, ...] = ()
+    default_n_features: int | None = None
+    column_roles: tuple[ColumnRole, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -123,6 +134,7 @@ class Dataset:
         nothing. They can still be named explicitly as features.
         """
         excluded = self.reserved_columns() | set(self.categorical_columns)
+        excluded |= {role.column for role in self.column_roles if role.role == "excluded"}
         return [
             column
             for column in self.frame.columns
@@ -178,8 +190,10 @@ def from_frame(
     name: str,
     id_columns: tuple[str, ...] = (),
     weight_column: str | None = None,
+    categorical: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
 ) -> Dataset:
-    """Describe a plain customer table.
+    """Describe a plain customer table, inferring what every column is for.
 
     Parameters
     ----------
@@ -187,26 +201,44 @@ def from_frame(
     name : str
         How the table is named in outputs.
     id_columns : tuple of str
-        Columns identifying a customer.
+        Columns identifying a customer (inferred when empty).
     weight_column : str, optional
         A column of non-negative row weights.
+    categorical : tuple of str
+        Columns to treat as categorical features.
+    exclude : tuple of str
+        Columns never to use as features.
+
+    Raises
+    ------
+    CustsegError
+        For duplicate column names, duplicate ids, or unknown named columns.
     """
+    from custseg.roles import infer_roles
+
     if frame.columns.duplicated().any():
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise CustsegError(f"{name} has duplicate column names: {', '.join(duplicated)}.")
-    dataset = Dataset(
+    roles = infer_roles(
+        frame, ids=id_columns, weight=weight_column, categorical=categorical, exclude=exclude
+    )
+    ids = tuple(r.column for r in roles if r.role == "id")
+    for column in ids:
+        duplicates = int(frame[column].duplicated().sum())
+        if duplicates:
+            raise CustsegError(
+                f"The id column {column} has {duplicates:,} duplicate values.",
+                hint="Ids must identify one row each; fix the table or pick another --id.",
+            )
+    categorical_features = tuple(r.column for r in roles if r.role == "categorical")
+    return Dataset(
         name=name,
         frame=frame,
-        id_columns=tuple(id_columns),
+        id_columns=ids,
         weight_column=weight_column,
         populations={"all": Population("all", "every row", noun="customers")},
+        categorical_columns=frozenset(categorical_features),
+        categorical_features=categorical_features,
+        demographic_columns=categorical_features,
+        column_roles=tuple(roles),
     )
-    dataset.require_columns(
-        [*id_columns, *([weight_column] if weight_column else [])], purpose="ids and weight"
-    )
-    return dataset
-
-
-def finite_mask(values: np.ndarray) -> np.ndarray:
-    """Rows of a 2-D float array whose every value is finite."""
-    return np.isfinite(values).all(axis=1)

@@ -163,7 +163,7 @@ def pca_figure(
         for column, label in hover_columns.items():
             fmt = money if column in money_columns else number
             hover = [
-                f"{h}<br>{label}: {fmt(v)}"
+                f"{h}<br>{label}: {fmt(v) if isinstance(v, (int, float, np.number)) else v}"
                 for h, v in zip(np.broadcast_to(hover, len(members)), members[column], strict=True)
             ]
         fig.add_trace(

@@ -7,16 +7,22 @@ half-written file or folder behind.
 from __future__ import annotations
 
 import contextlib
+import csv
+import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
+import sqlite3
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -28,6 +34,7 @@ CACHE_ENV = "CUSTSEG_CACHE_DIR"
 OUTPUT_MARKERS = ("summary.json", "report.html")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".zip")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 def cache_dir() -> Path:
@@ -48,35 +55,73 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _parse_delimited(path: Path) -> pd.DataFrame:
-    sep = "\t" if _suffix(path).startswith(".tsv") else ","
+_SAMPLE_BYTES = 64 * 1024
+
+
+@contextlib.contextmanager
+def _open_text_source(path: Path) -> Iterator[BinaryIO]:
+    """The bytes of a delimited file, through gzip or a single-member zip."""
+    if _suffix(path) == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [n for n in archive.namelist() if n.lower().endswith((".csv", ".tsv"))]
+            if len(members) != 1:
+                raise CustsegError(
+                    f"{path} holds {len(members)} CSV files; custseg reads a zip with exactly one.",
+                    hint="Unzip it and pass the CSV file you mean.",
+                )
+            with archive.open(members[0]) as handle:
+                yield handle
+    elif path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as handle:
+            yield handle
+    else:
+        with open(path, "rb") as handle:
+            yield handle
+
+
+def _sniff(sample: bytes, path: Path) -> tuple[str, str]:
+    """The encoding and delimiter of a delimited file, from its first bytes."""
     for encoding in ("utf-8-sig", "latin-1"):
         try:
-            if _suffix(path) == ".zip":
-                return _parse_zipped_csv(path, sep=sep, encoding=encoding)
-            return pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
-        except UnicodeDecodeError:
-            continue
-    raise CustsegError(f"Could not decode {path}: it is neither UTF-8 nor Latin-1 text.")
+            text = sample.decode(encoding)
+            break
+        except UnicodeDecodeError as error:
+            if error.start >= len(sample) - 4:  # a character cut at the sample's end
+                text = sample[: error.start].decode(encoding)
+                break
+    if _suffix(path).startswith(".tsv"):
+        return encoding, "\t"
+    lines = text.splitlines()[:50]
+    if not lines:
+        raise pd.errors.EmptyDataError
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","  # a single column, or nothing to go by
+    header = next(csv.reader([lines[0]], delimiter=delimiter))
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise CustsegError(
+            f"{path.name} has duplicate column names: {', '.join(duplicates)}.",
+            hint="Rename the columns so that each name is used once.",
+        )
+    return encoding, delimiter
 
 
-def _parse_zipped_csv(path: Path, *, sep: str, encoding: str) -> pd.DataFrame:
-    with zipfile.ZipFile(path) as archive:
-        members = [n for n in archive.namelist() if n.lower().endswith((".csv", ".tsv"))]
-        if len(members) != 1:
-            raise CustsegError(
-                f"{path} holds {len(members)} CSV files; custseg reads a zip with exactly one.",
-                hint="Unzip it and pass the CSV file you mean.",
-            )
-        with archive.open(members[0]) as handle:
-            return pd.read_csv(handle, sep=sep, encoding=encoding, low_memory=False)
+def _parse_delimited(path: Path) -> pd.DataFrame:
+    with _open_text_source(path) as handle:
+        encoding, delimiter = _sniff(handle.read(_SAMPLE_BYTES), path)
+    with _open_text_source(path) as handle:
+        return pd.read_csv(handle, sep=delimiter, encoding=encoding, low_memory=False)
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV/TSV (optionally gzipped or zipped) or Parquet file into a DataFrame.
+def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a delimited text, Parquet or Excel file into a DataFrame.
 
-    Delimited text is parsed once and then served from a columnar (Parquet) copy in the cache,
-    keyed by the file's path, size and modification time.
+    Delimited text (any of , ; tab | as delimiter, UTF-8 or Latin-1, optionally gzipped or in a
+    single-file zip) is parsed once and then served from a columnar (Parquet) copy in the cache,
+    keyed by the file's path, size and modification time. ``sheet`` names an Excel sheet (the
+    first by default).
 
     Raises
     ------
@@ -94,10 +139,13 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         elif suffix in _CSV_SUFFIXES:
             frame = _cached_parse(path)
+        elif suffix in _EXCEL_SUFFIXES:
+            frame = pd.read_excel(path, sheet_name=sheet or 0)
         else:
             raise CustsegError(
                 f"Cannot read {path.name}: unknown file type '{suffix}'.",
-                hint="custseg reads .csv, .tsv (optionally .gz or .zip) and .parquet files.",
+                hint="custseg reads .csv, .tsv, .txt (optionally .gz or .zip), .parquet and "
+                ".xlsx files, and SQL sources (duckdb:///file.db?table=NAME).",
             )
     except CustsegError:
         raise
@@ -114,6 +162,8 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise CustsegError(f"Could not read {path}: {exc}") from None
     if frame.shape[1] == 0:
         raise CustsegError(f"{path} has no columns.")
+    if frame.empty:
+        raise CustsegError(f"{path} has a header but no rows.")
     return frame
 
 
@@ -260,3 +310,161 @@ def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str,
         raise
     except Exception as exc:  # skops raises many types for damaged archives
         raise CustsegError(f"{path} is not a readable custseg model ({exc}).") from None
+
+
+# --- SQL sources and targets ---------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+@dataclass(frozen=True)
+class SqlSpec:
+    """``duckdb:///file.db?table=T``, ``sqlite:///file.db?query=SELECT ...`` or any SQLAlchemy
+    URL with ``table=`` or ``query=``."""
+
+    scheme: str
+    location: str
+    table: str | None
+    query: str | None
+
+    @property
+    def statement(self) -> str:
+        return self.query or f"SELECT * FROM {quote_identifier(self.table or '')}"
+
+
+def is_sql(spec: str) -> bool:
+    return re.match(r"^[a-z][a-z0-9+]*://", spec) is not None
+
+
+def parse_sql(spec: str) -> SqlSpec:
+    """Split a SQL source into engine, location and table/query.
+
+    Raises
+    ------
+    CustsegError
+        Without exactly one of ``table=`` and ``query=``, or with an invalid table name.
+    """
+    parts = urlsplit(spec)
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    table, query = params.pop("table", None), params.pop("query", None)
+    if (table is None) == (query is None):
+        raise CustsegError(
+            f"The SQL source {spec!r} needs ?table=NAME or ?query=SELECT ...",
+            hint="For example duckdb:///shop.db?table=customers",
+        )
+    if table is not None:
+        quote_identifier(table)
+    scheme = parts.scheme.split("+")[0]
+    if scheme in ("duckdb", "sqlite"):
+        location = parts.path if not parts.netloc else parts.netloc + parts.path
+        location = location[1:] if location.startswith("//") else location
+    else:
+        location = urlunsplit(parts._replace(query=urlencode(params)))
+    return SqlSpec(scheme, location, table, query)
+
+
+def quote_identifier(name: str) -> str:
+    """``schema.table`` double-quoted, after checking it is a plain identifier."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise CustsegError(
+            f"{name!r} is not a valid table name.",
+            hint="Use letters, digits and underscores (schema.table allowed).",
+        )
+    return ".".join(f'"{part}"' for part in name.split("."))
+
+
+def read_sql(spec: str) -> pd.DataFrame:
+    """Read a table or query from DuckDB, SQLite or a SQLAlchemy database.
+
+    Raises
+    ------
+    CustsegError
+        If the database cannot be opened, the table does not exist or the query fails.
+    """
+    sql = parse_sql(spec)
+    try:
+        if sql.scheme == "duckdb":
+            import duckdb
+
+            if not Path(sql.location).is_file():
+                raise CustsegError(f"No DuckDB database at {sql.location}.")
+            with duckdb.connect(sql.location, read_only=True) as connection:
+                frame = connection.execute(sql.statement).df()
+        elif sql.scheme == "sqlite":
+            if not Path(sql.location).is_file():
+                raise CustsegError(f"No SQLite database at {sql.location}.")
+            with contextlib.closing(
+                sqlite3.connect(f"file:{sql.location}?mode=ro", uri=True)
+            ) as connection:
+                frame = pd.read_sql_query(sql.statement, connection)
+        else:
+            frame = pd.read_sql_query(sql.statement, _sqlalchemy_engine(sql.location))
+    except CustsegError:
+        raise
+    except Exception as exc:  # each driver has its own error types
+        raise CustsegError(f"Could not read {spec}: {_first_line(exc)}") from None
+    if frame.empty:
+        raise CustsegError(f"{spec} returned no rows.")
+    return frame
+
+
+def _sqlalchemy_engine(url: str):
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise CustsegError(
+            "Reading a server database needs SQLAlchemy and the database's driver.",
+            hint="pip install sqlalchemy psycopg (for PostgreSQL).",
+        ) from None
+    return sqlalchemy.create_engine(url)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def write_table(frame: pd.DataFrame, spec: str) -> None:
+    """Write ``frame`` to a Parquet file or a DuckDB/SQLite table, replacing it atomically.
+
+    The new table is written under a temporary name and swapped in inside one transaction, so
+    readers see either the old or the new table and a failure leaves the old one untouched.
+    """
+    if not is_sql(spec):
+        if _suffix(Path(spec)) not in _PARQUET_SUFFIXES:
+            raise CustsegError(
+                f"--write-to {spec}: write to a .parquet file or a DuckDB/SQLite "
+                "table (duckdb:///file.db?table=segments)."
+            )
+        with atomic_file(spec) as tmp:
+            frame.to_parquet(tmp, index=False)
+        return
+    sql = parse_sql(spec)
+    if sql.table is None or sql.scheme not in ("duckdb", "sqlite"):
+        raise CustsegError(
+            f"--write-to {spec}: name a table of a DuckDB or SQLite file.",
+            hint="For example duckdb:///shop.db?table=segments",
+        )
+    target = quote_identifier(sql.table)
+    staging = quote_identifier(sql.table.split(".")[-1] + "__custseg_new")
+    try:
+        if sql.scheme == "duckdb":
+            import duckdb
+
+            with duckdb.connect(sql.location) as connection:
+                connection.register("incoming", frame)
+                connection.execute("BEGIN TRANSACTION")
+                connection.execute(f"CREATE OR REPLACE TABLE {staging} AS SELECT * FROM incoming")
+                connection.execute(f"DROP TABLE IF EXISTS {target}")
+                connection.execute(
+                    f"ALTER TABLE {staging} RENAME TO {quote_identifier(sql.table.split('.')[-1])}"
+                )
+                connection.execute("COMMIT")
+        else:
+            with contextlib.closing(sqlite3.connect(sql.location)) as connection:
+                frame.to_sql(staging.strip('"'), connection, if_exists="replace", index=False)
+                connection.execute("BEGIN")  # DDL too, so the swap is all or nothing
+                connection.execute(f"DROP TABLE IF EXISTS {target}")
+                connection.execute(f"ALTER TABLE {staging} RENAME TO {target}")
+                connection.commit()
+    except Exception as exc:
+        raise CustsegError(f"Could not write to {spec}: {_first_line(exc)}") from None

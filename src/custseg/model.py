@@ -19,6 +19,8 @@ from custseg.errors import CustsegError
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILENAME = "model.skops"
+#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype).
+TRUSTED_TYPES = ["numpy.dtype"]
 
 
 @dataclass
@@ -48,6 +50,10 @@ class SegmentModel:
     def k(self) -> int:
         return int(self.pipeline[-1].n_clusters)
 
+    @property
+    def numeric_features(self) -> list[str]:
+        return list(self.metadata.get("numeric_features", self.features))
+
     def _checked_input(self, frame: pd.DataFrame) -> pd.DataFrame:
         missing = [column for column in self.features if column not in frame.columns]
         if missing:
@@ -55,26 +61,56 @@ class SegmentModel:
                 f"The input lacks the model's columns: {', '.join(missing)}.",
                 hint="Score a table with the same columns as the training data.",
             )
-        wrong = [column for column in self.features if not is_numeric(frame[column])]
+        numeric = self.numeric_features
+        wrong = [column for column in numeric if not is_numeric(frame[column])]
         if wrong:
+            example = frame[wrong[0]].dropna()
             raise CustsegError(
-                f"The model's columns {', '.join(wrong)} are not numeric in the input."
+                f"The model's numeric columns {', '.join(wrong)} are not numeric in the input"
+                + (f" (e.g. {example.iloc[0]!r})." if len(example) else "."),
+                hint="Fix those values, or score a table like the training data.",
             )
-        values = frame[self.features].astype(float)
-        if not np.isfinite(values.to_numpy()).all():
-            raise CustsegError(
-                "The input has missing or infinite values in the model's columns.",
-                hint="Fill or drop those rows before scoring.",
-            )
+        values = frame[self.features].copy()
+        values[numeric] = values[numeric].astype(float).replace([np.inf, -np.inf], np.nan)
         return values
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """The model-space coordinates (transformed, scaled) of shape (n_samples, n_features)."""
+        """Model-space coordinates of shape (n_samples, n_model_features).
+
+        Missing values are imputed as in training; unseen categories encode as all zeros.
+        """
         return self.pipeline[:-1].transform(self._checked_input(frame))
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k) of shape (n_samples,)."""
         return self.pipeline[-1].predict(self.transform(frame)) + 1
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
+
+        Returns
+        -------
+        DataFrame of shape (n_samples, 5)
+            ``segment``; ``distance`` (model space); ``margin`` (distance to the second-nearest
+            centre minus ``distance``: small means a borderline customer); ``out_of_range``
+            (farther from its centre than 99.9% of the training rows); ``imputed`` (how many
+            of the row's model inputs were missing).
+        """
+        checked = self._checked_input(frame)
+        Z = self.pipeline[:-1].transform(checked)
+        distances = self.pipeline[-1].transform(Z)
+        nearest = np.sort(distances, axis=1)
+        cutoff = self.metadata.get("distance_cutoff", np.inf)
+        return pd.DataFrame(
+            {
+                "segment": distances.argmin(axis=1) + 1,
+                "distance": nearest[:, 0],
+                "margin": nearest[:, 1] - nearest[:, 0],
+                "out_of_range": nearest[:, 0] > cutoff,
+                "imputed": checked.isna().sum(axis=1).to_numpy(),
+            },
+            index=frame.index,
+        )
 
     def project(self, model_space: np.ndarray) -> np.ndarray:
         """2-D coordinates of shape (n_samples, 2) for model-space points."""
@@ -112,7 +148,7 @@ class SegmentModel:
         path = Path(path)
         if path.is_dir():
             path = path / MODEL_FILENAME
-        artifact = io.load_model(path, trusted=[])
+        artifact = io.load_model(path, trusted=TRUSTED_TYPES)
         if not isinstance(artifact, dict) or artifact.get("format") != MODEL_FORMAT:
             raise CustsegError(f"{path} is not a custseg model.")
         if artifact.get("format_version") != MODEL_FORMAT_VERSION:

@@ -98,10 +98,17 @@ def make_up(
             total = w[members].sum()
             shares = pd.Series(w[members]).groupby(codes[members]).sum() / total
             result[segment][column] = {
-                labels.get(int(code), str(code)): float(share)
+                _code_label(labels, code): float(share)
                 for code, share in shares.sort_index().items()
             }
     return result
+
+
+def _code_label(labels: Mapping[int, str], code: object) -> str:
+    try:
+        return labels.get(int(code), str(code))
+    except (TypeError, ValueError):
+        return str(code)
 
 
 def _name(traits: list[Trait], words: Mapping[str, tuple[str, str]], noun: str) -> str:
@@ -164,6 +171,7 @@ def describe_segments(
         traits = []
         for variable, difference in ranked.iloc[:MAX_DISTINGUISHING].items():
             x = values[variable].to_numpy(dtype=float)
+            known = np.isfinite(x)
             w = None if weights is None else weights
             traits.append(
                 Trait(
@@ -171,9 +179,11 @@ def describe_segments(
                     label=labels.get(variable, variable),
                     difference=float(difference),
                     segment_median=weighted_quantile(
-                        x[members], 0.5, None if w is None else w[members]
+                        x[members & known], 0.5, None if w is None else w[members & known]
                     ),
-                    population_median=weighted_quantile(x, 0.5, w),
+                    population_median=weighted_quantile(
+                        x[known], 0.5, None if w is None else w[known]
+                    ),
                 )
             )
         fmt = {v: (money if v in money_columns else number) for v in values.columns}

@@ -20,7 +20,7 @@ def profile_segments(
     Parameters
     ----------
     values : DataFrame of shape (n_samples, n_features)
-        Features in original units.
+        Numeric features in original units; missing values are left out of each statistic.
     segments : ndarray of shape (n_samples,)
         Segment numbers 1..k.
     k : int
@@ -47,9 +47,11 @@ def profile_segments(
             row["weighted_count"] = size
         for column in values.columns:
             column_values = values[column].to_numpy(dtype=float)[members]
+            known = np.isfinite(column_values)  # missing values are imputed for fitting only
+            known_weights = None if weights is None else weights[known]
             row[f"{column}_mean"] = (
-                float(weighted_mean(column_values, weights)) if members.any() else np.nan
+                float(weighted_mean(column_values[known], known_weights)) if known.any() else np.nan
             )
-            row[f"{column}_median"] = weighted_quantile(column_values, 0.5, weights)
+            row[f"{column}_median"] = weighted_quantile(column_values[known], 0.5, known_weights)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 #: How far below the best silhouette the elbow may be and still be preferred.
-SILHOUETTE_TOLERANCE = 0.05
-#: Mean bootstrap adjusted Rand index from which a k counts as stable.
-STABILITY_THRESHOLD = 0.8
+SILHOUETTE_TOLERANCE = 0.1
+#: Mean bootstrap adjusted Rand index from which a k counts as stable (Hennig's rule of thumb:
+#: above 0.75 stable, 0.6-0.75 a pattern, below 0.6 not to be trusted).
+STABILITY_THRESHOLD = 0.75
 
 
 @dataclass(frozen=True)
@@ -41,49 +42,54 @@ def elbow(ks: np.ndarray, inertia: np.ndarray) -> int:
 def recommend_k(sweep: pd.DataFrame) -> Recommendation:
     """Pick k from a sweep with columns ``k, inertia, silhouette`` (and optionally ``stability``).
 
-    Only stable k (bootstrap agreement of at least ``STABILITY_THRESHOLD``) are considered when
-    a ``stability`` column is present and any k reaches it. Among them the elbow of the inertia
-    curve is preferred, because beyond it extra segments explain little; but if the elbow is
-    unstable, or its silhouette is more than ``SILHOUETTE_TOLERANCE`` below the best stable one,
-    the segments there overlap too much and the best-silhouette k is recommended instead.
+    1. The elbow of the inertia curve is the starting point: past it, more segments explain
+       little more.
+    2. If a ``stability`` column is present, only stable k (bootstrap agreement of at least
+       ``STABILITY_THRESHOLD``) qualify; an unstable elbow gives way to the nearest stable k
+       (the more stable one on a tie).
+    3. If that k's silhouette is more than ``SILHOUETTE_TOLERANCE`` below the best qualifying
+       silhouette, its segments overlap too much and the best-silhouette k is recommended.
     """
     ks = sweep["k"].to_numpy()
     silhouette = sweep["silhouette"].to_numpy()
     elbow_k = elbow(ks, sweep["inertia"].to_numpy(dtype=float))
-    stability = sweep["stability"].to_numpy() if "stability" in sweep else None
-    stable = np.ones(len(ks), dtype=bool)
-    stability_note = ""
-    if stability is not None:
-        stable = stability >= STABILITY_THRESHOLD
-        if not stable.any():
-            stable[:] = True
-            stability_note = (
-                f" No k reaches a bootstrap stability of {STABILITY_THRESHOLD}, so "
-                "treat any segmentation here with caution."
-            )
-    best_k = int(ks[stable][int(np.argmax(silhouette[stable]))])
-    elbow_silhouette = float(silhouette[ks == elbow_k][0])
-    best_silhouette = float(silhouette[ks == best_k][0])
-
-    def stability_of(k: int) -> str:
-        return "" if stability is None else f", stability {float(stability[ks == k][0]):.2f}"
-
-    elbow_stable = bool(stable[ks == elbow_k][0])
-    if elbow_stable and elbow_silhouette >= best_silhouette - SILHOUETTE_TOLERANCE:
-        reason = (
-            f"k={elbow_k} is the elbow of the inertia curve (past it, more segments explain "
-            f"little more); its silhouette {elbow_silhouette:.3f}{stability_of(elbow_k)} is "
-            f"within {SILHOUETTE_TOLERANCE} of the best ({best_silhouette:.3f} at k={best_k})."
+    stability = sweep["stability"].to_numpy() if "stability" in sweep else np.ones(len(ks))
+    stable = stability >= STABILITY_THRESHOLD
+    caution = ""
+    if not stable.any():
+        stable[:] = True
+        caution = (
+            f" No k reaches a bootstrap stability of {STABILITY_THRESHOLD}: treat any "
+            "segmentation of these data with caution."
         )
-        return Recommendation(elbow_k, reason + stability_note, elbow_k, best_k)
-    why_not = (
-        "is not stable under resampling"
-        if not elbow_stable
-        else f"separates segments less well (silhouette {elbow_silhouette:.3f})"
+    best_k = int(ks[stable][int(np.argmax(silhouette[stable]))])
+    order = np.lexsort((ks, -stability, np.abs(ks - elbow_k)))
+    anchor = int(next(k for k in ks[order] if stable[ks == k][0]))
+
+    def described(k: int) -> str:
+        text = f"silhouette {float(silhouette[ks == k][0]):.3f}"
+        if "stability" in sweep:
+            text += f", stability {float(stability[ks == k][0]):.2f}"
+        return text
+
+    start = (
+        f"k={elbow_k} is the elbow of the inertia curve (past it, more segments explain "
+        "little more)"
     )
+    if anchor != elbow_k:
+        start += (
+            f" but is not stable under resampling ({described(elbow_k)}); k={anchor} is "
+            "the nearest stable k"
+        )
+    best = float(silhouette[ks == best_k][0])
+    if float(silhouette[ks == anchor][0]) >= best - SILHOUETTE_TOLERANCE:
+        reason = (
+            f"{start}; k={anchor} ({described(anchor)}) is within {SILHOUETTE_TOLERANCE} "
+            f"of the best silhouette ({best:.3f} at k={best_k})."
+        )
+        return Recommendation(anchor, reason + caution, elbow_k, best_k)
     reason = (
-        f"k={best_k} has the best silhouette ({best_silhouette:.3f}{stability_of(best_k)}"
-        f"{' among stable k' if stability is not None else ''}); the inertia elbow at "
-        f"k={elbow_k} {why_not}{stability_of(elbow_k) if not elbow_stable else ''}."
+        f"{start}, but its segments overlap ({described(anchor)}); k={best_k} has the "
+        f"best silhouette ({described(best_k)})."
     )
-    return Recommendation(best_k, reason + stability_note, elbow_k, best_k)
+    return Recommendation(best_k, reason + caution, elbow_k, best_k)

@@ -139,7 +139,7 @@ def explore_report(exploration: Exploration) -> str:
 def figures_report(result) -> str:
     """The ``figures.html`` page of a segmentation run."""
     dataset = result.prepared.dataset
-    labels = {f: dataset.label(f) for f in result.features}
+    labels = {f: dataset.label(f) for f in result.hover_frame().columns[3:]}
     money_columns = [f for f in result.features if f in dataset.dollar_columns]
     body = []
     scores = result.prepared.feature_scores
@@ -167,7 +167,7 @@ def figures_report(result) -> str:
             ),
         )
     )
-    hover = result.pca.assign(**{f: result.prepared.values[f].to_numpy() for f in result.features})
+    hover = result.hover_frame()
     body.append(
         section(
             "Segments",
@@ -183,7 +183,7 @@ def figures_report(result) -> str:
             figure_html(
                 figures.profile_figure(
                     result.profiles,
-                    features=result.features,
+                    features=result.prepared.numeric,
                     labels=labels,
                     money_columns=money_columns,
                 )

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, RobustScaler, StandardScaler
 
+from custseg import preprocess
 from custseg._version import __version__
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
@@ -29,6 +30,7 @@ from custseg.metrics import SILHOUETTE_MAX_ROWS, sweep_metrics
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
 from custseg.population import Selection, select_population
+from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
 from custseg.profiles import profile_segments
 from custseg.recommend import Recommendation, recommend_k
 from custseg.selection import DEFAULT_TRIM, rank_features
@@ -36,12 +38,7 @@ from custseg.stability import bootstrap_stability
 from custseg.stats import principal_components
 from custseg.survey import IMPLICATE_MODES, ImplicateReport, implicate_report, separate_fits
 
-TRANSFORMS: dict[str, Callable[[Any], Any] | None] = {
-    "none": None,
-    "log": np.log1p,
-    "asinh": np.arcsinh,
-}
-SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
+MISSING_MODES = ("impute", "drop")
 SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
 
 
@@ -73,11 +70,19 @@ class SegmentationConfig:
         Extra ``COLUMN OP VALUE`` conditions, all of which must hold.
     select : {"trimmed-variance", "variance"}
         How to choose features when ``features`` is empty.
-    n_features : int, default 5
+    n_features : int, optional
+        How many numeric features to select; by default 5 for the SCF and every numeric column
+        (at most 10) for other tables.
     features : tuple of str
-        Features named explicitly (overrides ``select``).
-    transform : {"none", "log", "asinh"}
-        Applied before scaling; ``asinh`` handles negative amounts.
+        Features named explicitly (overrides ``select``); categorical ones are one-hot encoded.
+    categorical : tuple of str
+        Extra columns to treat as categorical features.
+    transform : {"auto", "none", "log", "asinh"}
+        Applied to numeric features before scaling; ``asinh`` handles negative amounts, and
+        ``auto`` picks log/asinh for strongly skewed features and none otherwise.
+    missing : {"impute", "drop"}
+        Missing values: imputed inside the saved model (median, most frequent category), or
+        their rows dropped.
     scale : {"standard", "robust"}
     k_range : (int, int), default (2, 12)
         The sweep, inclusive.
@@ -104,9 +109,11 @@ class SegmentationConfig:
     population: str = "all"
     where: tuple[str, ...] = ()
     select: str = "trimmed-variance"
-    n_features: int = 5
+    n_features: int | None = None
     features: tuple[str, ...] = ()
-    transform: str = "none"
+    categorical: tuple[str, ...] = ()
+    transform: str = "auto"
+    missing: str = "impute"
     scale: str = "standard"
     k_range: tuple[int, int] = (2, 12)
     k: int | None = None
@@ -121,7 +128,8 @@ class SegmentationConfig:
     def __post_init__(self) -> None:
         for value, choices, option in (
             (self.select, SELECTIONS, "--select"),
-            (self.transform, TRANSFORMS, "--transform"),
+            (self.transform, TRANSFORM_CHOICES, "--transform"),
+            (self.missing, MISSING_MODES, "--missing"),
             (self.scale, SCALERS, "--scale"),
             (self.implicates, IMPLICATE_MODES, "--implicates"),
         ):
@@ -139,7 +147,7 @@ class SegmentationConfig:
             raise CustsegError(
                 f"k={self.k} is too small: a segmentation needs at least 2 segments."
             )
-        if self.n_features < 1:
+        if self.n_features is not None and self.n_features < 1:
             raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
         if self.n_init < 1:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
@@ -163,16 +171,21 @@ class Prepared:
     ----------
     selection : Selection
     features : list of str
+        Numeric features, then categorical ones.
+    categorical : list of str
+        The categorical features (one-hot encoded).
     feature_scores : pandas.Series
         The selection score of every candidate, highest first (empty if features were named).
-    values : DataFrame of shape (n_samples, n_features)
-        The features in original units, rows with non-finite values dropped.
+    values : DataFrame of shape (n_samples, n_numeric_features)
+        The numeric features in original units (missing values left missing).
+    transform : str
+        The transform applied ("auto" resolved).
     weights : ndarray of shape (n_samples,) or None
     weight_column : str or None
         The weight actually used ("auto" resolved).
     dropped_rows : int
     preprocessor : Pipeline
-        Fitted ``transform -> scale`` steps.
+        Fitted imputation, transform, scaling and one-hot encoding.
     Z : ndarray of shape (n_samples, n_features)
         The matrix KMeans, silhouette and PCA work on.
     warnings : list of str
@@ -181,14 +194,20 @@ class Prepared:
     config: SegmentationConfig
     selection: Selection
     features: list[str]
+    categorical: list[str]
     feature_scores: pd.Series
     values: pd.DataFrame
+    transform: str
     weights: np.ndarray | None
     weight_column: str | None
     dropped_rows: int
-    preprocessor: Pipeline
+    preprocessor: ColumnTransformer
     Z: np.ndarray
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def numeric(self) -> list[str]:
+        return [f for f in self.features if f not in self.categorical]
 
     @property
     def dataset(self) -> Dataset:
@@ -231,7 +250,9 @@ def _weights(dataset: Dataset, column: str | None) -> np.ndarray | None:
     return weights
 
 
-def _check_named_features(dataset: Dataset, features: tuple[str, ...]) -> list[str]:
+def _check_named_features(
+    dataset: Dataset, features: tuple[str, ...], categorical: set[str]
+) -> list[str]:
     dataset.require_columns(list(features), purpose="--features")
     reserved = dataset.reserved_columns()
     if duplicates := sorted({f for f in features if features.count(f) > 1}):
@@ -240,13 +261,15 @@ def _check_named_features(dataset: Dataset, features: tuple[str, ...]) -> list[s
         column = dataset.frame[feature]
         if feature in reserved:
             raise CustsegError(f"{feature} is an id or weight column and cannot be a feature.")
+        if column.notna().sum() == 0:
+            raise CustsegError(f"The feature {feature} has no value in this population.")
+        if feature in categorical:
+            continue
         if not is_numeric(column):
             raise CustsegError(
-                f"The feature {feature} is not numeric (it holds "
-                f"{column.dtype} values such as {column.dropna().iloc[0]!r})."
-                if column.notna().any()
-                else f"The feature {feature} is empty.",
-                hint="Choose numeric columns as features.",
+                f"The feature {feature} is not numeric (it holds {column.dtype} values such as "
+                f"{column.dropna().iloc[0]!r}).",
+                hint="Choose numeric columns, or declare it with --categorical.",
             )
         finite = column[np.isfinite(column.to_numpy(dtype=float))]
         if finite.empty:
@@ -262,48 +285,36 @@ def _check_named_features(dataset: Dataset, features: tuple[str, ...]) -> list[s
 
 def _choose_features(
     dataset: Dataset, config: SegmentationConfig, weights: np.ndarray | None
-) -> tuple[list[str], pd.Series]:
+) -> tuple[list[str], list[str], pd.Series]:
+    """Numeric features, categorical features, and the selection scores."""
+    categorical = {*dataset.categorical_features, *config.categorical}
     if config.features:
-        return _check_named_features(dataset, config.features), pd.Series(dtype=float)
-    candidates = dataset.candidate_features()
+        named = _check_named_features(dataset, config.features, categorical)
+        return (
+            [f for f in named if f not in categorical],
+            [f for f in named if f in categorical],
+            pd.Series(dtype=float),
+        )
+    candidates = [c for c in dataset.candidate_features() if c not in categorical]
     scores = rank_features(
         dataset.frame, candidates, trim=SELECTIONS[config.select], sample_weight=weights
     )
-    if scores.empty:
+    chosen_categorical = [
+        c for c in dataset.frame.columns if c in categorical and dataset.frame[c].nunique() > 1
+    ]
+    if scores.empty and not chosen_categorical:
         raise CustsegError(
-            f"No numeric column of {dataset.name} varies in this population, so there is "
+            f"No column of {dataset.name} varies in this population, so there is "
             "nothing to segment on.",
-            hint="Name numeric features with --features, or widen the population.",
+            hint="Name features with --features, or widen the population.",
         )
-    return list(scores.index[: config.n_features]), scores
+    n_features = config.n_features or dataset.default_n_features or min(len(scores), 10)
+    return list(scores.index[:n_features]), chosen_categorical, scores
 
 
-def _build_preprocessor(
-    config: SegmentationConfig, values: pd.DataFrame, weights: np.ndarray | None
-) -> tuple[Pipeline, np.ndarray, list[str]]:
-    notes: list[str] = []
-    steps: list[tuple[str, Any]] = []
-    data: Any = values
-    function = TRANSFORMS[config.transform]
-    if function is not None:
-        if config.transform == "log" and (values < 0).any().any():
-            negative = [c for c in values.columns if (values[c] < 0).any()]
-            raise CustsegError(
-                f"--transform log cannot take negative values, and {', '.join(negative)} has some.",
-                hint="Use --transform asinh, which handles signed amounts.",
-            )
-        transformer = FunctionTransformer(function, feature_names_out="one-to-one")
-        data = transformer.fit_transform(data)
-        steps.append(("transform", transformer))
-    scaler = SCALERS[config.scale]()
-    if weights is not None and config.scale == "standard":
-        scaler.fit(data, sample_weight=weights)
-    else:
-        scaler.fit(data)
-        if weights is not None:
-            notes.append("Robust scaling uses unweighted medians and quartiles.")
-    steps.append(("scale", scaler))
-    return Pipeline(steps), np.asarray(scaler.transform(data), dtype=float), notes
+def _missing(values: pd.DataFrame, categories: pd.DataFrame) -> pd.Series:
+    counts = pd.concat([values.isna().sum(), categories.isna().sum()]).astype(int)
+    return counts[counts > 0]
 
 
 def _implicate_subset(dataset: Dataset, mode: str) -> tuple[Dataset, float]:
@@ -326,7 +337,7 @@ def _implicate_subset(dataset: Dataset, mode: str) -> tuple[Dataset, float]:
 
 
 def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
-    """Filter, choose features, drop non-finite rows and move to model space.
+    """Filter, choose features, handle missing values and move to model space.
 
     Raises
     ------
@@ -340,26 +351,34 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     weights = _weights(population, weight_column)
     if weights is not None:
         weights = weights * weight_factor
-    features, scores = _choose_features(population, config, weights)
+    numeric, categorical, scores = _choose_features(population, config, weights)
     warnings: list[str] = []
-    if len(features) < config.n_features and not config.features:
+    if config.n_features and len(numeric) < config.n_features and not config.features:
         warnings.append(
-            f"Only {len(features)} numeric column(s) vary in this population, fewer "
+            f"Only {len(numeric)} numeric column(s) vary in this population, fewer "
             f"than --n-features {config.n_features}: using all of them."
         )
-    values = population.frame[features].astype(float)
-    finite = np.isfinite(values.to_numpy()).all(axis=1)
-    dropped = int((~finite).sum())
-    if dropped:
-        bad = [c for c in features if not np.isfinite(values[c].to_numpy()).all()]
-        warnings.append(
-            f"Dropped {dropped:,} of {len(values):,} rows with missing or infinite "
-            f"values in {', '.join(bad)}."
-        )
-        values = values.loc[finite]
-        weights = None if weights is None else weights[finite]
-        if weights is not None and weights.sum() <= 0:
-            raise CustsegError("Every row left after dropping missing values has zero weight.")
+    values = preprocess.clean_numeric(population.frame[numeric])
+    categories = population.frame[categorical]
+    missing = _missing(values, categories)
+    dropped = 0
+    if not missing.empty:
+        where = ", ".join(f"{column} ({count:,})" for column, count in missing.items())
+        if config.missing == "drop":
+            complete = (values.notna().all(axis=1) & categories.notna().all(axis=1)).to_numpy()
+            dropped = int((~complete).sum())
+            warnings.append(
+                f"Dropped {dropped:,} of {len(values):,} rows with missing or "
+                f"infinite values in {where}."
+            )
+            values, categories = values.loc[complete], categories.loc[complete]
+            weights = None if weights is None else weights[complete]
+            if weights is not None and weights.sum() <= 0:
+                raise CustsegError("Every row left after dropping missing values has zero weight.")
+        else:
+            warnings.append(
+                f"Imputed missing or infinite values (median; most frequent category) in {where}."
+            )
     n_rows = len(values)
     if n_rows <= max(config.ks):
         raise CustsegError(
@@ -367,7 +386,19 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
             "(k must be below the number of rows).",
             hint="Lower --k / --k-range or widen the population.",
         )
-    preprocessor, Z, notes = _build_preprocessor(config, values, weights)
+    transform, reason = preprocess.choose_transform(values, config.transform)
+    if config.transform == "auto":
+        warnings.append(f"Transform: {transform}, because {reason}.")
+    if weights is not None and config.scale == "robust":
+        warnings.append("Robust scaling uses unweighted medians and quartiles.")
+    preprocessor, Z = preprocess.fit(
+        numeric,
+        categorical,
+        pd.concat([values, categories], axis=1),
+        transform=transform,
+        scale=config.scale,
+        weights=weights,
+    )
     distinct = np.unique(Z, axis=0).shape[0] if n_rows <= 200_000 else n_rows
     if distinct <= max(config.ks):
         raise CustsegError(
@@ -378,15 +409,17 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     return Prepared(
         config=config,
         selection=selection,
-        features=features,
+        features=[*numeric, *categorical],
+        categorical=categorical,
         feature_scores=scores,
         values=values,
+        transform=transform,
         weights=weights,
         weight_column=weight_column,
         dropped_rows=dropped,
         preprocessor=preprocessor,
         Z=Z,
-        warnings=warnings + notes,
+        warnings=warnings,
     )
 
 
@@ -500,6 +533,13 @@ class SegmentationResult:
             return dataset.frame.loc[rows, list(dataset.id_columns)].reset_index(drop=True)
         return pd.DataFrame({"row": np.asarray(rows)})
 
+    def hover_frame(self, extras: Sequence[str] = ()) -> pd.DataFrame:
+        """The 2-D coordinates with each row's first id, features and ``extras``, for hover."""
+        dataset = self.prepared.dataset
+        columns = list(dict.fromkeys([*dataset.id_columns[:1], *self.features, *extras]))
+        rows = self.prepared.values.index
+        return self.pca.assign(**{c: dataset.frame.loc[rows, c].to_numpy() for c in columns})
+
     @property
     def assignments(self) -> pd.DataFrame:
         """Ids and segment number (1..k) of every row used."""
@@ -559,7 +599,8 @@ class SegmentationResult:
                     "n_features": config.n_features,
                 }
             ),
-            "transform": config.transform,
+            "transform": prepared.transform,
+            "categorical_features": prepared.categorical,
             "scale": config.scale,
             "weight": prepared.weight_column,
             "weighting": WEIGHTING_NOTE if weighted else "unweighted",
@@ -708,13 +749,14 @@ def _personas(
     dataset = prepared.dataset
     descriptors = [
         c
-        for c in dataset.descriptors(prepared.features)
-        if c in dataset.frame.columns and is_numeric(dataset.frame[c])
+        for c in dataset.descriptors(prepared.numeric)
+        if c in dataset.frame.columns
+        and is_numeric(dataset.frame[c])
+        and c not in dataset.categorical_columns
     ]
     frame = dataset.frame.loc[prepared.values.index]
-    demographics = make_up(
-        frame, segments, k, dataset.demographic_columns, dataset.value_labels, prepared.weights
-    )
+    groups = list(dict.fromkeys([*dataset.demographic_columns, *prepared.categorical]))
+    demographics = make_up(frame, segments, k, groups, dataset.value_labels, prepared.weights)
     return describe_segments(
         frame[descriptors],
         segments,
@@ -726,7 +768,7 @@ def _personas(
         money_columns=[c for c in descriptors if c in dataset.dollar_columns],
         words=dataset.trait_words,
         demographics=demographics,
-        demographic_labels={c: dataset.label(c) for c in dataset.demographic_columns},
+        demographic_labels={c: dataset.label(c) for c in groups},
     )
 
 
@@ -759,6 +801,16 @@ def _profile_table(
     return profiles, personas
 
 
+#: Scored customers farther from their centre than this quantile of the training rows'
+#: distances are flagged as outside the training data.
+OUT_OF_RANGE_QUANTILE = 0.999
+
+
+def _distance_cutoff(Z: np.ndarray, fit: KMeansFit) -> float:
+    distances = np.linalg.norm(Z - fit.centers[fit.labels], axis=1)
+    return float(np.quantile(distances, OUT_OF_RANGE_QUANTILE))
+
+
 def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> SegmentationResult:
     """Build the result for ``k`` (default: the configured or recommended k) from a sweep."""
     k = k or prepared.config.k or sweep.recommendation.k
@@ -771,7 +823,7 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     mean, components, ratio = principal_components(prepared.Z, sample_weight=prepared.weights)
     dataset = prepared.dataset
     model = SegmentModel(
-        pipeline=Pipeline([*prepared.preprocessor.steps, ("kmeans", fit.estimator)]),
+        pipeline=Pipeline([("preprocess", prepared.preprocessor), ("kmeans", fit.estimator)]),
         features=prepared.features,
         projection_mean=mean,
         projection_components=components,
@@ -784,7 +836,10 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
             "k": k,
             "n_rows": prepared.n_rows,
             "feature_labels": {f: dataset.label(f) for f in prepared.features},
-            "transform": prepared.config.transform,
+            "numeric_features": prepared.numeric,
+            "categorical_features": prepared.categorical,
+            "transform": prepared.transform,
+            "distance_cutoff": _distance_cutoff(prepared.Z, fit),
             "scale": prepared.config.scale,
             "weight": prepared.weight_column,
             "random_state": prepared.config.random_state,

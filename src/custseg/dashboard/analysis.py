@@ -165,7 +165,7 @@ class Analysis:
         result = self.result(state)
         prepared, dataset = result.prepared, result.prepared.dataset
         money_columns = [c for c in dataset.frame.columns if c in dataset.dollar_columns]
-        labels = {f: dataset.label(f) for f in result.features}
+        labels = {f: dataset.label(f) for f in result.prepared.numeric}
         scores = self._scores(state.dataset, state.population, state.trimmed, state.weighted)
         metrics = result.metrics
         recommendation = result.sweep.recommendation
@@ -208,7 +208,7 @@ class Analysis:
             pca=self._pca_figure(result, money_columns).to_dict(),
             profile=figures.profile_figure(
                 result.profiles,
-                features=result.features,
+                features=result.prepared.numeric,
                 labels=labels,
                 money_columns=money_columns,
             ).to_dict(),
@@ -218,11 +218,10 @@ class Analysis:
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
-        prepared, dataset = result.prepared, result.prepared.dataset
-        extras = [c for c in HOVER_EXTRAS if c in dataset.frame and c not in result.features]
-        hover = {c: dataset.label(c) for c in (*dataset.id_columns[:1], *result.features, *extras)}
-        rows = prepared.values.index
-        frame = result.pca.assign(**{c: dataset.frame.loc[rows, c].to_numpy() for c in hover})
+        dataset = result.prepared.dataset
+        extras = [c for c in HOVER_EXTRAS if c in dataset.frame]
+        frame = result.hover_frame(extras)
+        hover = {c: dataset.label(c) for c in frame.columns[3:]}
         title = "Segments in two dimensions (PCA)"
         if len(frame) > self.display_points:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
@@ -253,7 +252,7 @@ class Analysis:
                 f"{percent(s)} ± {percent(se)}"
                 for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
             ]
-        for feature in result.features:
+        for feature in result.prepared.numeric:
             fmt = money if feature in money_columns else number
             table[f"Median {dataset.label(feature)}"] = [
                 fmt(v) for v in profiles[f"{feature}_median"]

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from custseg.dashboard import ids
 from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
-from custseg.segmentation import TRANSFORMS
+from custseg.preprocess import TRANSFORMS
 
 
 def _graph(graph_id: str) -> dcc.Loading:

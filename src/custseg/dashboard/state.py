@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
-from custseg.segmentation import TRANSFORMS
+from custseg.preprocess import TRANSFORMS
 
 K_MIN, K_MAX = 2, 12
 N_FEATURES_MAX = 10

@@ -23,18 +23,26 @@ def load_dataset(
     *,
     id_columns: tuple[str, ...] = (),
     weight_column: str | None = None,
+    categorical: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    sheet: str | None = None,
 ) -> Dataset:
     """Load a built-in dataset by name, or a customer table from a file.
 
     Parameters
     ----------
     source : str or path
-        ``scf2019``/``scf2022``, or a CSV/TSV/Parquet file. A file with the SCF's id and weight
-        columns is described as the SCF.
+        ``scf2019``/``scf2022``; a CSV/TSV/Parquet/Excel file; or a SQL source
+        (``duckdb:///file.db?table=T``, ``sqlite:///file.db?query=...``, a SQLAlchemy URL with
+        ``?table=``). A table with the SCF's id and weight columns is described as the SCF.
     id_columns : tuple of str
-        For plain tables: the columns identifying a customer.
+        For plain tables: the columns identifying a customer (inferred when empty).
     weight_column : str, optional
         For plain tables: a column of row weights.
+    categorical, exclude : tuple of str
+        For plain tables: columns to treat as categorical, and columns never to use.
+    sheet : str, optional
+        The Excel sheet (the first by default).
 
     Returns
     -------
@@ -48,9 +56,19 @@ def load_dataset(
     text = str(source)
     if scf.is_scf_name(text) and not Path(text).exists():
         return scf.load(text)
-    frame = io.read_table(text)
+    if io.is_sql(text):
+        frame = io.read_sql(text)
+        name = io.parse_sql(text).table or "query"
+    else:
+        frame = io.read_table(text, sheet=sheet)
+        name = Path(text).name
     if set(frame.columns) >= _SCF_ID_COLUMNS and not id_columns:
-        return scf.scf_dataset(frame, name=Path(text).name, provenance={"file": text})
+        return scf.scf_dataset(frame, name=name, provenance={"file": text})
     return from_frame(
-        frame, name=Path(text).name, id_columns=tuple(id_columns), weight_column=weight_column
+        frame,
+        name=name,
+        id_columns=tuple(id_columns),
+        weight_column=weight_column,
+        categorical=tuple(categorical),
+        exclude=tuple(exclude),
     )

@@ -340,4 +340,5 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         descriptor_columns=PERSONA_VARIABLES,
         demographic_columns=tuple(c for c in DEMOGRAPHIC_VARIABLES if c in columns),
         trait_words=TRAIT_WORDS,
+        default_n_features=5,
     )
