@@ -85,7 +85,8 @@ def test_reference_run_writes_every_output(reference_run):
     assert list(profiles.columns[:3]) == ["segment", "n_rows", "share"]
     assert {"BUS_mean", "BUS_median"} <= set(profiles.columns)
     pca = pd.read_csv(reference_run / "pca.csv")
-    assert list(pca.columns) == ["YY1", "Y1", "pc1", "pc2", "segment"]
+    assert list(pca.columns[:5]) == ["YY1", "Y1", "pc1", "pc2", "segment"]
+    assert set(pca.columns[5:]) == {"BUS", "NHNFIN", "NFIN", "NETWORTH", "ASSET"}
     assignments = pd.read_csv(reference_run / "assignments.csv")
     assert (
         assignments["segment"].value_counts().sort_index().tolist() == profiles["n_rows"].tolist()

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -269,6 +270,122 @@ def segment(
     result = finish(prepared, sweep)
     save_run(result, out, per_household=assignments == "households", write_to=write_to)
     _print_result(result, out)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A segment output folder.")],
+    export: Annotated[
+        str | None,
+        typer.Option(help="Also export every figure as png, pdf or svg to RUN_DIR/figures/."),
+    ] = None,
+) -> None:
+    """Rebuild the HTML report of a run (RUN_DIR/figures.html) from its files."""
+    from custseg import io
+    from custseg.report import run_figures, run_report
+    from custseg.runs import REPORT_FILE, RunData
+
+    run = RunData.load(run_dir)
+    page = run_report(run)
+    if export:
+        io.export_figures(run_figures(run), run_dir / "figures", export)
+    with io.atomic_file(run_dir / REPORT_FILE) as tmp:
+        io.write_text(tmp, page)
+    out_console.print(
+        f"Wrote {run_dir / REPORT_FILE}"
+        + (f" and {run_dir / 'figures'}/*.{export}" if export else "")
+    )
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="A segment output folder or its model.skops.")],
+    input_source: Annotated[
+        str, typer.Option("--input", help="The customers to score (any source segment accepts).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Scored table: a .csv or .parquet file.")
+    ],
+    id_columns: IdOption = None,
+    sheet: SheetOption = None,
+) -> None:
+    """Score new customers with a saved model: segment, distance, margin, out-of-range flag."""
+    from custseg import io
+    from custseg.model import SegmentModel
+
+    segment_model = SegmentModel.load(model)
+    dataset = _load(input_source, id_columns=id_columns, sheet=sheet)
+    scored = segment_model.score(dataset.frame)
+    names = segment_model.metadata.get("segment_names", {})
+    scored.insert(1, "segment_name", [names.get(str(s), "") for s in scored["segment"]])
+    ids = [c for c in dataset.id_columns if c not in segment_model.features]
+    result = pd.concat([dataset.frame[ids], scored], axis=1)
+    io.write_frame(result, out)
+    flagged = int(scored["out_of_range"].sum())
+    imputed = int((scored["imputed"] > 0).sum())
+    out_console.print(
+        f"Scored {len(result):,} customers into {segment_model.k} segments; "
+        f"{flagged:,} lie outside the training data, {imputed:,} had missing "
+        f"values imputed. Wrote {out}"
+    )
+
+
+@app.command()
+def rfm(
+    transactions: Annotated[str, typer.Argument(help="Transactions: any source segment accepts.")],
+    customer: Annotated[str, typer.Option(help="The customer id column.")],
+    date: Annotated[str, typer.Option(help="The transaction date column.")],
+    amount: Annotated[str, typer.Option(help="The transaction amount column.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Customer table: .csv or .parquet.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Measure recency from this date (default: the day after the last transaction)."
+        ),
+    ] = None,
+    segment_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also segment the customers on recency, frequency and "
+            "monetary value into this folder, next to their RFM groups."
+        ),
+    ] = None,
+    sheet: SheetOption = None,
+) -> None:
+    """Build a customer table (recency, frequency, monetary value, RFM groups) from
+    transactions."""
+    from custseg import io
+    from custseg.dataset import from_frame
+    from custseg.rfm import customer_table
+    from custseg.runs import save_run
+    from custseg.segmentation import SegmentationConfig
+    from custseg.segmentation import segment as run_segment
+
+    source = (
+        io.read_sql(transactions)
+        if io.is_sql(transactions)
+        else io.read_table(transactions, sheet=sheet)
+    )
+    table, reference = customer_table(
+        source, customer=customer, date=date, amount=amount, as_of=as_of
+    )
+    result = None
+    if segment_out is not None:
+        dataset = from_frame(table, name=Path(str(out)).name, id_columns=("customer",))
+        varying = tuple(
+            c for c in ("recency_days", "frequency", "monetary") if table[c].nunique() > 1
+        )
+        result = run_segment(dataset, SegmentationConfig(features=varying))
+    io.write_frame(table, out)
+    if result is not None:
+        groups = pd.crosstab(table["rfm_group"], result.segments).add_prefix("segment_")
+        save_run(result, segment_out, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
+    counts = table["rfm_group"].value_counts()
+    out_console.print(
+        f"{len(table):,} customers as of {reference.date()}: "
+        + ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    )
+    out_console.print(f"Wrote {out}" + (f" and {segment_out}" if segment_out else ""))
 
 
 @app.command()

@@ -138,6 +138,15 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
     ).update_layout(margin_t=100)
 
 
+def hover_columns(points: pd.DataFrame, labels: Mapping[str, str]) -> dict[str, str]:
+    """For a frame of ids, ``pc1, pc2, segment`` and values: the first id and every value
+    column, with their labels."""
+    columns = list(points.columns)
+    ids = columns[: columns.index("pc1")]
+    shown = [*ids[:1], *columns[columns.index("segment") + 1 :]]
+    return {c: labels.get(c, c) for c in shown}
+
+
 def pca_figure(
     pca: pd.DataFrame,
     *,

@@ -200,18 +200,21 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_output_dir(
+    path: str | os.PathLike[str], *, markers: tuple[str, ...] = OUTPUT_MARKERS
+) -> Iterator[Path]:
     """Yield a fresh temporary folder that replaces ``path`` when the block succeeds.
 
-    An existing ``path`` is replaced only if it is empty or a previous custseg output folder;
-    anything else is refused so that a typo in ``--out`` cannot delete a user's files.
+    An existing ``path`` is replaced only if it is empty or holds one of ``markers`` (files
+    custseg writes); anything else is refused so that a typo in ``--out`` cannot delete a
+    user's files.
     """
     final = Path(path).expanduser()
     if final.exists():
         if not final.is_dir():
             raise CustsegError(f"--out {final} is a file, not a folder.", hint="Name a folder.")
         entries = list(final.iterdir())
-        if entries and not any((final / marker).exists() for marker in OUTPUT_MARKERS):
+        if entries and not any((final / marker).exists() for marker in markers):
             raise CustsegError(
                 f"--out {final} already holds files that custseg did not write.",
                 hint="Choose a new or empty folder, or remove that one first.",
@@ -276,6 +279,55 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 def write_text(path: Path, text: str) -> None:
     """Write UTF-8 text."""
     path.write_text(text, encoding="utf-8")
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a table to a .csv or .parquet file, atomically.
+
+    Raises
+    ------
+    CustsegError
+        For another file type.
+    """
+    suffix = _suffix(Path(path))
+    if suffix not in (".csv", *_PARQUET_SUFFIXES):
+        raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
+    with atomic_file(path) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+
+
+EXPORT_FORMATS = ("png", "pdf", "svg")
+
+
+def export_figures(figures: dict[str, Any], folder: str | os.PathLike[str], fmt: str) -> None:
+    """Write Plotly figures as static images (kaleido, with the system's Chromium).
+
+    Raises
+    ------
+    CustsegError
+        For an unknown format, or when no Chromium can be started.
+    """
+    import plotly.io as pio
+
+    if fmt not in EXPORT_FORMATS:
+        raise CustsegError(
+            f"Unknown export format {fmt!r}.", hint=f"Choose one of: {', '.join(EXPORT_FORMATS)}."
+        )
+    names = tuple(f"{name}.{f}" for name in figures for f in EXPORT_FORMATS)
+    with atomic_output_dir(folder, markers=names) as staging:
+        try:
+            pio.write_images(
+                list(figures.values()), [staging / f"{name}.{fmt}" for name in figures]
+            )
+        except Exception as exc:  # kaleido reports a missing browser in several ways
+            raise CustsegError(
+                f"Could not export the figures: {_first_line(exc)}",
+                hint="Static export needs Chromium (Debian: apt-get install "
+                "chromium) and the kaleido package.",
+            ) from None
 
 
 def save_model(path: Path, artifact: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
-from custseg.survey import UNCERTAINTY_NOTE
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -136,105 +135,106 @@ def explore_report(exploration: Exploration) -> str:
     return page(f"Exploring {dataset.name}", "custseg explore", body)
 
 
-def figures_report(result) -> str:
-    """The ``figures.html`` page of a segmentation run."""
-    dataset = result.prepared.dataset
-    labels = {f: dataset.label(f) for f in result.hover_frame().columns[3:]}
-    money_columns = [f for f in result.features if f in dataset.dollar_columns]
-    body = []
-    scores = result.prepared.feature_scores
+def run_figures(run) -> dict[str, go.Figure]:
+    """Every figure of a run's report, by file-friendly name."""
+    summary = run.summary
+    labels = {f["name"]: f["label"] for f in summary["features"]}
+    labels.update({c["name"]: c["label"] for c in summary.get("candidate_scores", [])})
+    money_columns = summary.get("dollar_features", [])
+    numeric = summary.get("numeric_features", list(labels))
+    result: dict[str, go.Figure] = {}
+    scores = pd.Series(
+        {c["name"]: c["score"] for c in summary.get("candidate_scores", [])}, dtype=float
+    )
     if not scores.empty:
-        body.append(
-            section(
-                "Feature selection",
-                figure_html(
-                    figures.variance_figure(
-                        scores,
-                        labels={c: dataset.label(c) for c in scores.index[:10]},
-                        selected=result.features,
-                        trimmed=result.config.select == "trimmed-variance",
-                    )
-                ),
-            )
+        result["variance"] = figures.variance_figure(
+            scores,
+            labels=labels,
+            selected=[f["name"] for f in summary["features"]],
+            trimmed=summary["selection"].get("method") == "trimmed-variance",
         )
-    recommendation = result.sweep.recommendation
-    body.append(
-        section(
-            "Choosing k",
-            paragraphs([recommendation.reason]),
-            figure_html(
-                figures.sweep_figure(result.sweep.table, k=result.k, recommended_k=recommendation.k)
-            ),
-        )
+    result["k_choice"] = figures.sweep_figure(
+        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
     )
-    hover = result.hover_frame()
-    body.append(
-        section(
-            "Segments",
-            figure_html(figures.segment_size_figure(result.profiles)),
-            figure_html(
-                figures.pca_figure(
-                    hover,
-                    explained_variance_ratio=result.explained_variance_ratio,
-                    hover_columns=labels,
-                    money_columns=money_columns,
-                )
-            ),
-            figure_html(
-                figures.profile_figure(
-                    result.profiles,
-                    features=result.prepared.numeric,
-                    labels=labels,
-                    money_columns=money_columns,
-                )
-            ),
-        )
+    result["sizes"] = figures.segment_size_figure(run.profiles)
+    result["pca"] = figures.pca_figure(
+        run.points,
+        explained_variance_ratio=summary["pca"]["explained_variance_ratio"],
+        hover_columns=figures.hover_columns(run.points, labels),
+        money_columns=money_columns,
     )
-    body.append(section("Personas", *persona_cards(result)))
+    result["profiles"] = figures.profile_figure(
+        run.profiles, features=numeric, labels=labels, money_columns=money_columns
+    )
+    return result
+
+
+def run_report(run) -> str:
+    """The report page of a segmentation run, from a :class:`custseg.runs.RunData`."""
+    summary = run.summary
+    shown = {name: figure_html(fig) for name, fig in run_figures(run).items()}
+    body = [section("Data", paragraphs(_overview_sentences(summary)), *_roles_table(summary))]
+    if "variance" in shown:
+        body.append(section("Feature selection", shown["variance"]))
+    body.append(
+        section("Choosing k", paragraphs([summary["recommended"]["reason"]]), shown["k_choice"])
+    )
+    body.append(section("Segments", shown["sizes"], shown["pca"], shown["profiles"]))
+    body.append(section("Personas", *persona_cards(summary, run.profiles)))
     weighting = (
-        f"Weighted by {result.prepared.weight_column}."
-        if result.prepared.weight_column
+        f"Weighted by {summary['weight']}."
+        if summary.get("weight")
         else "Unweighted: every row counts once."
     )
     subtitle = (
-        f"{dataset.name}: {result.prepared.selection.description}; "
-        f"{result.prepared.n_rows:,} rows; k={result.k}. {weighting}"
+        f"{summary['source']}: {summary['population']['description']}; "
+        f"{summary['n_rows']:,} rows; k={summary['k']}. {weighting}"
     )
     return page("Segmentation", subtitle, body)
 
 
-def persona_cards(result) -> list[str]:
+def _overview_sentences(summary: dict) -> list[str]:
+    sentences = [
+        f"{summary['n_rows']:,} rows of {summary['source']} "
+        f"({summary['population']['description']}), segmented on "
+        f"{', '.join(f['label'] for f in summary['features'])}.",
+        f"Transform: {summary['transform']}; scaling: {summary['scale']}; "
+        + (f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."),
+    ]
+    return sentences + list(summary.get("warnings", []))
+
+
+def _roles_table(summary: dict) -> list[str]:
+    columns = summary.get("columns") or []
+    return [table_html(pd.DataFrame(columns))] if columns else []
+
+
+def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
     """Sizes in people's terms, imputation spread, and every segment's persona."""
     parts = []
-    report = result.implicates
-    if report is not None:
+    report = summary.get("implicates")
+    if report:
         parts.append(
             paragraphs(
                 [
-                    f"Across the {report.n_implicates} implicates ({report.mode}), "
-                    f"{percent(report.all_agree_share)} of the {report.households:,} households "
-                    "have all their rows in one segment; mean agreement "
-                    f"{percent(report.mean_agreement)}.",
-                    UNCERTAINTY_NOTE,
+                    f"Across the {report['n_implicates']} implicates ({report['mode']}), "
+                    f"{percent(report['households_all_rows_agree'])} of the "
+                    f"{report['households']:,} households have all their rows in one segment; "
+                    "mean agreement "
+                    f"{percent(report['mean_agreement'])}.",
+                    report["note"],
                 ]
             )
         )
-    columns = [
-        c
-        for c in ("segment", "name", "size", "share_se", "share_min", "share_max")
-        if c in result.profiles
-    ]
-    parts.append(
-        table_html(
-            result.profiles[columns], {c: percent for c in ("share_se", "share_min", "share_max")}
-        )
-    )
-    for persona in result.personas:
-        colour = figures.segment_colour(persona.segment)
+    spread = ("share_se", "share_min", "share_max")
+    columns = [c for c in ("segment", "name", "size", *spread) if c in profiles]
+    parts.append(table_html(profiles[columns], {c: percent for c in spread}))
+    for row in profiles.itertuples():
+        colour = figures.segment_colour(row.segment)
         parts.append(
             f"<div style='border-left:6px solid {colour};padding:4px 12px;margin:10px 0'>"
-            f"<h3 style='margin:4px 0'>Segment {persona.segment}: {html.escape(persona.name)}"
-            f"</h3><p>{html.escape(persona.description)}</p></div>"
+            f"<h3 style='margin:4px 0'>Segment {row.segment}: {html.escape(row.name)}"
+            f"</h3><p>{html.escape(row.description)}</p></div>"
         )
     return parts
 

@@ -62,17 +62,26 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
         return ColumnRole(name, "excluded", "empty")
     if distinct == 1:
         return ColumnRole(name, "excluded", f"constant ({values.iloc[0]!r})")
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return ColumnRole(name, "excluded", "date")
-    unique = distinct == n and n > 1
-    if unique and (
-        _ID_NAME.search(name) or not is_numeric(series) or pd.api.types.is_integer_dtype(series)
+    if pd.api.types.is_datetime64_any_dtype(series) or (
+        not is_numeric(series) and _looks_like_dates(series)
     ):
+        return ColumnRole(name, "excluded", "date")
+    mixed = None if is_numeric(series) else _mixed(series)
+    if mixed:
         return ColumnRole(
-            name,
-            "id",
-            "unique value per row" + (" and an id-like name" if _ID_NAME.search(name) else ""),
+            name, "excluded", f"mixed types: {mixed[0]} entries are not numbers, e.g. {mixed[1]!r}"
         )
+    unique = distinct == n and n > 1
+    running_number = (
+        pd.api.types.is_integer_dtype(series) and unique and values.max() - values.min() + 1 == n
+    )
+    if unique and (_ID_NAME.search(name) or not is_numeric(series) or running_number):
+        reason = "unique value per row"
+        if _ID_NAME.search(name):
+            reason += " and an id-like name"
+        elif running_number:
+            reason += " (a running number)"
+        return ColumnRole(name, "id", reason)
     if is_numeric(series):
         if pd.api.types.is_bool_dtype(series):
             return ColumnRole(name, "categorical", "true/false")
@@ -83,13 +92,6 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
         ):
             return ColumnRole(name, "categorical", f"{distinct} integer codes")
         return ColumnRole(name, "numeric", "numbers")
-    mixed = _mixed(series)
-    if mixed:
-        return ColumnRole(
-            name, "excluded", f"mixed types: {mixed[0]} entries are not numbers, e.g. {mixed[1]!r}"
-        )
-    if _looks_like_dates(series):
-        return ColumnRole(name, "excluded", "date")
     if distinct <= MAX_CATEGORIES:
         return ColumnRole(name, "categorical", f"text with {distinct} values")
     return ColumnRole(name, "excluded", f"free text ({distinct:,} distinct values)")

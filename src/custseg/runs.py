@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from custseg import io
+from custseg.errors import CustsegError
 from custseg.model import MODEL_FILENAME
-from custseg.report import figures_report
+from custseg.report import run_report
 from custseg.segmentation import SegmentationResult
 
 ASSIGNMENT_MODES = ("rows", "households")
+REPORT_FILE = "figures.html"
 RUN_FILES = (
     "summary.json",
     "sweep.csv",
@@ -22,12 +28,49 @@ RUN_FILES = (
 )
 
 
+@dataclass(frozen=True)
+class RunData:
+    """What a run folder holds, as the report needs it: from a fresh result or from disk."""
+
+    summary: dict[str, Any]
+    sweep: pd.DataFrame
+    profiles: pd.DataFrame
+    points: pd.DataFrame
+
+    @classmethod
+    def from_result(cls, result: SegmentationResult) -> RunData:
+        return cls(result.summary(), result.sweep.table, result.profiles, result.hover_frame())
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> RunData:
+        """Read a run folder written by :func:`save_run`.
+
+        Raises
+        ------
+        CustsegError
+            If a file is missing or unreadable.
+        """
+        folder = Path(folder)
+        if not (folder / "summary.json").is_file():
+            raise CustsegError(
+                f"{folder} is not a custseg run folder (no summary.json).",
+                hint="Point at the --out folder of custseg segment.",
+            )
+        return cls(
+            io.read_json(folder / "summary.json"),
+            io.read_table(folder / "sweep.csv"),
+            io.read_table(folder / "profiles.csv"),
+            io.read_table(folder / "pca.csv"),
+        )
+
+
 def save_run(
     result: SegmentationResult,
     out: str | os.PathLike[str],
     *,
     per_household: bool = False,
     write_to: str | None = None,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write every output of ``result`` into the folder ``out``, replacing a previous run there.
 
@@ -50,9 +93,11 @@ def save_run(
         io.write_csv(staging / "sweep.csv", result.sweep.table)
         io.write_csv(staging / "assignments.csv", assignments)
         io.write_csv(staging / "profiles.csv", result.profiles)
-        io.write_csv(staging / "pca.csv", result.id_frame().join(result.pca))
+        io.write_csv(staging / "pca.csv", result.hover_frame())
         result.model.save(staging / MODEL_FILENAME)
-        io.write_text(staging / "figures.html", figures_report(result))
+        io.write_text(staging / REPORT_FILE, run_report(RunData.from_result(result)))
+        for name, table in (extra_tables or {}).items():
+            io.write_csv(staging / name, table)
         if write_to:
             io.write_table(assignments, write_to)
     return Path(out)

@@ -534,11 +534,13 @@ class SegmentationResult:
         return pd.DataFrame({"row": np.asarray(rows)})
 
     def hover_frame(self, extras: Sequence[str] = ()) -> pd.DataFrame:
-        """The 2-D coordinates with each row's first id, features and ``extras``, for hover."""
+        """Ids, ``pc1, pc2, segment``, then the features and ``extras`` of every row."""
         dataset = self.prepared.dataset
-        columns = list(dict.fromkeys([*dataset.id_columns[:1], *self.features, *extras]))
+        ids = self.id_frame()
+        columns = [c for c in dict.fromkeys([*self.features, *extras]) if c not in ids]
         rows = self.prepared.values.index
-        return self.pca.assign(**{c: dataset.frame.loc[rows, c].to_numpy() for c in columns})
+        values = pd.DataFrame({c: dataset.frame.loc[rows, c].to_numpy() for c in columns})
+        return pd.concat([ids, self.pca, values], axis=1)
 
     @property
     def assignments(self) -> pd.DataFrame:
@@ -599,6 +601,16 @@ class SegmentationResult:
                     "n_features": config.n_features,
                 }
             ),
+            "candidate_scores": [
+                {"name": c, "label": dataset.label(c), "score": float(scores[c])}
+                for c in scores.index[:10]
+            ],
+            "numeric_features": prepared.numeric,
+            "dollar_features": [f for f in prepared.features if f in dataset.dollar_columns],
+            "columns": [
+                {"column": str(r.column), "role": r.role, "reason": r.reason}
+                for r in dataset.column_roles
+            ],
             "transform": prepared.transform,
             "categorical_features": prepared.categorical,
             "scale": config.scale,

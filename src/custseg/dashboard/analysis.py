@@ -221,7 +221,7 @@ class Analysis:
         dataset = result.prepared.dataset
         extras = [c for c in HOVER_EXTRAS if c in dataset.frame]
         frame = result.hover_frame(extras)
-        hover = {c: dataset.label(c) for c in frame.columns[3:]}
+        hover = figures.hover_columns(frame, {c: dataset.label(c) for c in frame.columns})
         title = "Segments in two dimensions (PCA)"
         if len(frame) > self.display_points:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
