@@ -89,4 +89,4 @@ def test_large_population_samples_silhouette(scf2019):
         ),
     )
     assert result.prepared.n_rows == 28_885
-    assert result.sweep.silhouette_info == {"rows": 20_000, "sampled": True, "sample_seed": 42}
+    assert result.sweep.silhouette_info == {"rows": 10_000, "sampled": True, "sample_seed": 42}

@@ -28,7 +28,7 @@ def test_whole_households_are_resampled(fits):
 
     class Recording(LocalEngine):
         def fit_kmeans(self, Z_rows, k, **kwargs):
-            seen.append(Z_rows)
+            seen.append(Z_rows.copy())  # KMeans centres its input in place
             return super().fit_kmeans(Z_rows, k, **kwargs)
 
     bootstrap_stability(Z, {3: by_k[3]}, engine=Recording(), n_boot=3, groups=groups, n_init=1)

@@ -65,11 +65,11 @@ def order_clusters(
     sizes = np.bincount(labels, weights=sample_weight, minlength=k)
     centers = estimator.cluster_centers_
     order = np.lexsort((*centers.T[::-1], -sizes))
-    new_number = np.empty(k, dtype=int)
+    new_number = np.empty(k, dtype=np.int32)
     new_number[order] = np.arange(k)
     estimator.cluster_centers_ = centers[order]
-    estimator.labels_ = new_number[estimator.labels_]
-    return new_number[labels], estimator.cluster_centers_
+    estimator.labels_ = new_number[labels]  # one array shared with the fit, not two copies
+    return estimator.labels_, estimator.cluster_centers_
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ class LocalEngine:
         random_state: int,
         n_init: int,
     ) -> KMeansFit:
-        estimator = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
+        # copy_x=False centres Z in place and restores it: no second copy of a large matrix.
+        estimator = KMeans(n_clusters=k, n_init=n_init, random_state=random_state, copy_x=False)
         estimator.fit(Z, sample_weight=sample_weight)
         labels, centers = order_clusters(estimator, estimator.labels_, sample_weight)
         return KMeansFit(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from custseg import io
+from custseg import io, preprocess
 from custseg._version import __version__
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
@@ -79,7 +79,11 @@ class SegmentModel:
 
         Missing values are imputed as in training; unseen categories encode as all zeros.
         """
-        return self.pipeline[:-1].transform(self._checked_input(frame))
+        return self._preprocess(self._checked_input(frame))
+
+    def _preprocess(self, checked: pd.DataFrame) -> np.ndarray:
+        preprocessor = self.pipeline[0]
+        return preprocessor.transform(preprocess.model_input(preprocessor, checked))
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k) of shape (n_samples,)."""
@@ -97,7 +101,7 @@ class SegmentModel:
             of the row's model inputs were missing).
         """
         checked = self._checked_input(frame)
-        Z = self.pipeline[:-1].transform(checked)
+        Z = self._preprocess(checked)
         distances = self.pipeline[-1].transform(Z)
         nearest = np.sort(distances, axis=1)
         cutoff = self.metadata.get("distance_cutoff", np.inf)

@@ -131,5 +131,6 @@ def select_population(
     description = named.description
     if where:
         description += ", where " + " and ".join(str(parse_condition(t)) for t in where)
-    subset = dataset.frame.loc[mask]  # keeps source row numbers as the index
+    # Keeps source row numbers as the index; the whole table is not copied when all rows stay.
+    subset = dataset.frame if mask.all() else dataset.frame.loc[mask]
     return Selection(dataset.with_frame(subset), population, description, texts)

@@ -56,8 +56,13 @@ def choose_transform(values: pd.DataFrame, requested: str) -> tuple[str, str]:
 
 def build(
     numeric: list[str], categorical: list[str], *, transform: str, scale: str
-) -> ColumnTransformer:
-    """An unfitted preprocessor for the given feature columns."""
+) -> Pipeline | ColumnTransformer:
+    """An unfitted preprocessor for the given feature columns.
+
+    Numeric features alone need no ColumnTransformer, whose stacking of outputs would cost
+    another copy of the matrix; the scaler works in place on the imputer's output for the same
+    reason.
+    """
     steps: list[tuple[str, object]] = [("impute", SimpleImputer(strategy="median"))]
     if TRANSFORMS[transform] is not None:
         steps.append(
@@ -66,23 +71,24 @@ def build(
                 FunctionTransformer(TRANSFORMS[transform], feature_names_out="one-to-one"),
             )
         )
-    steps.append(("scale", SCALERS[scale]()))
+    steps.append(("scale", SCALERS[scale](copy=False)))
+    if not categorical:
+        return Pipeline(steps)
     parts = []
     if numeric:
         parts.append(("numeric", Pipeline(steps), numeric))
-    if categorical:
-        parts.append(
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="most_frequent")),
-                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                    ]
-                ),
-                categorical,
-            )
+    parts.append(
+        (
+            "categorical",
+            Pipeline(
+                [
+                    ("impute", SimpleImputer(strategy="most_frequent")),
+                    ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                ]
+            ),
+            categorical,
         )
+    )
     return ColumnTransformer(parts, verbose_feature_names_out=False)
 
 
@@ -94,20 +100,60 @@ def fit(
     transform: str,
     scale: str,
     weights: np.ndarray | None,
-) -> tuple[ColumnTransformer, np.ndarray]:
+) -> tuple[Pipeline | ColumnTransformer, np.ndarray]:
     """Build and fit the preprocessor on ``X``; return it and the model-space matrix.
 
-    With weights, the standard scaler is refit in place with ``sample_weight``: a
+    With weights, the standard scaler is fitted with ``sample_weight`` on its own: a
     ColumnTransformer passes weights on only through metadata routing, whose request objects
-    the model file format (skops) cannot store.
+    the model file format (skops) cannot store. On large numeric tables the imputation
+    medians come from a seeded sample (``IMPUTATION_SAMPLE``).
     """
-    preprocessor = build(numeric, categorical, transform=transform, scale=scale).fit(X)
-    if weights is not None and numeric and scale == "standard":
+    preprocessor = build(numeric, categorical, transform=transform, scale=scale)
+    scale_weights = weights if scale == "standard" else None
+    if isinstance(preprocessor, Pipeline):
+        preprocessor[:-1].fit(model_input(preprocessor, _imputation_sample(X)))
+        Z = preprocessor[:-1].transform(model_input(preprocessor, X))
+        if scale_weights is not None:
+            preprocessor[-1].fit(Z, sample_weight=scale_weights)
+        else:
+            preprocessor[-1].fit(Z)
+        return preprocessor, np.asarray(preprocessor[-1].transform(Z), dtype=float)
+    preprocessor.fit(X)
+    if scale_weights is not None and numeric:
         steps = preprocessor.named_transformers_["numeric"]
-        steps[-1].fit(steps[:-1].transform(X[numeric]), sample_weight=weights)
+        steps[-1].fit(steps[:-1].transform(X[numeric]), sample_weight=scale_weights)
     return preprocessor, np.asarray(preprocessor.transform(X), dtype=float)
 
 
+#: Numeric imputation medians come from a seeded sample of at most this many rows: the exact
+#: median of millions of rows costs a sort, and the sample's is as good a fill value.
+IMPUTATION_SAMPLE = 100_000
+
+
+def _imputation_sample(X: pd.DataFrame) -> pd.DataFrame:
+    if len(X) <= IMPUTATION_SAMPLE:
+        return X
+    rows = np.random.default_rng(0).choice(len(X), IMPUTATION_SAMPLE, replace=False)
+    return X.iloc[np.sort(rows)]
+
+
+def model_input(preprocessor: Pipeline | ColumnTransformer, X: pd.DataFrame):
+    """What ``preprocessor.transform`` takes: a numeric-only pipeline gets the bare float array
+    (a view of a float table, where a DataFrame would be copied once more on the way in)."""
+    if isinstance(preprocessor, ColumnTransformer):
+        return X
+    return X.to_numpy(dtype=float)
+
+
 def clean_numeric(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric features as floats with infinities turned into missing values."""
-    return frame.astype(float).replace([np.inf, -np.inf], np.nan)
+    """Numeric features as floats, with infinities turned into missing values.
+
+    Float columns without infinities are returned as they are (pandas copies on write), so a
+    large clean table is not duplicated.
+    """
+    floats = all(pd.api.types.is_float_dtype(dtype) for dtype in frame.dtypes)
+    if floats and not np.isinf(frame.to_numpy()).any():
+        return frame
+    values = frame.to_numpy(dtype=float, copy=True)
+    values[np.isinf(values)] = np.nan
+    return pd.DataFrame(values, index=frame.index, columns=frame.columns, copy=False)

@@ -12,6 +12,7 @@ import platform
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -176,8 +177,8 @@ class Prepared:
         The categorical features (one-hot encoded).
     feature_scores : pandas.Series
         The selection score of every candidate, highest first (empty if features were named).
-    values : DataFrame of shape (n_samples, n_numeric_features)
-        The numeric features in original units (missing values left missing).
+    rows : pandas.Index
+        The source rows used (after the population filter and any dropped rows).
     transform : str
         The transform applied ("auto" resolved).
     weights : ndarray of shape (n_samples,) or None
@@ -196,7 +197,7 @@ class Prepared:
     features: list[str]
     categorical: list[str]
     feature_scores: pd.Series
-    values: pd.DataFrame
+    rows: pd.Index
     transform: str
     weights: np.ndarray | None
     weight_column: str | None
@@ -209,6 +210,15 @@ class Prepared:
     def numeric(self) -> list[str]:
         return [f for f in self.features if f not in self.categorical]
 
+    @cached_property
+    def values(self) -> pd.DataFrame:
+        """The numeric features in original units, missing values left missing.
+
+        Built on first use rather than kept from :func:`prepare`, so that the sweep of a large
+        table holds only the model-space matrix.
+        """
+        return preprocess.clean_numeric(self.dataset.frame.loc[self.rows, self.numeric])
+
     @property
     def dataset(self) -> Dataset:
         return self.selection.dataset
@@ -219,7 +229,7 @@ class Prepared:
 
     def column(self, name: str) -> np.ndarray:
         """A column of the population, for the rows used."""
-        return self.dataset.frame.loc[self.values.index, name].to_numpy()
+        return self.dataset.frame.loc[self.rows, name].to_numpy()
 
     @property
     def households(self) -> np.ndarray | None:
@@ -312,6 +322,15 @@ def _choose_features(
     return list(scores.index[:n_features]), chosen_categorical, scores
 
 
+def _distinct_rows(Z: np.ndarray, *, enough: int) -> int:
+    """How many distinct rows Z has, or any number >= ``enough`` once that many are seen
+    (sorting all rows of a large matrix is slow, and a few thousand usually settle it)."""
+    distinct = np.unique(Z[:5_000], axis=0).shape[0]
+    if distinct >= enough or Z.shape[0] <= 5_000:
+        return distinct
+    return np.unique(Z, axis=0).shape[0]
+
+
 def _missing(values: pd.DataFrame, categories: pd.DataFrame) -> pd.Series:
     counts = pd.concat([values.isna().sum(), categories.isna().sum()]).astype(int)
     return counts[counts > 0]
@@ -394,12 +413,12 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     preprocessor, Z = preprocess.fit(
         numeric,
         categorical,
-        pd.concat([values, categories], axis=1),
+        pd.concat([values, categories], axis=1) if categorical else values,
         transform=transform,
         scale=config.scale,
         weights=weights,
     )
-    distinct = np.unique(Z, axis=0).shape[0] if n_rows <= 200_000 else n_rows
+    distinct = _distinct_rows(Z, enough=max(config.ks) + 1)
     if distinct <= max(config.ks):
         raise CustsegError(
             f"The population has only {distinct} distinct points, too few for k up "
@@ -412,7 +431,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         features=[*numeric, *categorical],
         categorical=categorical,
         feature_scores=scores,
-        values=values,
+        rows=values.index,
         transform=transform,
         weights=weights,
         weight_column=weight_column,
@@ -528,7 +547,7 @@ class SegmentationResult:
     def id_frame(self) -> pd.DataFrame:
         """The id columns of the rows used (or their row number in the source)."""
         dataset = self.prepared.dataset
-        rows = self.prepared.values.index
+        rows = self.prepared.rows
         if dataset.id_columns:
             return dataset.frame.loc[rows, list(dataset.id_columns)].reset_index(drop=True)
         return pd.DataFrame({"row": np.asarray(rows)})
@@ -538,7 +557,7 @@ class SegmentationResult:
         dataset = self.prepared.dataset
         ids = self.id_frame()
         columns = [c for c in dict.fromkeys([*self.features, *extras]) if c not in ids]
-        rows = self.prepared.values.index
+        rows = self.prepared.rows
         values = pd.DataFrame({c: dataset.frame.loc[rows, c].to_numpy() for c in columns})
         return pd.concat([ids, self.pca, values], axis=1)
 
@@ -766,7 +785,7 @@ def _personas(
         and is_numeric(dataset.frame[c])
         and c not in dataset.categorical_columns
     ]
-    frame = dataset.frame.loc[prepared.values.index]
+    frame = dataset.frame.loc[prepared.rows]
     groups = list(dict.fromkeys([*dataset.demographic_columns, *prepared.categorical]))
     demographics = make_up(frame, segments, k, groups, dataset.value_labels, prepared.weights)
     return describe_segments(
