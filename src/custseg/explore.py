@@ -98,28 +98,19 @@ def dollar_summary(dataset: Dataset, columns: list[str]) -> pd.DataFrame:
 
 
 def column_summary(dataset: Dataset) -> pd.DataFrame:
-    """One row per column: type, role, missing share, distinct values, range."""
+    """One row per column: role (and why), type, missing share, distinct values, range."""
     rows = []
-    reserved = dataset.reserved_columns()
+    inferred = {r.column: (r.role, r.reason) for r in dataset.column_roles}
     for column in dataset.frame.columns:
         series = dataset.frame[column]
         numeric = is_numeric(series)
-        role = (
-            "id"
-            if column in dataset.id_columns
-            else "weight"
-            if column in reserved
-            else "category"
-            if column in dataset.categorical_columns or not numeric
-            else "amount"
-            if column in dataset.dollar_columns
-            else "numeric"
-        )
+        role, reason = inferred.get(column, (_known_role(dataset, column, numeric), ""))
         rows.append(
             {
                 "column": column,
                 "label": dataset.label(column),
                 "role": role,
+                "why": reason,
                 "dtype": str(series.dtype),
                 "missing": float(series.isna().mean()),
                 "distinct": int(series.nunique()),
@@ -129,6 +120,16 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _known_role(dataset: Dataset, column: str, numeric: bool) -> str:
+    if column in dataset.id_columns:
+        return "id"
+    if column == dataset.weight_column:
+        return "weight"
+    if column in dataset.categorical_columns or not numeric:
+        return "category"
+    return "amount" if column in dataset.dollar_columns else "numeric"
 
 
 @dataclass
