@@ -18,6 +18,15 @@ def _control(label: str, component) -> html.Div:
     return html.Div([dbc.Label(label, className="fw-semibold mb-1"), component], className="mb-3")
 
 
+def _toggle(component_id: str, value: bool, on: str, off: str) -> dcc.RadioItems:
+    return dcc.RadioItems(
+        id=component_id,
+        value=value,
+        inline=True,
+        options=[{"label": on, "value": True}, {"label": off, "value": False}],
+    )
+
+
 def controls(
     defaults: ViewState,
     dataset_options: list[dict],
@@ -45,27 +54,11 @@ def controls(
                 ),
                 _control(
                     "Survey weights",
-                    dcc.RadioItems(
-                        id=ids.WEIGHTED,
-                        value=defaults.weighted,
-                        inline=True,
-                        options=[
-                            {"label": "weighted", "value": True},
-                            {"label": "unweighted", "value": False},
-                        ],
-                    ),
+                    _toggle(ids.WEIGHTED, defaults.weighted, "weighted", "unweighted"),
                 ),
                 _control(
                     "High-variance features",
-                    dcc.RadioItems(
-                        id=ids.TRIMMED,
-                        value=defaults.trimmed,
-                        inline=True,
-                        options=[
-                            {"label": "trimmed", "value": True},
-                            {"label": "not trimmed", "value": False},
-                        ],
-                    ),
+                    _toggle(ids.TRIMMED, defaults.trimmed, "trimmed", "not trimmed"),
                 ),
                 _control(
                     "Number of features",
