@@ -60,10 +60,13 @@ def build(
     """An unfitted preprocessor for the given feature columns.
 
     Numeric features alone need no ColumnTransformer, whose stacking of outputs would cost
-    another copy of the matrix; the scaler works in place on the imputer's output for the same
-    reason.
+    another copy of the matrix.
     """
-    steps: list[tuple[str, object]] = [("impute", SimpleImputer(strategy="median"))]
+    # Numeric-only, the imputer and the scaler work in place on a matrix that custseg owns (the
+    # model copies its input before transforming), so a large table is not duplicated. Inside a
+    # ColumnTransformer their input may be a view of the caller's frame: they must copy.
+    copy = bool(categorical)
+    steps: list[tuple[str, object]] = [("impute", SimpleImputer(strategy="median", copy=copy))]
     if TRANSFORMS[transform] is not None:
         steps.append(
             (
@@ -71,7 +74,7 @@ def build(
                 FunctionTransformer(TRANSFORMS[transform], feature_names_out="one-to-one"),
             )
         )
-    steps.append(("scale", SCALERS[scale](copy=False)))
+    steps.append(("scale", SCALERS[scale](copy=copy)))
     if not categorical:
         return Pipeline(steps)
     parts = []
@@ -145,15 +148,11 @@ def model_input(preprocessor: Pipeline | ColumnTransformer, X: pd.DataFrame):
     return X.to_numpy(dtype=float)
 
 
-def clean_numeric(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric features as floats, with infinities turned into missing values.
-
-    Float columns without infinities are returned as they are (pandas copies on write), so a
-    large clean table is not duplicated.
-    """
-    floats = all(pd.api.types.is_float_dtype(dtype) for dtype in frame.dtypes)
-    if floats and not np.isinf(frame.to_numpy()).any():
-        return frame
-    values = frame.to_numpy(dtype=float, copy=True)
+def clean_numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The numeric ``columns`` of ``frame`` as one C-ordered float matrix that the caller owns
+    (a single allocation, in the layout KMeans needs), infinities turned into missing values."""
+    values = np.empty((len(frame), len(columns)))
+    for j, column in enumerate(columns):
+        values[:, j] = frame[column].to_numpy(dtype=float)
     values[np.isinf(values)] = np.nan
-    return pd.DataFrame(values, index=frame.index, columns=frame.columns, copy=False)
+    return pd.DataFrame(values, index=frame.index, columns=columns, copy=False)

@@ -217,7 +217,7 @@ class Prepared:
         Built on first use rather than kept from :func:`prepare`, so that the sweep of a large
         table holds only the model-space matrix.
         """
-        return preprocess.clean_numeric(self.dataset.frame.loc[self.rows, self.numeric])
+        return preprocess.clean_numeric(self.dataset.frame.loc[self.rows], self.numeric)
 
     @property
     def dataset(self) -> Dataset:
@@ -377,7 +377,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
             f"Only {len(numeric)} numeric column(s) vary in this population, fewer "
             f"than --n-features {config.n_features}: using all of them."
         )
-    values = preprocess.clean_numeric(population.frame[numeric])
+    values = preprocess.clean_numeric(population.frame, numeric)
     categories = population.frame[categorical]
     missing = _missing(values, categories)
     dropped = 0
