@@ -85,3 +85,16 @@ def test_gunicorn_serves_the_documented_factory():
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_plain_table_opens_on_its_own_defaults(shared_data):
+    from custseg.dashboard.callbacks import CONTROL_IDS
+
+    app = create_app(str(shared_data / "customers" / "wholesale_customers.csv"), warm=False)
+    layout = app.layout
+    values = {}
+    for component in layout._traverse():
+        if getattr(component, "id", None) in CONTROL_IDS.values():
+            values[component.id] = component.value
+    assert values["transform"] == "log"  # the spending columns are strongly skewed
+    assert values["n-features"] == 6 and values["weighted"] is False

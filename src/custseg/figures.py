@@ -72,19 +72,19 @@ def variance_figure(
             hovertemplate="%{y}<br>variance %{x:.3s}<extra></extra>",
         )
     )
-    kind = "Trimmed variance (10% cut from each tail)" if trimmed else "Variance"
+    kind = "Trimmed variance" if trimmed else "Variance"
     return _layout(
         fig,
         f"{kind}: top {len(names)} features",
-        xaxis_title="variance",
+        xaxis_title="variance" + (" (10% cut from each tail)" if trimmed else ""),
         height=max(300, 40 * len(names) + 100),
     )
 
 
 SWEEP_PANELS = {
-    "inertia": "Inertia (look for the elbow)",
-    "silhouette": "Silhouette (higher is better)",
-    "stability": "Bootstrap stability (ARI)",
+    "inertia": "Inertia (elbow)",
+    "silhouette": "Silhouette (higher: better)",
+    "stability": "Stability (ARI)",
 }
 
 
@@ -129,7 +129,7 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(title_text="number of segments k", dtick=1)
+    fig.update_xaxes(title_text="number of segments k", dtick=1 if len(panels) < 3 else 2)
     return _layout(
         fig,
         f"Choosing k: k={k} chosen, k={recommended_k} recommended",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import importlib.resources
 import threading
+from dataclasses import replace
+from pathlib import Path
 
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component library)
 from dash import Dash
 from flask import Blueprint
 
+from custseg import preprocess
 from custseg.dashboard import callbacks, layout
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.state import ViewState
+from custseg.dashboard.state import N_FEATURES_MAX, ViewState
 from custseg.datasets import builtin_names, scf
 from custseg.errors import CustsegError
 
@@ -61,6 +64,17 @@ def create_app(
             hint=f"Choose one of: {', '.join(dataset.populations)}.",
         )
     defaults = ViewState(dataset=source, population=population)
+    if not builtin:
+        # Plain tables open on all their numeric columns (up to the slider's maximum) and the
+        # transform custseg would choose for them; the SCF opens on the seed's view.
+        candidates = dataset.candidate_features()
+        values = preprocess.clean_numeric(dataset.frame, candidates)
+        defaults = replace(
+            defaults,
+            weighted=dataset.weight_column is not None,
+            n_features=max(1, min(len(candidates), N_FEATURES_MAX)),
+            transform=preprocess.choose_transform(values, "auto")[0],
+        )
     app = Dash(
         __name__,
         title="custseg dashboard",
@@ -71,7 +85,7 @@ def create_app(
     app.layout = layout.page(
         title,
         defaults,
-        dataset_options=[{"label": name, "value": name} for name in datasets],
+        dataset_options=[{"label": Path(name).name, "value": name} for name in datasets],
         population_options=analysis.population_options(source),
         feature_options=analysis.feature_options(source),
     )

@@ -128,7 +128,7 @@ def segments_tab() -> html.Div:
                 className="mb-3 shadow-sm",
             ),
             dbc.Row(
-                [dbc.Col(_graph(ids.VARIANCE_GRAPH), lg=6), dbc.Col(_graph(ids.SWEEP_GRAPH), lg=6)],
+                [dbc.Col(_graph(ids.VARIANCE_GRAPH), xl=5), dbc.Col(_graph(ids.SWEEP_GRAPH), xl=7)],
                 className="mb-3",
             ),
             _graph(ids.PCA_GRAPH),
