@@ -215,6 +215,17 @@ def segment(
             "sqlite:///file.db?table=T) or a .parquet file, replacing it atomically."
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local, dask (a Parquet folder/glob or CSV glob on a Dask "
+            "cluster), or auto (dask when the source is larger than a quarter of "
+            "the free memory)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
+    ] = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     from custseg.runs import ASSIGNMENT_MODES, save_run
@@ -244,6 +255,9 @@ def segment(
         missing=missing,
         categorical=_split(categorical),
     )
+    if _engine(engine, source) == "dask":
+        _segment_distributed(source, config, out, scheduler)
+        return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
             f"Unknown --assignments {assignments!r}.",
@@ -452,6 +466,65 @@ def dashboard(
     app_ = create_app(source, population=population)
     err_console.print(f"custseg dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     app_.run(host=host, port=port, debug=debug)
+
+
+ENGINE_CHOICES = ("local", "dask", "auto")
+#: --engine auto moves to Dask above this share of the free memory.
+AUTO_MEMORY_SHARE = 0.25
+
+
+def _engine(requested: str, source: str) -> str:
+    if requested not in ENGINE_CHOICES:
+        raise CustsegError(
+            f"Unknown --engine {requested!r}.", hint=f"Choose one of: {', '.join(ENGINE_CHOICES)}."
+        )
+    if requested != "auto":
+        return requested
+    import glob
+
+    import psutil
+
+    paths = [Path(p) for p in (glob.glob(source) or [source]) if Path(p).exists()]
+    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    size = sum(f.stat().st_size for f in files)
+    limit = AUTO_MEMORY_SHARE * psutil.virtual_memory().available
+    chosen = "dask" if size > limit else "local"
+    err_console.print(
+        f"--engine auto: the source is {size / 2**20:,.0f} MB on disk, "
+        f"{'more' if chosen == 'dask' else 'less'} than a quarter of the free "
+        f"memory ({limit / 2**20:,.0f} MB): using the {chosen} engine."
+    )
+    return chosen
+
+
+def _segment_distributed(source: str, config, out: Path, scheduler: str | None) -> None:
+    from custseg import distributed
+    from custseg.runs import save_distributed_run
+
+    with distributed.connect(scheduler) as client:
+        err_console.print(f"Dask dashboard: {client.dashboard_link}")
+        with Progress(
+            TextColumn("Lloyd passes on the cluster"),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=not err_console.is_terminal,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("lloyd", total=None)
+            result = distributed.segment(source, config, progress=lambda: progress.advance(task))
+        save_distributed_run(result, out)
+    summary = result.summary
+    out_console.print(
+        f"[bold]{source}[/] on Dask: {summary['n_rows']:,} rows; features "
+        f"{', '.join(f['name'] for f in summary['features'])}"
+    )
+    out_console.print(
+        f"Recommended k={summary['recommended']['k']}: {summary['recommended']['reason']}"
+    )
+    for row in result.profiles.itertuples():
+        out_console.print(f"  {row.size}")
+    out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
 
 
 def _print_result(result, out: Path) -> None:

@@ -299,6 +299,23 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             frame.to_parquet(tmp, index=False)
 
 
+def write_partitioned(frame: Any, folder: Path) -> None:
+    """Write a Dask DataFrame as a partitioned Parquet dataset, one file per partition.
+
+    Raises
+    ------
+    CustsegError
+        If the cluster fails while computing or writing it.
+    """
+    try:
+        frame.to_parquet(folder, write_index=False)
+    except Exception as exc:  # the cluster reports worker and schema failures in many types
+        raise CustsegError(
+            f"Could not write the assignments: {_first_line(exc)}",
+            hint="Nothing was written; check the cluster and the input.",
+        ) from None
+
+
 EXPORT_FORMATS = ("png", "pdf", "svg")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
 
-_ID_NAME = re.compile(
+ID_NAME = re.compile(
     r"(?i)(^id$|^key$|_id$|^id_|\bid\b|(customer|client|user|account|member|"
     r"household|order)\s*_?\s*(id|no|number|key|code)$|\w+ID$)"
 )
@@ -75,9 +75,9 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
     running_number = (
         pd.api.types.is_integer_dtype(series) and unique and values.max() - values.min() + 1 == n
     )
-    if unique and (_ID_NAME.search(name) or not is_numeric(series) or running_number):
+    if unique and (ID_NAME.search(name) or not is_numeric(series) or running_number):
         reason = "unique value per row"
-        if _ID_NAME.search(name):
+        if ID_NAME.search(name):
             reason += " and an id-like name"
         elif running_number:
             reason += " (a running number)"

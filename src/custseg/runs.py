@@ -101,3 +101,19 @@ def save_run(
         if write_to:
             io.write_table(assignments, write_to)
     return Path(out)
+
+
+def save_distributed_run(result, out: str | os.PathLike[str]) -> Path:
+    """Write a :class:`custseg.distributed.DistributedResult` like :func:`save_run`, with the
+    assignments as a partitioned Parquet dataset (``assignments/``) written by the cluster.
+    """
+    run = RunData(result.summary, result.sweep, result.profiles, result.points)
+    with io.atomic_output_dir(out) as staging:
+        io.write_json(staging / "summary.json", result.summary)
+        io.write_csv(staging / "sweep.csv", result.sweep)
+        io.write_csv(staging / "profiles.csv", result.profiles)
+        io.write_csv(staging / "pca.csv", result.points)
+        result.model.save(staging / MODEL_FILENAME)
+        io.write_text(staging / REPORT_FILE, run_report(run))
+        io.write_partitioned(result.assignments, staging / "assignments")
+    return Path(out)
