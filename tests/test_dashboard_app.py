@@ -98,3 +98,33 @@ def test_plain_table_opens_on_its_own_defaults(shared_data):
             values[component.id] = component.value
     assert values["transform"] == "log"  # the spending columns are strongly skewed
     assert values["n-features"] == 6 and values["weighted"] is False
+
+
+def test_saved_run_opens_read_only(shared_data, tmp_path):
+    from custseg.cli import run as cli
+
+    out = tmp_path / "run"
+    assert (
+        cli(
+            [
+                "segment",
+                str(shared_data / "customers" / "mall_customers.csv"),
+                "--k",
+                "4",
+                "--bootstrap",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    app = create_app(str(out))
+    assert app.server.test_client().get("/").status_code == 200
+    graphs = [
+        c.id
+        for c in app.layout._traverse()
+        if getattr(c, "id", "") and str(c.id).startswith("run-")
+    ]
+    assert graphs == ["run-variance", "run-k_choice", "run-sizes", "run-pca", "run-profiles"]
+    assert "Saved run: mall_customers.csv" in str(app.layout)

@@ -130,6 +130,9 @@ def test_cli_writes_the_same_outputs_and_partitioned_assignments(parquet, tmp_pa
     )
     first = assignments.sort_values("customer_id").head(2_000)["segment"].to_numpy()
     np.testing.assert_array_equal(pd.read_csv(scored)["segment"].to_numpy(), first)
+    from custseg.dashboard import create_app
+
+    assert "on Dask" in str(create_app(str(out)).layout)
 
 
 def test_unreachable_scheduler(parquet, tmp_path, capsys):
@@ -212,3 +215,28 @@ def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
     assert streamed.summary["metrics"]["inertia"] == pytest.approx(
         held.summary["metrics"]["inertia"]
     )
+
+
+def test_a_worker_dying_mid_fit_is_recovered(parquet):
+    import os
+
+    from distributed import Client, LocalCluster
+
+    config = SegmentationConfig(k=4, k_range=(3, 5), n_init=2, transform="none")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as connected,
+    ):
+        expected = distributed.segment(str(parquet), config).summary["metrics"]["inertia"]
+        victim = sorted(connected.scheduler_info()["workers"])[0]
+        killed = []
+
+        def kill_once() -> None:
+            if not killed:
+                killed.append(victim)
+                with pytest.raises(Exception):  # noqa: B017  the worker dies mid-call
+                    connected.run(os._exit, 1, workers=[victim])
+
+        result = distributed.segment(str(parquet), config, progress=kill_once)
+    assert killed
+    assert result.summary["metrics"]["inertia"] == pytest.approx(expected)

@@ -450,9 +450,13 @@ def compare(
 
 @app.command()
 def dashboard(
-    source: Annotated[str, typer.Argument(help="scf2019, scf2022, or a CSV/Parquet file.")] = (
-        "scf2019"
-    ),
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="scf2019, scf2022, a table (any source segment accepts), or a "
+            "finished run folder to view read-only (from either engine)."
+        ),
+    ] = "scf2019",
     population: Annotated[
         str | None, typer.Option(help="Opening population (default: small-business for the SCF).")
     ] = None,

@@ -41,6 +41,10 @@ def create_app(
 ) -> Dash:
     """The dashboard for ``source`` (a built-in dataset or a file), opening on ``population``.
 
+    A finished run folder (the ``--out`` of ``custseg segment``, from either engine) opens as a
+    read-only view of that run instead: a model fitted on a cluster is explored without
+    refitting.
+
     Parameters
     ----------
     population : str, optional
@@ -53,6 +57,8 @@ def create_app(
     CustsegError
         If the source cannot be loaded or the population does not exist.
     """
+    if (Path(source) / "summary.json").is_file():
+        return create_run_app(source)
     builtin = scf.is_scf_name(source)
     datasets = builtin_names() if builtin else [source]
     analysis = Analysis(datasets=datasets)
@@ -75,12 +81,7 @@ def create_app(
             n_features=max(1, min(len(candidates), N_FEATURES_MAX)),
             transform=preprocess.choose_transform(values, "auto")[0],
         )
-    app = Dash(
-        __name__,
-        title="custseg dashboard",
-        external_stylesheets=[f"{STYLESHEET_ROUTE}/bootstrap.min.css"],
-    )
-    app.server.register_blueprint(_bootstrap_blueprint())
+    app = _new_app()
     title = "Survey of Consumer Finances" if builtin else f"Customer segments: {dataset.name}"
     app.layout = layout.page(
         title,
@@ -92,6 +93,26 @@ def create_app(
     callbacks.register(app, analysis, defaults)
     if warm:
         threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
+    return app
+
+
+def _new_app() -> Dash:
+    app = Dash(
+        __name__,
+        title="custseg dashboard",
+        external_stylesheets=[f"{STYLESHEET_ROUTE}/bootstrap.min.css"],
+    )
+    app.server.register_blueprint(_bootstrap_blueprint())
+    return app
+
+
+def create_run_app(folder: str) -> Dash:
+    """A read-only dashboard of a saved run: its report's figures, segments and personas."""
+    from custseg.runs import RunData
+
+    run = RunData.load(folder)
+    app = _new_app()
+    app.layout = layout.run_page(run)
     return app
 
 

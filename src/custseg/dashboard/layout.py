@@ -209,3 +209,53 @@ def page(
             ),
         ]
     )
+
+
+def run_page(run) -> html.Div:
+    """A saved run (:class:`custseg.runs.RunData`): the report's figures, segments and
+    personas, without controls (the model is not refitted)."""
+    from custseg.report import run_figures
+
+    summary = run.summary
+    shown = run_figures(run)
+    columns = [c for c in ("segment", "name", "size", "share_se") if c in run.profiles]
+    return html.Div(
+        [
+            dbc.Navbar(
+                dbc.Container(
+                    html.H1(f"Saved run: {summary['source']}", className="h3 text-white my-1")
+                ),
+                color="primary",
+                dark=True,
+                className="mb-3",
+            ),
+            dbc.Container(
+                [
+                    dbc.Alert(
+                        f"{summary['n_rows']:,} rows, k={summary['k']}"
+                        f"{' on Dask' if summary.get('engine') == 'dask' else ''}. "
+                        f"{summary['recommended']['reason']}",
+                        color="light",
+                    ),
+                    *[
+                        dcc.Graph(id=f"run-{name}", figure=figure, config={"displaylogo": False})
+                        for name, figure in shown.items()
+                    ],
+                    dbc.Table.from_dataframe(run.profiles[columns], striped=True, size="sm"),
+                    *[
+                        dbc.Card(
+                            dbc.CardBody(
+                                [
+                                    html.H5(f"Segment {row.segment}: {row.name}"),
+                                    html.P(row.description, className="mb-0"),
+                                ]
+                            ),
+                            className="mb-2 shadow-sm",
+                        )
+                        for row in run.profiles.itertuples()
+                    ],
+                ],
+                fluid=True,
+            ),
+        ]
+    )
