@@ -85,6 +85,8 @@ def read(source: str):
     import dask.dataframe as dd
 
     path = Path(source)
+    if "*" not in source and not path.exists():
+        raise CustsegError(f"No such file or folder: {source}")
     try:
         if source.lower().endswith((".csv", ".csv.gz", ".tsv")) or "*.csv" in source.lower():
             return dd.read_csv(
