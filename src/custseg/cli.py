@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +47,22 @@ ExcludeOption = Annotated[
     str | None, typer.Option(help="Comma-separated columns never to use as features.")
 ]
 SheetOption = Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")]
+
+
+@contextlib.contextmanager
+def _progress(label: str, total: int | None) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr in a terminal (silent in pipes); yields the step callback."""
+    columns = [
+        TextColumn(label),
+        *([BarColumn()] if total else []),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(
+        *columns, console=err_console, disable=not err_console.is_terminal, transient=True
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)
 
 
 def _load(
@@ -270,17 +288,8 @@ def segment(
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
-    with Progress(
-        TextColumn("Fitting k and resampling"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not err_console.is_terminal,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("sweep", total=sweep_steps(config))
-        sweep = run_sweep(prepared, progress=lambda: progress.advance(task))
+    with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
+        sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
     save_run(result, out, per_household=assignments == "households", write_to=write_to)
     _print_result(result, out)
@@ -507,16 +516,8 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
 
     with distributed.connect(scheduler) as client:
         err_console.print(f"Dask dashboard: {client.dashboard_link}")
-        with Progress(
-            TextColumn("Lloyd passes on the cluster"),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=not err_console.is_terminal,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("lloyd", total=None)
-            result = distributed.segment(source, config, progress=lambda: progress.advance(task))
+        with _progress("Lloyd passes on the cluster", None) as advance:
+            result = distributed.segment(source, config, progress=advance)
         save_distributed_run(result, out)
     summary = result.summary
     out_console.print(

@@ -17,15 +17,6 @@ from custseg.segmentation import SegmentationResult
 
 ASSIGNMENT_MODES = ("rows", "households")
 REPORT_FILE = "figures.html"
-RUN_FILES = (
-    "summary.json",
-    "sweep.csv",
-    "assignments.csv",
-    "profiles.csv",
-    "pca.csv",
-    MODEL_FILENAME,
-    "figures.html",
-)
 
 
 @dataclass(frozen=True)
@@ -89,13 +80,8 @@ def save_run(
     """
     assignments = result.household_assignments() if per_household else result.assignments
     with io.atomic_output_dir(out) as staging:
-        io.write_json(staging / "summary.json", result.summary())
-        io.write_csv(staging / "sweep.csv", result.sweep.table)
+        _write_common(staging, RunData.from_result(result), result.model)
         io.write_csv(staging / "assignments.csv", assignments)
-        io.write_csv(staging / "profiles.csv", result.profiles)
-        io.write_csv(staging / "pca.csv", result.hover_frame())
-        result.model.save(staging / MODEL_FILENAME)
-        io.write_text(staging / REPORT_FILE, run_report(RunData.from_result(result)))
         for name, table in (extra_tables or {}).items():
             io.write_csv(staging / name, table)
         if write_to:
@@ -103,17 +89,25 @@ def save_run(
     return Path(out)
 
 
+def _write_common(staging: Path, run: RunData, model) -> None:
+    """The files every run folder has, whichever engine made it."""
+    io.write_json(staging / "summary.json", run.summary)
+    io.write_csv(staging / "sweep.csv", run.sweep)
+    io.write_csv(staging / "profiles.csv", run.profiles)
+    io.write_csv(staging / "pca.csv", run.points)
+    model.save(staging / MODEL_FILENAME)
+    io.write_text(staging / REPORT_FILE, run_report(run))
+
+
 def save_distributed_run(result, out: str | os.PathLike[str]) -> Path:
     """Write a :class:`custseg.distributed.DistributedResult` like :func:`save_run`, with the
     assignments as a partitioned Parquet dataset (``assignments/``) written by the cluster.
     """
-    run = RunData(result.summary, result.sweep, result.profiles, result.points)
     with io.atomic_output_dir(out) as staging:
-        io.write_json(staging / "summary.json", result.summary)
-        io.write_csv(staging / "sweep.csv", result.sweep)
-        io.write_csv(staging / "profiles.csv", result.profiles)
-        io.write_csv(staging / "pca.csv", result.points)
-        result.model.save(staging / MODEL_FILENAME)
-        io.write_text(staging / REPORT_FILE, run_report(run))
+        _write_common(
+            staging,
+            RunData(result.summary, result.sweep, result.profiles, result.points),
+            result.model,
+        )
         io.write_partitioned(result.assignments, staging / "assignments")
     return Path(out)
