@@ -120,9 +120,10 @@ def _name(traits: list[Trait], words: Mapping[str, tuple[str, str]], noun: str) 
             trait.variable, (f"with high {trait.label}", f"with low {trait.label}")
         )
         word = high if trait.difference > 0 else low
-        if word.startswith("with "):
+        # At most two of each, so that a name stays a name rather than a profile.
+        if word.startswith("with ") and len(phrases) < 2:
             phrases.append(word.removeprefix("with "))
-        elif len(adjectives) < 2:
+        elif not word.startswith("with ") and len(adjectives) < 2:
             adjectives.append(word)
     if not adjectives and not phrases:
         return f"Typical {noun}"
