@@ -1,7 +1,7 @@
 """custseg: customer segments people can act on.
 
-The core (this package minus :mod:`custseg.cli`, :mod:`custseg.figures`, :mod:`custseg.report`
-and :mod:`custseg.dashboard`) imports no plotting, web or command-line code.
+The core (this package minus :mod:`custseg.cli`, :mod:`custseg.figures`, :mod:`custseg.report`,
+:mod:`custseg.runs` and :mod:`custseg.dashboard`) imports no plotting, web or command-line code.
 """
 
 from custseg._version import __version__

@@ -114,6 +114,8 @@ def get_engine(name: str) -> Engine:
     """
     if name not in ENGINES:
         raise CustsegError(
-            f"Unknown engine {name!r}.", hint=f"Choose one of: {', '.join(ENGINES)}."
+            f"Unknown engine {name!r} for an in-memory table.",
+            hint=f"Choose one of: {', '.join(ENGINES)}; the Dask engine runs through "
+            "custseg.distributed.segment (or custseg segment --engine dask).",
         )
     return ENGINES[name]()

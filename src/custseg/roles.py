@@ -135,9 +135,3 @@ def infer_roles(
                 role = ColumnRole(column, "excluded", role.reason + " (not the --id column)")
             roles.append(role)
     return roles
-
-
-def roles_frame(roles: Sequence[ColumnRole]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(r.column, r.role, r.reason) for r in roles], columns=["column", "role", "reason"]
-    )

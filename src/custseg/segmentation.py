@@ -231,13 +231,13 @@ class Prepared:
         """A column of the population, for the rows used."""
         return self.dataset.frame.loc[self.rows, name].to_numpy()
 
-    @property
+    @cached_property
     def households(self) -> np.ndarray | None:
         """Household id of every row used, for multiply-imputed surveys."""
         column = self.dataset.household_column
         return self.column(column) if column else None
 
-    @property
+    @cached_property
     def implicates(self) -> np.ndarray | None:
         """Implicate number of every row used, for multiply-imputed surveys."""
         column = self.dataset.implicate_column

@@ -10,6 +10,15 @@ from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
 from custseg.preprocess import TRANSFORMS
 
 
+def _navbar(title: str) -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(html.H1(title, className="h3 text-white my-1")),
+        color="primary",
+        dark=True,
+        className="mb-3",
+    )
+
+
 def _graph(graph_id: str) -> dcc.Loading:
     return dcc.Loading(dcc.Graph(id=graph_id, config={"displaylogo": False}), type="circle")
 
@@ -155,12 +164,7 @@ def page(
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
-            dbc.Navbar(
-                dbc.Container(html.H1(title, className="h3 text-white my-1")),
-                color="primary",
-                dark=True,
-                className="mb-3",
-            ),
+            _navbar(title),
             dbc.Container(
                 [
                     dbc.Row(
@@ -221,14 +225,7 @@ def run_page(run) -> html.Div:
     columns = [c for c in ("segment", "name", "size", "share_se") if c in run.profiles]
     return html.Div(
         [
-            dbc.Navbar(
-                dbc.Container(
-                    html.H1(f"Saved run: {summary['source']}", className="h3 text-white my-1")
-                ),
-                color="primary",
-                dark=True,
-                className="mb-3",
-            ),
+            _navbar(f"Saved run: {summary['source']}"),
             dbc.Container(
                 [
                     dbc.Alert(
