@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from custseg.engine import METHODS
+from custseg.engine.gmm import COVARIANCE_TYPES
 from custseg.errors import CustsegError
 from custseg.metrics import SILHOUETTE_MAX_ROWS
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
@@ -77,6 +79,11 @@ class SegmentationConfig:
     engine : str, default "local"
     silhouette_max_rows : int, default 20000
         Above this many rows the silhouette is estimated on a seeded sample.
+    method : {"kmeans", "gmm", "ward", "hdbscan", "kprototypes"}
+        The segmentation algorithm (see :mod:`custseg.engine`). For ``hdbscan`` the sweep
+        varies the minimum segment size and ``k_range`` bounds the k it may find.
+    covariance : {"full", "diag", "tied", "spherical"}
+        Covariance type of the Gaussian mixture (``method="gmm"``).
     """
 
     population: str = "all"
@@ -97,6 +104,8 @@ class SegmentationConfig:
     n_init: int = 10
     engine: str = "local"
     silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
+    method: str = "kmeans"
+    covariance: str = "full"
 
     def __post_init__(self) -> None:
         for value, choices, option in (
@@ -105,6 +114,8 @@ class SegmentationConfig:
             (self.missing, MISSING_MODES, "--missing"),
             (self.scale, SCALERS, "--scale"),
             (self.implicates, IMPLICATE_MODES, "--implicates"),
+            (self.method, METHODS, "--method"),
+            (self.covariance, COVARIANCE_TYPES, "--covariance"),
         ):
             if value not in choices:
                 raise CustsegError(
@@ -124,6 +135,12 @@ class SegmentationConfig:
             raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
         if self.n_init < 1:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
+        if self.implicates == "separate" and self.method != "kmeans":
+            raise CustsegError(
+                "--implicates separate refits KMeans on every implicate; it is not available "
+                f"for --method {self.method}.",
+                hint="Use --implicates pooled (the default) or first.",
+            )
         if self.bootstrap < 0:
             raise CustsegError(f"--bootstrap {self.bootstrap} must be 0 or more.")
 

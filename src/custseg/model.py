@@ -14,23 +14,31 @@ from sklearn.pipeline import Pipeline
 from custseg import io, preprocess
 from custseg._version import __version__
 from custseg.dataset import is_numeric
+from custseg.engine import get_method
 from custseg.errors import CustsegError
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILENAME = "model.skops"
-#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype).
-TRUSTED_TYPES = ["numpy.dtype"]
+#: Types beyond skops' defaults that a custseg model holds: OneHotEncoder's dtype, and the
+#: predictors of the methods that scikit-learn has no estimator for (custseg.engine).
+TRUSTED_TYPES = [
+    "numpy.dtype",
+    "custseg.engine.base.NearestCentre",
+    "custseg.engine.density.CoreDistanceAssigner",
+    "custseg.engine.prototypes.PrototypeAssigner",
+]
 
 
 @dataclass
 class SegmentModel:
-    """A fitted segmentation: preprocessing, KMeans and the 2-D projection.
+    """A fitted segmentation: preprocessing, the segmentation method and the 2-D projection.
 
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        ``transform -> scale -> kmeans``, fitted on a DataFrame of ``features``.
+        ``preprocess -> METHOD`` (``kmeans``, ``gmm``...), fitted on a DataFrame of
+        ``features``; the last step is scored by ``custseg.engine``'s method of that name.
     features : list of str
         The input columns, in order.
     projection_mean : ndarray of shape (n_model_features,)
@@ -48,7 +56,13 @@ class SegmentModel:
 
     @property
     def k(self) -> int:
-        return int(self.pipeline[-1].n_clusters)
+        """Number of segments (not counting segment 0, the unassigned, if any)."""
+        estimator = self.pipeline[-1]
+        return int(getattr(estimator, "n_clusters", None) or estimator.n_components)
+
+    @property
+    def method(self) -> str:
+        return str(self.metadata.get("method", "kmeans"))
 
     @property
     def numeric_features(self) -> list[str]:
@@ -86,28 +100,30 @@ class SegmentModel:
         return preprocessor.transform(preprocess.model_input(preprocessor, checked))
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Segment numbers (1..k) of shape (n_samples,)."""
-        return self.pipeline[-1].predict(self.transform(frame)) + 1
+        """Segment numbers (1..k; 0 for unassigned) of shape (n_samples,)."""
+        return get_method(self.method).labels(self.pipeline[-1], self.transform(frame)) + 1
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
 
         Returns
         -------
-        DataFrame of shape (n_samples, 5)
-            ``segment``; ``distance`` (model space); ``margin`` (distance to the second-nearest
-            centre minus ``distance``: small means a borderline customer); ``out_of_range``
-            (farther from its centre than 99.9% of the training rows); ``imputed`` (how many
-            of the row's model inputs were missing).
+        DataFrame of shape (n_samples, 5), or 7 for a mixture model
+            ``segment`` (0: unassigned by a density method); ``distance`` (model space, to
+            the nearest centre); ``margin`` (distance to the second-nearest centre minus
+            ``distance``: small means a borderline customer); ``out_of_range`` (farther from
+            its centre than 99.9% of the training rows); ``imputed`` (how many of the row's
+            model inputs were missing); for a mixture model ``probability`` (of the segment)
+            and ``borderline`` (probability below the model's ``borderline_probability``).
         """
         checked = self._checked_input(frame)
         Z = self._preprocess(checked)
-        distances = self.pipeline[-1].transform(Z)
-        nearest = np.sort(distances, axis=1)
+        assignment = get_method(self.method).assign(self.pipeline[-1], Z)
+        nearest = np.sort(assignment.distances, axis=1)
         cutoff = self.metadata.get("distance_cutoff", np.inf)
-        return pd.DataFrame(
+        scores = pd.DataFrame(
             {
-                "segment": distances.argmin(axis=1) + 1,
+                "segment": assignment.labels + 1,
                 "distance": nearest[:, 0],
                 "margin": nearest[:, 1] - nearest[:, 0],
                 "out_of_range": nearest[:, 0] > cutoff,
@@ -115,6 +131,12 @@ class SegmentModel:
             },
             index=frame.index,
         )
+        if assignment.probability is not None:
+            scores["probability"] = assignment.probability
+            scores["borderline"] = assignment.probability < self.metadata.get(
+                "borderline_probability", 0.0
+            )
+        return scores
 
     def project(self, model_space: np.ndarray) -> np.ndarray:
         """2-D coordinates of shape (n_samples, 2) for model-space points."""

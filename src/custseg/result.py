@@ -81,8 +81,14 @@ class SegmentationResult:
 
     @property
     def assignments(self) -> pd.DataFrame:
-        """Ids and segment number (1..k) of every row used."""
-        return self.id_frame().assign(segment=self.segments)
+        """Ids and segment number (1..k; 0 unassigned) of every row used; for a mixture model
+        also the membership ``probability`` and the ``borderline`` flag."""
+        frame = self.id_frame().assign(segment=self.segments)
+        probability = self.sweep.fits[self.k].probability
+        if probability is not None:
+            threshold = self.model.metadata["borderline_probability"]
+            frame = frame.assign(probability=probability, borderline=probability < threshold)
+        return frame
 
     def household_assignments(self) -> pd.DataFrame:
         """One row per household: majority segment and the share of its rows that agree.
@@ -153,6 +159,7 @@ class SegmentationResult:
             "scale": config.scale,
             "weight": prepared.weight_column,
             "weighting": WEIGHTING_NOTE if weighted else "unweighted",
+            "method": self.method_summary(),
             "k": self.k,
             "k_range": list(config.k_range),
             "recommended": {
@@ -195,6 +202,20 @@ class SegmentationResult:
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "warnings": list(prepared.warnings),
         }
+
+    def method_summary(self) -> dict[str, Any]:
+        """The method, how it was fitted (sampling, weights) and its figures for this k."""
+        fit = self.sweep.fits[self.k]
+        summary = {**self.sweep.method, **{key: v for key, v in fit.columns.items()}}
+        summary.update(fit.details)
+        if fit.probability is not None:
+            summary["borderline_share"] = float(
+                np.average(
+                    fit.probability < self.model.metadata["borderline_probability"],
+                    weights=self.prepared.weights,
+                )
+            )
+        return summary
 
     @staticmethod
     def _segment_summary(row: dict[str, Any], persona: Persona) -> dict[str, Any]:

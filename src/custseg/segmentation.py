@@ -9,6 +9,7 @@ the model-space matrix (:mod:`custseg.preparation`), :func:`run_sweep` fits ever
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
-from custseg.engine import KMeansFit, get_engine
+from custseg.engine import Fit, get_engine, get_method
 from custseg.errors import CustsegError
 from custseg.formatting import count, percent
 from custseg.model import SegmentModel
@@ -63,8 +64,19 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
     ]
 
 
+#: The name of segment 0: the customers a density method leaves in no segment.
+UNASSIGNED_NAME = "Unassigned / outliers"
+
+
+def _last_first(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Segment ``k + 1`` (unassigned, numbered last while counting) becomes segment 0, first."""
+    frame = frame.copy()
+    frame["segment"] = frame["segment"].replace({k + 1: 0})
+    return frame.sort_values("segment", kind="stable").reset_index(drop=True)
+
+
 def _implicates(
-    prepared: Prepared, fit: KMeansFit, segments: np.ndarray, k: int
+    prepared: Prepared, fit: Fit, segments: np.ndarray, k: int
 ) -> ImplicateReport | None:
     implicates = prepared.implicates
     if implicates is None:
@@ -81,19 +93,21 @@ def _implicates(
             random_state=prepared.config.random_state,
             n_init=prepared.config.n_init,
         )
-    return implicate_report(
+    unassigned = bool((segments == 0).any())
+    report = implicate_report(
         prepared.config.implicates,
         prepared.households,
         implicates,
-        segments,
+        np.where(segments == 0, k + 1, segments) if unassigned else segments,
         weights,
-        k,
+        k + unassigned,
         by_implicate,
     )
+    return replace(report, sizes=_last_first(report.sizes, k)) if unassigned else report
 
 
 def _personas(
-    prepared: Prepared, segments: np.ndarray, k: int, size_texts: list[str]
+    prepared: Prepared, segments: np.ndarray, k: int, size_texts: dict[int, str]
 ) -> list[Persona]:
     dataset = prepared.dataset
     descriptors = [
@@ -112,7 +126,7 @@ def _personas(
         k,
         labels={c: dataset.label(c) for c in descriptors},
         noun=dataset.populations[prepared.selection.population].noun,
-        size_texts=dict(enumerate(size_texts, start=1)),
+        size_texts=size_texts,
         weights=prepared.weights,
         money_columns=[c for c in descriptors if c in dataset.dollar_columns],
         words=dataset.trait_words,
@@ -125,10 +139,31 @@ def _profile_table(
     prepared: Prepared, segments: np.ndarray, k: int, implicates: ImplicateReport | None
 ) -> tuple[pd.DataFrame, list[Persona]]:
     """``segment, n_rows, share`` (+ weighted count and implicate spread), the persona's name
-    and size in words, feature means and medians, then description and make-up."""
-    profiles = profile_segments(prepared.values, segments, k=k, sample_weight=prepared.weights)
+    and size in words, feature means and medians, then description and make-up.
+
+    Unassigned customers (segment 0) get their own first row, counted as segment k + 1 by the
+    profiling code and never merged into a segment.
+    """
+    unassigned = bool((segments == 0).any())
+    counted = np.where(segments == 0, k + 1, segments) if unassigned else segments
+    n_groups = k + unassigned
+    profiles = profile_segments(
+        prepared.values, counted, k=n_groups, sample_weight=prepared.weights
+    )
+    if unassigned:
+        profiles = _last_first(profiles, k)
     size_texts = _size_texts(prepared, profiles)
-    personas = _personas(prepared, segments, k, size_texts)
+    numbers = [k + 1 if s == 0 else s for s in profiles["segment"]]
+    personas = _personas(prepared, counted, n_groups, dict(zip(numbers, size_texts, strict=True)))
+    if unassigned:
+        outliers = replace(
+            personas[-1],
+            segment=0,
+            name=UNASSIGNED_NAME,
+            description="In no dense region of the data: left unassigned rather than forced "
+            f"into a segment. {personas[-1].description}",
+        )
+        personas = [outliers, *personas[:-1]]
     position = list(profiles.columns).index(f"{prepared.features[0]}_mean")
     inserted = {}
     if implicates is not None and implicates.n_implicates > 1:
@@ -143,10 +178,10 @@ def _profile_table(
     profiles["distinguishing"] = [
         "; ".join(f"{t.label} ({t.difference:+.2f} sd)" for t in p.traits) for p in personas
     ]
-    for persona in personas:
+    for row, persona in enumerate(personas):
         for variable, shares in persona.make_up.items():
             for label, share in shares.items():
-                profiles.loc[persona.segment - 1, f"{variable}={label}"] = share
+                profiles.loc[row, f"{variable}={label}"] = share
     return profiles, personas
 
 
@@ -155,8 +190,8 @@ def _profile_table(
 OUT_OF_RANGE_QUANTILE = 0.999
 
 
-def _distance_cutoff(Z: np.ndarray, fit: KMeansFit) -> float:
-    distances = np.linalg.norm(Z - fit.centers[fit.labels], axis=1)
+def _distance_cutoff(Z: np.ndarray, fit: Fit, method: str) -> float:
+    distances = get_method(method).row_distances(fit, Z)
     return float(np.quantile(distances, OUT_OF_RANGE_QUANTILE))
 
 
@@ -164,15 +199,23 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     """Build the result for ``k`` (default: the configured or recommended k) from a sweep."""
     k = k or prepared.config.k or sweep.recommendation.k
     if k not in sweep.fits:
+        swept = get_method(prepared.config.method)
+        if swept.parameter == "k":
+            raise CustsegError(
+                f"k={k} was not part of the sweep ({min(sweep.fits)}-{max(sweep.fits)})."
+            )
         raise CustsegError(
-            f"k={k} was not part of the sweep ({min(sweep.fits)}-{max(sweep.fits)})."
+            f"{swept.label} found no segmentation with k={k}; varying {swept.parameter}, it "
+            f"found k = {', '.join(map(str, sweep.fits))}.",
+            hint="Choose one of those k.",
         )
     fit = sweep.fits[k]
-    segments = fit.labels + 1
+    segments = fit.labels + 1  # unassigned (-1) becomes segment 0
+    method = prepared.config.method
     mean, components, ratio = principal_components(prepared.Z, sample_weight=prepared.weights)
     dataset = prepared.dataset
     model = SegmentModel(
-        pipeline=Pipeline([("preprocess", prepared.preprocessor), ("kmeans", fit.estimator)]),
+        pipeline=Pipeline([("preprocess", prepared.preprocessor), (method, fit.estimator)]),
         features=prepared.features,
         projection_mean=mean,
         projection_components=components,
@@ -188,7 +231,9 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
             "numeric_features": prepared.numeric,
             "categorical_features": prepared.categorical,
             "transform": prepared.transform,
-            "distance_cutoff": _distance_cutoff(prepared.Z, fit),
+            "distance_cutoff": _distance_cutoff(prepared.Z, fit, method),
+            "method": method,
+            **get_method(method).model_metadata(fit),
             "scale": prepared.config.scale,
             "weight": prepared.weight_column,
             "random_state": prepared.config.random_state,

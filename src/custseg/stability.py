@@ -7,14 +7,15 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from custseg.engine import Engine, KMeansFit
+from custseg.engine import NOISE, Fit, Method, MethodOptions
 
 
 def bootstrap_stability(
     Z: np.ndarray,
-    fits: Mapping[int, KMeansFit],
+    fits: Mapping[int, Fit],
     *,
-    engine: Engine,
+    method: Method,
+    options: MethodOptions,
     n_boot: int,
     groups: np.ndarray | None = None,
     sample_weight: np.ndarray | None = None,
@@ -26,7 +27,8 @@ def bootstrap_stability(
 
     Every resample draws whole groups (households: all implicate rows of a household go in
     together, or not at all) with replacement, refits KMeans for every k, and labels the full
-    data with the refit; its agreement with the original labels is the adjusted Rand index.
+    data with the refit; its agreement with the original labels is the adjusted Rand index
+    (unassigned customers count as one more group; a refit that finds no segment scores 0).
 
     Parameters
     ----------
@@ -53,15 +55,21 @@ def bootstrap_stability(
         chosen = rng.integers(0, len(unique), size=len(unique))
         rows = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
         seed = int(rng.integers(0, 2**31 - 1))
+        refits = method.refit_all(
+            Z[rows],
+            fits,
+            sample_weight=None if sample_weight is None else sample_weight[rows],
+            random_state=seed,
+            n_init=n_init,
+            options=options,
+        )
         for k, fit in fits.items():
-            refit = engine.fit_kmeans(
-                Z[rows],
-                k,
-                sample_weight=None if sample_weight is None else sample_weight[rows],
-                random_state=seed,
-                n_init=n_init,
+            labels = (
+                method.labels(refits[k].estimator, Z)
+                if k in refits
+                else np.full(len(fit.labels), NOISE)
             )
-            scores[k].append(adjusted_rand_score(fit.labels, refit.estimator.predict(Z)))
+            scores[k].append(adjusted_rand_score(fit.labels, labels))
         if progress is not None:
             progress()
     return {k: float(np.mean(values)) for k, values in scores.items()}

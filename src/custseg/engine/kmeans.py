@@ -1,4 +1,4 @@
-"""Fitting engines: where KMeans runs. The local engine is scikit-learn in this process."""
+"""KMeans, and the engines it runs on: the local engine is scikit-learn in this process."""
 
 from __future__ import annotations
 
@@ -8,32 +8,10 @@ from typing import Protocol
 import numpy as np
 from sklearn.cluster import KMeans
 
+from custseg.engine.base import Assignment, Fit, Method
 from custseg.errors import CustsegError
 
-
-@dataclass(frozen=True)
-class KMeansFit:
-    """One fitted KMeans, with segments numbered by a fixed rule.
-
-    Attributes
-    ----------
-    k : int
-    labels : ndarray of shape (n_samples,)
-        0-based cluster index; cluster 0 is the largest (by weight when weighted).
-    centers : ndarray of shape (k, n_features)
-    inertia : float
-        Weighted sum of squared distances to the nearest centre.
-    n_iter : int
-    estimator : sklearn.cluster.KMeans
-        Fitted, with its centres in the same order as ``labels``.
-    """
-
-    k: int
-    labels: np.ndarray
-    centers: np.ndarray
-    inertia: float
-    n_iter: int
-    estimator: KMeans
+KMeansFit = Fit
 
 
 class Engine(Protocol):
@@ -49,7 +27,7 @@ class Engine(Protocol):
         sample_weight: np.ndarray | None,
         random_state: int,
         n_init: int,
-    ) -> KMeansFit: ...
+    ) -> Fit: ...
 
 
 def order_clusters(
@@ -86,12 +64,12 @@ class LocalEngine:
         sample_weight: np.ndarray | None,
         random_state: int,
         n_init: int,
-    ) -> KMeansFit:
+    ) -> Fit:
         # copy_x=False centres Z in place and restores it: no second copy of a large matrix.
         estimator = KMeans(n_clusters=k, n_init=n_init, random_state=random_state, copy_x=False)
         estimator.fit(Z, sample_weight=sample_weight)
         labels, centers = order_clusters(estimator, estimator.labels_, sample_weight)
-        return KMeansFit(
+        return Fit(
             k=k,
             labels=labels,
             centers=centers,
@@ -102,6 +80,33 @@ class LocalEngine:
 
 
 ENGINES = {"local": LocalEngine}
+
+
+class KMeansMethod(Method):
+    """KMeans (k-means++ with ``n_init`` restarts) on the chosen engine, with sample weights."""
+
+    name = "kmeans"
+    label = "KMeans"
+
+    def fit_all(
+        self, Z, ks, *, sample_weight, random_state, n_init, options, progress=None
+    ) -> dict[int, Fit]:
+        engine = get_engine(options.engine)
+        fits = {}
+        for k in ks:
+            fits[k] = engine.fit_kmeans(
+                Z, k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
+            )
+            if progress is not None:
+                progress()
+        return fits
+
+    def assign(self, estimator: KMeans, Z: np.ndarray) -> Assignment:
+        distances = estimator.transform(Z)
+        return Assignment(distances.argmin(axis=1), distances)
+
+    def labels(self, estimator: KMeans, Z: np.ndarray) -> np.ndarray:
+        return estimator.predict(Z)
 
 
 def get_engine(name: str) -> Engine:
