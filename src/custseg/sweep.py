@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from custseg.engine import NOISE, Fit, MethodOptions, get_method
 from custseg.errors import CustsegError
 from custseg.metrics import sweep_metrics
 from custseg.preparation import Prepared
-from custseg.recommend import Recommendation, recommend_k
+from custseg.recommend import Recommendation
 from custseg.stability import bootstrap_stability
 
 
@@ -138,16 +138,4 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
         )
         table["stability"] = table["k"].map(stability)
     in_range = table[table["k"].between(*config.k_range)]
-    return Sweep(fits, table, info, _recommend(in_range), described)
-
-
-def _recommend(table: pd.DataFrame) -> Recommendation:
-    recommendation = recommend_k(table)
-    if "bic" not in table:
-        return recommendation
-    lowest = table.loc[table["bic"].idxmin()]
-    return replace(
-        recommendation,
-        reason=f"{recommendation.reason} The lowest BIC is at k={int(lowest['k'])} "
-        f"({lowest['bic']:,.0f}).",
-    )
+    return Sweep(fits, table, info, method.recommend(in_range), described)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import euclidean_distances
 
 from custseg.errors import CustsegError
+from custseg.recommend import Recommendation, recommend_k
 
 #: The label of customers a method leaves unassigned (segment 0, "Unassigned / outliers").
 NOISE = -1
@@ -280,6 +282,10 @@ class Method:
         """Labels (``NOISE`` for unassigned), distances to every centre, probability."""
         raise NotImplementedError
 
+    def recommend(self, table: pd.DataFrame) -> Recommendation:
+        """The recommended k from the sweep table (custseg's shared rule by default)."""
+        return recommend_k(table)
+
     def model_metadata(self, fit: Fit) -> dict[str, Any]:
         """Facts the saved model keeps about this method (beyond its estimator)."""
         return {}
@@ -310,17 +316,23 @@ def fit_rows_note(
     else:
         weights = "unweighted"
     sampled = size < n_rows
+    kind = "weight-proportional resample" if weighted and not takes_weights else "sample"
+    if sampled:
+        sampling = (
+            f"fitted on a seeded {kind} "
+            f"of {size:,} of {n_rows:,} rows (above {max_rows:,} rows the algorithm's cost "
+            "grows too fast); every row is then assigned by the model's predict rule"
+        )
+    elif weighted and not takes_weights:
+        sampling = f"fitted on a seeded weight-proportional resample of {size:,} rows"
+    else:
+        sampling = f"fitted on all {n_rows:,} rows"
     return {
         "fit_rows": size,
         "sampled": sampled,
         "max_fit_rows": max_rows,
         "weights": weights,
-        "sampling": (
-            f"fitted on a seeded sample of {size:,} of {n_rows:,} rows (the algorithm's cost "
-            "grows quickly with rows); the other rows are assigned by the model's predict rule"
-            if sampled
-            else f"fitted on all {n_rows:,} rows"
-        ),
+        "sampling": sampling,
     }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 
 from custseg.engine.base import Assignment, Fit, Method, fit_rows, inertia, size_order
+from custseg.recommend import STABILITY_THRESHOLD, Recommendation, recommend_k
 
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
 #: A customer whose top membership probability is below this is flagged "borderline".
@@ -45,6 +47,34 @@ class GaussianMixtureMethod(Method):
             "restarts": MAX_RESTARTS,
             "borderline_probability": BORDERLINE_PROBABILITY,
         }
+
+    def recommend(self, table: pd.DataFrame) -> Recommendation:
+        """The k of lowest BIC (among the k stable under resampling, if any is): BIC trades
+        the mixture's fit against its number of parameters, the usual way to choose k."""
+        shared = recommend_k(table)
+        stable = table
+        if "stability" in table:
+            stable = table[table["stability"] >= STABILITY_THRESHOLD]
+        pool = stable if len(stable) else table
+        best = pool.loc[pool["bic"].idxmin()]
+        k = int(best["k"])
+        among = (
+            "among the k stable under resampling"
+            if len(stable) and len(stable) < len(table)
+            else "of all k"
+        )
+        caution = (
+            ""
+            if len(stable)
+            else f" No k reaches a bootstrap stability of {STABILITY_THRESHOLD}: treat any "
+            "segmentation of these data with caution."
+        )
+        reason = (
+            f"k={k} has the lowest BIC {among} ({best['bic']:,.0f}; silhouette "
+            f"{best['silhouette']:.3f}): BIC balances the mixture's fit against its number of "
+            f"parameters.{caution}"
+        )
+        return Recommendation(k, reason, shared.elbow_k, shared.best_silhouette_k)
 
     def model_metadata(self, fit: Fit) -> dict:
         return {"borderline_probability": BORDERLINE_PROBABILITY}
