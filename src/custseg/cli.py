@@ -244,6 +244,17 @@ def segment(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="kmeans, gmm (Gaussian mixture), ward (hierarchical), hdbscan (density, "
+            "with unassigned outliers), kprototypes (numeric + categorical), or all (every "
+            "applicable method side by side: methods.csv and a run folder each)."
+        ),
+    ] = "kmeans",
+    covariance: Annotated[
+        str, typer.Option(help="gmm covariance type: full, diag, tied or spherical.")
+    ] = "full",
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     from custseg.runs import ASSIGNMENT_MODES, save_run
@@ -272,8 +283,15 @@ def segment(
         bootstrap=bootstrap,
         missing=missing,
         categorical=_split(categorical),
+        method="kmeans" if method == "all" else method,
+        covariance=covariance,
     )
     if _engine(engine, source) == "dask":
+        if method != "kmeans":
+            raise CustsegError(
+                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
+                hint="Use --engine local, or --method kmeans on Dask.",
+            )
         _segment_distributed(source, config, out, scheduler)
         return
     if assignments not in ASSIGNMENT_MODES:
@@ -285,9 +303,15 @@ def segment(
         source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
     )
     _print_roles(dataset)
+    if method == "all":
+        from custseg.cli_methods import segment_all
+
+        segment_all(dataset, config, out, per_household=assignments == "households")
+        return
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
+    _print_method(prepared)
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -530,6 +554,18 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
     for row in result.profiles.itertuples():
         out_console.print(f"  {row.size}")
     out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
+
+
+def _print_method(prepared) -> None:
+    """Say how the method will be fitted (sampling, weights) before it runs."""
+    from custseg.sweep import describe_method
+
+    described = describe_method(prepared)
+    if described["name"] != "kmeans":
+        err_console.print(
+            f"[yellow]Method:[/] {described['label']}: {described['sampling']}; "
+            f"weights: {described['weights']}."
+        )
 
 
 def _print_result(result, out: Path) -> None:

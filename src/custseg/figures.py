@@ -31,8 +31,14 @@ SELECTED_COLOUR, OTHER_COLOUR = "#1f77b4", "#c7c7c7"
 WEBGL_POINTS = 5_000
 
 
+#: Segment 0: customers a density method leaves unassigned.
+UNASSIGNED_COLOUR = "#b0b0b0"
+
+
 def segment_colour(segment: int) -> str:
-    """The colour of a segment, the same in every figure."""
+    """The colour of a segment, the same in every figure (grey for unassigned, segment 0)."""
+    if int(segment) == 0:
+        return UNASSIGNED_COLOUR
     return SEGMENT_COLOURS[(int(segment) - 1) % len(SEGMENT_COLOURS)]
 
 

@@ -12,6 +12,7 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
+from custseg.method_figures import dendrogram_figure
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -166,6 +167,8 @@ def run_figures(run) -> dict[str, go.Figure]:
     result["profiles"] = figures.profile_figure(
         run.profiles, features=numeric, labels=labels, money_columns=money_columns
     )
+    if tree := summary.get("method", {}).get("dendrogram"):
+        result["dendrogram"] = dendrogram_figure(tree, k=summary["k"])
     return result
 
 
@@ -179,6 +182,14 @@ def run_report(run) -> str:
     body.append(
         section("Choosing k", paragraphs([summary["recommended"]["reason"]]), shown["k_choice"])
     )
+    if method := summary.get("method"):
+        body.append(
+            section(
+                f"Method: {method['label']}",
+                paragraphs(method_sentences(method)),
+                *([shown["dendrogram"]] if "dendrogram" in shown else []),
+            )
+        )
     body.append(section("Segments", shown["sizes"], shown["pca"], shown["profiles"]))
     body.append(section("Personas", *persona_cards(summary, run.profiles)))
     weighting = (
@@ -191,6 +202,38 @@ def run_report(run) -> str:
         f"{summary['n_rows']:,} rows; k={summary['k']}. {weighting}"
     )
     return page("Segmentation", subtitle, body)
+
+
+def method_sentences(method: dict) -> list[str]:
+    """The method, how it was fitted and how its weights were handled, in words."""
+    sentences = [
+        f"{method['label']}: {method['sampling']}; weights: {method['weights']}.",
+    ]
+    if "covariance_type" in method:
+        sentences.append(
+            f"Covariance type {method['covariance_type']}; a customer whose top membership "
+            f"probability is below {method['borderline_probability']} is flagged borderline "
+            f"({percent(method.get('borderline_share', 0))} of them)."
+        )
+    if "min_cluster_size_grid" in method:
+        sentences.append(
+            f"Minimum segment sizes tried: {', '.join(map(str, method['min_cluster_size_grid']))}"
+            f" (min_samples {method['min_samples']}); the chosen one is "
+            f"{method.get('min_cluster_size')}, leaving "
+            f"{percent(method.get('unassigned_share', 0))} unassigned (segment 0)."
+        )
+    if "gamma" in method:
+        sentences.append(
+            f"Categories weigh gamma = {method['gamma']:.3f} per mismatch against squared "
+            "distances on the scaled numeric features."
+        )
+    if "moved_from_branch" in method:
+        sentences.append(
+            f"Segments are the nearest Ward centre of every row (as predict assigns new "
+            f"customers); {int(method['moved_from_branch']):,} fitted rows sit nearer another "
+            "branch's centre than their own and moved."
+        )
+    return sentences
 
 
 def _overview_sentences(summary: dict) -> list[str]:
