@@ -107,8 +107,9 @@ def test_sync_url_both_ways(analysis):
 
 def test_segments_children_component_tree(analysis):
     children = segments_children(analysis, controls_from_state(REFERENCE))
-    metrics, recommendation, *figures, table, personas = children
+    metrics, recommendation, *figures, table, personas, method = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
+    assert method[0].children.startswith("KMeans: fitted on all")
     assert recommendation.startswith("Recommended k = ")
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5

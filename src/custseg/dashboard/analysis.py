@@ -24,8 +24,10 @@ from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
 from custseg.explore import describe_amounts, explore
 from custseg.formatting import money, number, percent
+from custseg.method_figures import dendrogram_figure
 from custseg.personas import Persona
 from custseg.population import select_population
+from custseg.report import method_sentences
 from custseg.segmentation import (
     Prepared,
     SegmentationConfig,
@@ -56,6 +58,8 @@ class View:
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
     personas: list[Persona]
+    method_sentences: list[str]
+    dendrogram: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class Analysis:
             transform=state.transform,
             k_range=(K_MIN, K_MAX),
             k=None,
+            method=state.method,
         )
 
     def _compute_sweep(self, key: ViewState) -> tuple[Prepared, Sweep]:
@@ -215,6 +220,12 @@ class Analysis:
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
             personas=result.personas,
+            method_sentences=method_sentences(method := result.method_summary()),
+            dendrogram=(
+                dendrogram_figure(method["dendrogram"], k=state.k).to_dict()
+                if "dendrogram" in method
+                else None
+            ),
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):

@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from custseg import figures
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.state import ViewState, from_search
+from custseg.dashboard.state import ViewState, checked_method, from_search
 from custseg.errors import CustsegError
 from custseg.formatting import percent
 
@@ -25,6 +25,7 @@ CONTROL_IDS = {
     "n_features": ids.N_FEATURES,
     "features": ids.FEATURES,
     "transform": ids.TRANSFORM,
+    "method": ids.METHOD,
     "k": ids.K,
 }
 CONTROLS = [(control, "value") for control in CONTROL_IDS.values()]
@@ -38,6 +39,7 @@ SEGMENT_OUTPUTS = [
     (ids.SIZES_GRAPH, "figure"),
     (ids.PROFILE_TABLE, "children"),
     (ids.PERSONAS, "children"),
+    (ids.METHOD_DETAILS, "children"),
 ]
 
 
@@ -53,6 +55,7 @@ def state_from_controls(*values) -> ViewState:
         features=tuple(raw["features"] or ()),
         transform=raw["transform"],
         k=int(raw["k"]),
+        method=checked_method(raw["method"]),
     )
 
 
@@ -83,7 +86,7 @@ def segments_children(analysis: Analysis, values: list) -> list:
         view = analysis.view(state_from_controls(*values))
     except CustsegError as err:
         alert = dbc.Alert(str(err), color="warning", className="mb-0")
-        return [alert, "", *[no_update] * 5, "", ""]
+        return [alert, "", *[no_update] * 5, "", "", ""]
     metrics = [html.H5(line, className="mb-1") for line in view.metrics[:2]]
     metrics += [html.Div(line) for line in view.metrics[2:]]
     table = dbc.Table.from_dataframe(view.profile_table, striped=True, hover=True, size="sm")
@@ -99,6 +102,9 @@ def segments_children(analysis: Analysis, values: list) -> list:
         )
         for p in view.personas
     ]
+    details = [html.P(sentence, className="mb-1") for sentence in view.method_sentences]
+    if view.dendrogram is not None:
+        details.append(dcc.Graph(figure=view.dendrogram, config={"displaylogo": False}))
     return [
         metrics,
         view.recommendation,
@@ -109,6 +115,7 @@ def segments_children(analysis: Analysis, values: list) -> list:
         view.sizes,
         table,
         personas,
+        details,
     ]
 
 

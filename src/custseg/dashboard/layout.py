@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from custseg.dashboard import ids
 from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
+from custseg.engine import METHODS
 from custseg.preprocess import TRANSFORMS
 
 
@@ -100,6 +101,15 @@ def controls(
                     ),
                 ),
                 _control(
+                    "Method",
+                    dcc.Dropdown(
+                        id=ids.METHOD,
+                        value=defaults.method,
+                        clearable=False,
+                        options=[{"label": m.label, "value": name} for name, m in METHODS.items()],
+                    ),
+                ),
+                _control(
                     "Number of segments (k)",
                     dcc.Slider(
                         id=ids.K,
@@ -141,6 +151,7 @@ def segments_tab() -> html.Div:
                 className="mb-3",
             ),
             _graph(ids.PCA_GRAPH),
+            dcc.Loading(html.Div(id=ids.METHOD_DETAILS, className="mt-3"), type="dot"),
             dbc.Row(
                 [dbc.Col(_graph(ids.SIZES_GRAPH), lg=5), dbc.Col(_graph(ids.PROFILE_GRAPH), lg=7)],
                 className="my-3",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
+from custseg.engine import METHODS
 from custseg.preprocess import TRANSFORMS
 
 K_MIN, K_MAX = 2, 12
@@ -31,6 +32,7 @@ class ViewState:
     features: tuple[str, ...] = ()
     transform: str = "none"
     k: int = 3
+    method: str = "kmeans"
 
     def to_search(self) -> str:
         """The URL query string, ``?dataset=...``."""
@@ -45,6 +47,8 @@ class ViewState:
         }
         if self.features:
             query["features"] = ",".join(self.features)
+        if self.method != "kmeans":
+            query["method"] = self.method
         return "?" + urlencode(query)
 
     def sweep_key(self) -> ViewState:
@@ -72,6 +76,7 @@ def from_search(
     dataset = query.get("dataset", defaults.dataset)
     population = query.get("population", defaults.population)
     transform = query.get("transform", defaults.transform)
+    method = query.get("method", defaults.method)
     features = tuple(f for f in query.get("features", "").split(",") if f)
     return ViewState(
         dataset=dataset if dataset in datasets else defaults.dataset,
@@ -82,4 +87,11 @@ def from_search(
         features=features,
         transform=transform if transform in TRANSFORMS else defaults.transform,
         k=_int(query.get("k", ""), defaults.k, K_MIN, K_MAX),
+        method=checked_method(method, defaults.method),
     )
+
+
+def checked_method(value: object, default: str = "kmeans") -> str:
+    """``value`` if it names a segmentation method, else ``default``: a browser may send
+    anything."""
+    return value if isinstance(value, str) and value in METHODS else default
