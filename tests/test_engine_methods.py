@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from custseg import io
-from custseg.engine import NOISE, METHODS, MethodOptions, get_method
+from custseg.engine import METHODS, NOISE, MethodOptions, get_method
 from custseg.engine.base import fit_rows
 from custseg.engine.density import CoreDistanceAssigner, min_cluster_sizes
 from custseg.engine.gmm import GaussianMixtureMethod
