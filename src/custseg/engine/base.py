@@ -282,9 +282,10 @@ class Method:
         """Labels (``NOISE`` for unassigned), distances to every centre, probability."""
         raise NotImplementedError
 
-    def recommend(self, table: pd.DataFrame) -> Recommendation:
-        """The recommended k from the sweep table (custseg's shared rule by default)."""
-        return recommend_k(table)
+    def recommend(self, table: pd.DataFrame, **rule: Any) -> Recommendation:
+        """The recommended k from the sweep table (custseg's shared rule by default;
+        ``rule`` holds its settings)."""
+        return recommend_k(table, **rule)
 
     def model_metadata(self, fit: Fit) -> dict[str, Any]:
         """Facts the saved model keeps about this method (beyond its estimator)."""

@@ -48,26 +48,29 @@ class GaussianMixtureMethod(Method):
             "borderline_probability": BORDERLINE_PROBABILITY,
         }
 
-    def recommend(self, table: pd.DataFrame) -> Recommendation:
-        """The k of lowest BIC (among the k stable under resampling, if any is): BIC trades
-        the mixture's fit against its number of parameters, the usual way to choose k."""
-        shared = recommend_k(table)
+    def recommend(self, table: pd.DataFrame, **rule) -> Recommendation:
+        """The k of lowest BIC among the k whose segments are large enough and stable under
+        resampling (if any is): BIC trades the mixture's fit against its number of
+        parameters, the usual way to choose k."""
+        shared = recommend_k(table, **rule)
         stable = table
+        if "min_segment_share" in table:
+            stable = stable[stable["min_segment_share"] >= rule.get("min_share", 0.0)]
         if "stability" in table:
-            stable = table[table["stability"] >= STABILITY_THRESHOLD]
+            stable = stable[stable["stability"] >= STABILITY_THRESHOLD]
         pool = stable if len(stable) else table
         best = pool.loc[pool["bic"].idxmin()]
         k = int(best["k"])
         among = (
-            "among the k stable under resampling"
+            "among the k with large enough, stable segments"
             if len(stable) and len(stable) < len(table)
             else "of all k"
         )
         caution = (
             ""
             if len(stable)
-            else f" No k reaches a bootstrap stability of {STABILITY_THRESHOLD}: treat any "
-            "segmentation of these data with caution."
+            else " No k has both large enough segments and a bootstrap stability of "
+            f"{STABILITY_THRESHOLD}: treat any segmentation of these data with caution."
         )
         reason = (
             f"k={k} has the lowest BIC {among} ({best['bic']:,.0f}; silhouette "
