@@ -215,6 +215,8 @@ def method_sentences(method: dict) -> list[str]:
             f"probability is below {method['borderline_probability']} is flagged borderline "
             f"({percent(method.get('borderline_share', 0))} of them)."
         )
+    if "note" in method:
+        sentences.append(f"Note: {method['note']}.")
     if "min_cluster_size_grid" in method:
         sentences.append(
             f"Minimum segment sizes tried: {', '.join(map(str, method['min_cluster_size_grid']))}"

@@ -46,6 +46,15 @@ class GaussianMixtureMethod(Method):
             "covariance_type": options.covariance,
             "restarts": MAX_RESTARTS,
             "borderline_probability": BORDERLINE_PROBABILITY,
+            **(
+                {
+                    "note": "one-hot categories enter the mixture as continuous columns; "
+                    "their near-zero variance within a component inflates the likelihood and "
+                    "pulls BIC towards many components: kprototypes models categories as such"
+                }
+                if options.category_sizes
+                else {}
+            ),
         }
 
     def recommend(self, table: pd.DataFrame, **rule) -> Recommendation:
