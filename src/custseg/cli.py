@@ -590,6 +590,7 @@ def _print_method(prepared) -> None:
         err_console.print(
             f"[yellow]Method:[/] {described['label']}: {described['sampling']}; "
             f"weights: {described['weights']}."
+            + (f" Note: {described['note']}." if "note" in described else "")
         )
 
 
