@@ -3,7 +3,7 @@
 Each method fits a sweep of k (HDBSCAN: its grid of minimum segment sizes) on a generated
 model-space matrix (5 scaled numeric features from 6 groups, plus two one-hot categories, so
 that k-prototypes applies) and assigns every row, as ``custseg segment`` does before scoring.
-Ward (10,000 rows) and HDBSCAN (20,000 rows) fit on a seeded sample above their limit and
+Ward (5,000 rows) and HDBSCAN (20,000 rows) fit on a seeded sample above their limit and
 assign the rest. Times and peaks are reported as ratios to KMeans in the same process.
 
     python benchmarks/bench_methods.py [--rows 10000,100000,1000000] [--ks 2-6] [--n-init 3]
