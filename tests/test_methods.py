@@ -100,6 +100,10 @@ def test_kprototypes_refuses_a_table_without_categories_and_uses_named_ones(scf2
     )
     assert 0.3 < result.summary()["method"]["gamma"] < 0.7
     assert any(column.startswith("EDCL=") for column in result.profiles.columns)
+    make_up = result.profiles.filter(like="EDCL=")
+    np.testing.assert_allclose(result.profiles["EDCL_mode_share"], make_up.max(axis=1))
+    modes = make_up.idxmax(axis=1).str.removeprefix("EDCL=")
+    assert list(result.profiles["EDCL_mode"]) == list(modes)
 
 
 def test_separate_implicates_only_for_kmeans():

@@ -186,7 +186,16 @@ def _profile_table(
         for variable, shares in persona.make_up.items():
             for label, share in shares.items():
                 profiles.loc[row, f"{variable}={label}"] = share
+    for feature in prepared.categorical:  # categorical features: the mode and its share
+        modes = [_mode(persona.make_up.get(feature, {})) for persona in personas]
+        profiles[f"{feature}_mode"] = [label for label, _ in modes]
+        profiles[f"{feature}_mode_share"] = [share for _, share in modes]
     return profiles, personas
+
+
+def _mode(shares: dict[str, float]) -> tuple[str, float]:
+    """The most common category and its share (empty and NaN for an empty segment)."""
+    return max(shares.items(), key=lambda item: item[1]) if shares else ("", np.nan)
 
 
 #: Scored customers farther from their centre than this quantile of the training rows'
