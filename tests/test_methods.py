@@ -132,6 +132,8 @@ def test_cli_method_all_writes_the_comparison_and_a_run_per_method(shared_data, 
     for name in table["method"]:
         assert (out / name / "model.skops").is_file() and (out / name / "figures.html").is_file()
     assert "Ward hierarchy" in (out / "ward" / "figures.html").read_text()
+    assert run(["report", str(out)]) == 1  # one folder per method: point at one of them
+    assert run(["report", str(out / "ward")]) == 0
 
 
 def test_cli_method_errors(capsys, tmp_path):

@@ -592,3 +592,20 @@ def write_table(frame: pd.DataFrame, spec: str) -> None:
                 connection.commit()
     except Exception as exc:
         raise CustsegError(f"Could not write to {spec}: {_first_line(exc)}") from None
+
+
+def refuse_comparison_folder(folder: Path) -> None:
+    """A ``--method all`` folder holds one run per method: say which to point at.
+
+    Raises
+    ------
+    CustsegError
+        If ``folder`` is such a folder.
+    """
+    if (folder / "methods.csv").is_file():
+        runs = sorted(p.name for p in folder.iterdir() if (p / "summary.json").is_file())
+        raise CustsegError(
+            f"{folder} compares segmentation methods (methods.csv); each method's run is in a "
+            "folder of its own.",
+            hint=f"Point at one of them, e.g. {folder / (runs[0] if runs else 'kmeans')}.",
+        )

@@ -173,6 +173,7 @@ class SegmentModel:
         """
         path = Path(path)
         if path.is_dir():
+            io.refuse_comparison_folder(path)
             path = path / MODEL_FILENAME
         artifact = io.load_model(path, trusted=TRUSTED_TYPES)
         if not isinstance(artifact, dict) or artifact.get("format") != MODEL_FORMAT:

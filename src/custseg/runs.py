@@ -42,6 +42,7 @@ class RunData:
             If a file is missing or unreadable.
         """
         folder = Path(folder)
+        io.refuse_comparison_folder(folder)
         if not (folder / "summary.json").is_file():
             raise CustsegError(
                 f"{folder} is not a custseg run folder (no summary.json).",
