@@ -139,6 +139,9 @@ def test_cli_method_all_writes_the_comparison_and_a_run_per_method(shared_data, 
 def test_cli_method_errors(capsys, tmp_path):
     assert run(["segment", "scf2019", "--out", str(tmp_path / "x"), "--method", "spectral"]) == 1
     assert "Unknown --method 'spectral'" in capsys.readouterr().err
+    assert run(["segment", "scf2019", "--out", str(tmp_path / "z"), "--method", "gmm",
+                "--covariance", "round"]) == 1  # fmt: skip
+    assert "Unknown --covariance 'round'" in capsys.readouterr().err
     code = run(["segment", "x.parquet", "--out", str(tmp_path / "y"), "--method", "gmm",
                 "--engine", "dask"])  # fmt: skip
     assert code == 1 and "Dask engine fits KMeans only" in capsys.readouterr().err
