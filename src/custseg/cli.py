@@ -328,15 +328,15 @@ def segment(
         labels=labels,
     )
     _print_roles(dataset)
-    if method == "all":
-        from custseg.cli_methods import segment_all
+    from custseg.cli_methods import print_method, segment_all
 
+    if method == "all":
         segment_all(dataset, config, out, per_household=assignments == "households")
         return
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
-    _print_method(prepared)
+    print_method(prepared)
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -579,19 +579,6 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
     for row in result.profiles.itertuples():
         out_console.print(f"  {row.size}")
     out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
-
-
-def _print_method(prepared) -> None:
-    """Say how the method will be fitted (sampling, weights) before it runs."""
-    from custseg.sweep import describe_method
-
-    described = describe_method(prepared)
-    if described["name"] != "kmeans":
-        err_console.print(
-            f"[yellow]Method:[/] {described['label']}: {described['sampling']}; "
-            f"weights: {described['weights']}."
-            + (f" Note: {described['note']}." if "note" in described else "")
-        )
 
 
 def _print_result(result, out: Path) -> None:

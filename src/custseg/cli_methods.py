@@ -11,8 +11,20 @@ from custseg.cli import err_console, out_console
 from custseg.config import SegmentationConfig
 from custseg.dataset import Dataset
 from custseg.methods import MethodComparison, compare_methods
+from custseg.sweep import describe_method
 
 METHODS_FILE = "methods.csv"
+
+
+def print_method(prepared) -> None:
+    """Say how the method will be fitted (sampling, weights) before it runs."""
+    described = describe_method(prepared)
+    if described["name"] != "kmeans":
+        err_console.print(
+            f"[yellow]Method:[/] {described['label']}: {described['sampling']}; "
+            f"weights: {described['weights']}."
+            + (f" Note: {described['note']}." if "note" in described else "")
+        )
 
 
 def save_comparison(
