@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from custseg.engine import METHODS
-from custseg.engine.gmm import COVARIANCE_TYPES
+from custseg.engine import COVARIANCE_TYPES, METHODS
 from custseg.errors import CustsegError
 from custseg.metrics import SILHOUETTE_MAX_ROWS
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from custseg.dashboard import ids
 from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
-from custseg.engine import METHODS
+from custseg.engine import METHODS, get_method
 from custseg.preprocess import TRANSFORMS
 
 
@@ -106,7 +106,7 @@ def controls(
                         id=ids.METHOD,
                         value=defaults.method,
                         clearable=False,
-                        options=[{"label": m.label, "value": name} for name, m in METHODS.items()],
+                        options=[{"label": get_method(m).label, "value": m} for m in METHODS],
                     ),
                 ),
                 _control(

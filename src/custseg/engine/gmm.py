@@ -10,7 +10,6 @@ from sklearn.mixture import GaussianMixture
 from custseg.engine.base import Assignment, Fit, Method, fit_rows, inertia, size_order
 from custseg.recommend import STABILITY_THRESHOLD, Recommendation, recommend_k
 
-COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
 #: A customer whose top membership probability is below this is flagged "borderline".
 BORDERLINE_PROBABILITY = 0.6
 #: EM restarts per k, each from k-means++ seeds (a full k-means initialisation tends to lock
