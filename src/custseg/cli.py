@@ -13,9 +13,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from custseg._version import __version__
 from custseg.errors import CustsegError
+from custseg.terminal_text import clip, clip_message
 
 app = typer.Typer(
     help="Customer segments you can act on.",
@@ -26,8 +28,10 @@ app = typer.Typer(
 data_app = typer.Typer(help="Get and inspect the built-in datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-out_console = Console()
-err_console = Console(stderr=True)
+# User text (column names, values, paths) is printed as is: never read as markup, never
+# highlighted (rich's highlighter takes minutes on a 100,000-character name).
+out_console = Console(markup=False, highlight=False)
+err_console = Console(stderr=True, markup=False, highlight=False)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")]
 SourceArgument = Annotated[
@@ -94,7 +98,7 @@ def _print_roles(dataset) -> None:
         title="Column roles (override with --id, --categorical, --exclude, --features)",
     )
     for role in dataset.column_roles:
-        table.add_row(str(role.column), role.role, role.reason)
+        table.add_row(clip(role.column), role.role, clip_message(role.reason))
     err_console.print(table)
 
 
@@ -162,6 +166,7 @@ def explore(
     from custseg.explore import explore as run_explore
     from custseg.report import explore_report
 
+    io.check_replaceable(out, "--out")
     dataset = _load(
         source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
     )
@@ -246,6 +251,7 @@ def segment(
     ] = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    from custseg.io import check_replaceable
     from custseg.runs import ASSIGNMENT_MODES, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -273,6 +279,7 @@ def segment(
         missing=missing,
         categorical=_split(categorical),
     )
+    check_replaceable(out, "--out")
     if _engine(engine, source) == "dask":
         _segment_distributed(source, config, out, scheduler)
         return
@@ -287,7 +294,7 @@ def segment(
     _print_roles(dataset)
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
-        err_console.print(f"[yellow]Note:[/] {warning}")
+        err_console.print(Text.assemble(("Note:", "yellow"), " " + clip_message(warning)))
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -305,11 +312,24 @@ def report(
 ) -> None:
     """Rebuild the HTML report of a run (RUN_DIR/figures.html) from its files."""
     from custseg import io
+    from custseg.output_dirs import MARKER_FILE, is_custseg_folder
     from custseg.report import run_figures, run_report
     from custseg.runs import REPORT_FILE, RunData
 
     run = RunData.load(run_dir)
-    page = run_report(run)
+    if (run_dir / REPORT_FILE).exists() and not is_custseg_folder(run_dir):
+        raise CustsegError(
+            f"{run_dir} was not written by this custseg (it has no {MARKER_FILE} marker), so "
+            f"its {REPORT_FILE} will not be replaced.",
+            hint="Run custseg segment again to write a fresh run folder.",
+        )
+    try:
+        page = run_report(run)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CustsegError(
+            f"{run_dir} is damaged: its files do not describe a run ({type(exc).__name__}: {exc}).",
+            hint="Run custseg segment again to rewrite the folder.",
+        ) from None
     if export:
         io.export_figures(run_figures(run), run_dir / "figures", export)
     with io.atomic_file(run_dir / REPORT_FILE) as tmp:
@@ -380,10 +400,12 @@ def rfm(
     from custseg import io
     from custseg.dataset import from_frame
     from custseg.rfm import customer_table
-    from custseg.runs import save_run
+    from custseg.runs import write_run
     from custseg.segmentation import SegmentationConfig
     from custseg.segmentation import segment as run_segment
 
+    if segment_out is not None:
+        io.check_replaceable(segment_out, "--segment-out")
     source = (
         io.read_sql(transactions)
         if io.is_sql(transactions)
@@ -399,10 +421,15 @@ def rfm(
             c for c in ("recency_days", "frequency", "monetary") if table[c].nunique() > 1
         )
         result = run_segment(dataset, SegmentationConfig(features=varying))
-    io.write_frame(table, out)
-    if result is not None:
+    if result is None:
+        io.write_frame(table, out)
+    else:
         groups = pd.crosstab(table["rfm_group"], result.segments).add_prefix("segment_")
-        save_run(result, segment_out, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
+        # The customer table is written inside the folder's staging, so neither output
+        # appears unless both are complete.
+        with io.atomic_output_dir(segment_out, option="--segment-out") as staging:
+            write_run(result, staging, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
+            io.write_frame(table, out)
     counts = table["rfm_group"].value_counts()
     out_console.print(
         f"{len(table):,} customers as of {reference.date()}: "
@@ -432,6 +459,7 @@ def compare(
     from custseg.model import SegmentModel
     from custseg.report import compare_report
 
+    io.check_replaceable(out, "--out")
     model = SegmentModel.load(run_dir)
     overrides = parse_cpi(cpi or [])
     comparison = run_compare(
@@ -521,8 +549,11 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
         save_distributed_run(result, out)
     summary = result.summary
     out_console.print(
-        f"[bold]{source}[/] on Dask: {summary['n_rows']:,} rows; features "
-        f"{', '.join(f['name'] for f in summary['features'])}"
+        Text.assemble(
+            (clip(source), "bold"),
+            f" on Dask: {summary['n_rows']:,} rows; features "
+            f"{', '.join(clip(f['name']) for f in summary['features'])}",
+        )
     )
     out_console.print(
         f"Recommended k={summary['recommended']['k']}: {summary['recommended']['reason']}"
@@ -537,12 +568,15 @@ def _print_result(result, out: Path) -> None:
 
     prepared = result.prepared
     out_console.print(
-        f"[bold]{prepared.dataset.name}[/]: {prepared.selection.description}, "
-        f"{prepared.n_rows:,} rows"
+        Text.assemble(
+            (clip(prepared.dataset.name), "bold"),
+            f": {clip_message(prepared.selection.description)}, {prepared.n_rows:,} rows",
+        )
     )
-    out_console.print("Features: " + ", ".join(result.features))
+    out_console.print("Features: " + ", ".join(clip(f) for f in result.features))
     out_console.print(
-        f"Recommended k={result.sweep.recommendation.k}: {result.sweep.recommendation.reason}"
+        f"Recommended k={result.sweep.recommendation.k}: "
+        + clip_message(result.sweep.recommendation.reason)
     )
     metrics = result.metrics
     out_console.print(
@@ -560,7 +594,12 @@ def _print_result(result, out: Path) -> None:
         )
     table = Table("segment", "persona", "size", "rows")
     for row in result.profiles.itertuples():
-        table.add_row(str(row.segment), row.name, row.size.split(": ", 1)[1], f"{row.n_rows:,}")
+        table.add_row(
+            str(row.segment),
+            clip_message(row.name),
+            row.size.split(": ", 1)[1],
+            f"{row.n_rows:,}",
+        )
     out_console.print(table)
     out_console.print(f"Wrote {out}")
 
@@ -573,9 +612,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         status = app(args=argv, prog_name="custseg", standalone_mode=False)
     except CustsegError as err:
-        err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False)
-        if err.hint:
-            err_console.print(err.hint, highlight=False)
+        _print_error(err.message, err.hint)
+        return 1
+    except OSError as err:  # the disk, not the input: full, read-only, gone...
+        _print_error(*_os_error_text(err))
         return 1
     except typer.TyperException as err:  # usage errors: unknown option, missing argument...
         err.show(file=sys.stderr)
@@ -584,6 +624,25 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("Interrupted.")
         return 130
     return status if isinstance(status, int) else 0
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    err_console.print(Text.assemble(("Error:", "bold red"), " " + clip_message(message)))
+    if hint:
+        err_console.print(clip_message(hint))
+
+
+def _os_error_text(err: OSError) -> tuple[str, str]:
+    import errno
+
+    where = f": {err.filename}" if err.filename else ""
+    reason = err.strerror or str(err) or type(err).__name__
+    hint = "Nothing was half-written: outputs are replaced only when complete."
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "Free some disk space, or write --out elsewhere. " + hint
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Write --out to a folder you may write to. " + hint
+    return f"{reason}{where}.", hint
 
 
 def main() -> None:

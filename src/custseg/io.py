@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -28,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from custseg.errors import CustsegError
+from custseg.output_dirs import atomic_output_dir as atomic_output_dir
+from custseg.output_dirs import check_replaceable as check_replaceable
+from custseg.output_dirs import umask as _umask
 
 CACHE_ENV = "CUSTSEG_CACHE_DIR"
-#: Files whose presence marks a folder as custseg's own output, safe to replace on a re-run.
-OUTPUT_MARKERS = ("summary.json", "report.html")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".zip")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -199,51 +199,6 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def atomic_output_dir(
-    path: str | os.PathLike[str], *, markers: tuple[str, ...] = OUTPUT_MARKERS
-) -> Iterator[Path]:
-    """Yield a fresh temporary folder that replaces ``path`` when the block succeeds.
-
-    An existing ``path`` is replaced only if it is empty or holds one of ``markers`` (files
-    custseg writes); anything else is refused so that a typo in ``--out`` cannot delete a
-    user's files.
-    """
-    final = Path(path).expanduser()
-    if final.exists():
-        if not final.is_dir():
-            raise CustsegError(f"--out {final} is a file, not a folder.", hint="Name a folder.")
-        entries = list(final.iterdir())
-        if entries and not any((final / marker).exists() for marker in markers):
-            raise CustsegError(
-                f"--out {final} already holds files that custseg did not write.",
-                hint="Choose a new or empty folder, or remove that one first.",
-            )
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the umask
-    except OSError as exc:
-        raise CustsegError(f"Cannot write to {final.parent}: {exc.strerror}.") from None
-    try:
-        yield staging
-        if final.exists():
-            retired = staging.with_name(staging.name + ".old")
-            os.replace(final, retired)
-            os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
@@ -290,7 +245,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         For another file type.
     """
     suffix = _suffix(Path(path))
-    if suffix not in (".csv", *_PARQUET_SUFFIXES):
+    if suffix not in (".csv", *_PARQUET_SUFFIXES) or Path(path).is_dir():
         raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
     with atomic_file(path) as tmp:
         if suffix == ".csv":
@@ -333,8 +288,7 @@ def export_figures(figures: dict[str, Any], folder: str | os.PathLike[str], fmt:
         raise CustsegError(
             f"Unknown export format {fmt!r}.", hint=f"Choose one of: {', '.join(EXPORT_FORMATS)}."
         )
-    names = tuple(f"{name}.{f}" for name in figures for f in EXPORT_FORMATS)
-    with atomic_output_dir(folder, markers=names) as staging:
+    with atomic_output_dir(folder, option="The figures folder") as staging:
         try:
             pio.write_images(
                 list(figures.values()), [staging / f"{name}.{fmt}" for name in figures]

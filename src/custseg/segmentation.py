@@ -11,7 +11,7 @@ import datetime as dt
 import platform
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -27,6 +27,7 @@ from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
 from custseg.errors import CustsegError
 from custseg.formatting import count, percent
+from custseg.limits import check_counts, check_magnitudes
 from custseg.metrics import SILHOUETTE_MAX_ROWS, sweep_metrics
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
@@ -154,6 +155,13 @@ class SegmentationConfig:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
         if self.bootstrap < 0:
             raise CustsegError(f"--bootstrap {self.bootstrap} must be 0 or more.")
+        check_counts(
+            k_high=high,
+            k=self.k,
+            bootstrap=self.bootstrap,
+            n_features=self.n_features,
+            random_state=self.random_state,
+        )
 
     @property
     def ks(self) -> list[int]:
@@ -252,6 +260,7 @@ def _weights(dataset: Dataset, column: str | None) -> np.ndarray | None:
     if not is_numeric(series):
         raise CustsegError(f"The weight column {column} is not numeric.")
     weights = series.to_numpy(dtype=float)
+    check_magnitudes(dataset.frame, [column], what="weight column")
     if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         raise CustsegError(
             f"The weight column {column} must hold finite, non-negative numbers "
@@ -300,12 +309,14 @@ def _choose_features(
     categorical = {*dataset.categorical_features, *config.categorical}
     if config.features:
         named = _check_named_features(dataset, config.features, categorical)
+        check_magnitudes(dataset.frame, [f for f in named if f not in categorical])
         return (
             [f for f in named if f not in categorical],
             [f for f in named if f in categorical],
             pd.Series(dtype=float),
         )
     candidates = [c for c in dataset.candidate_features() if c not in categorical]
+    check_magnitudes(dataset.frame, candidates)
     scores = rank_features(
         dataset.frame, candidates, trim=SELECTIONS[config.select], sample_weight=weights
     )
@@ -355,6 +366,40 @@ def _implicate_subset(dataset: Dataset, mode: str) -> tuple[Dataset, float]:
     )
 
 
+def _fit_sweep(
+    config: SegmentationConfig, n_points: int, points: str, warnings: list[str]
+) -> SegmentationConfig:
+    """``config`` with a sweep every k of which is below ``n_points``.
+
+    A chosen ``--k`` that fits keeps the run going with the sweep cut short (and a warning);
+    otherwise the message names what the user asked for.
+
+    Raises
+    ------
+    CustsegError
+        If the chosen k, or the whole sweep without one, needs more points.
+    """
+    low, high = config.k_range
+    if max(config.ks) < n_points:
+        return config
+    if config.k is not None and config.k >= n_points:
+        raise CustsegError(
+            f"The population has {points}, too few for --k {config.k} "
+            "(k must be below the number of points).",
+            hint="Lower --k or widen the population.",
+        )
+    if config.k is not None:
+        warnings.append(
+            f"The population has {points}: the k sweep stops at {n_points - 1} instead of {high}."
+        )
+        return replace(config, k_range=(min(low, config.k), n_points - 1))
+    raise CustsegError(
+        f"The population has {points}, too few for --k-range {low}-{high} "
+        "(k must be below the number of points).",
+        hint="Lower --k-range (or choose --k) or widen the population.",
+    )
+
+
 def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     """Filter, choose features, handle missing values and move to model space.
 
@@ -399,12 +444,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
                 f"Imputed missing or infinite values (median; most frequent category) in {where}."
             )
     n_rows = len(values)
-    if n_rows <= max(config.ks):
-        raise CustsegError(
-            f"The population has {n_rows:,} usable rows, too few for k up to {max(config.ks)} "
-            "(k must be below the number of rows).",
-            hint="Lower --k / --k-range or widen the population.",
-        )
+    config = _fit_sweep(config, n_rows, f"{n_rows:,} usable rows", warnings)
     transform, reason = preprocess.choose_transform(values, config.transform)
     if config.transform == "auto":
         warnings.append(f"Transform: {transform}, because {reason}.")
@@ -419,12 +459,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         weights=weights,
     )
     distinct = _distinct_rows(Z, enough=max(config.ks) + 1)
-    if distinct <= max(config.ks):
-        raise CustsegError(
-            f"The population has only {distinct} distinct points, too few for k up "
-            f"to {max(config.ks)}.",
-            hint="Lower --k / --k-range.",
-        )
+    config = _fit_sweep(config, distinct, f"only {distinct:,} distinct points", warnings)
     return Prepared(
         config=config,
         selection=selection,

@@ -1,0 +1,30 @@
+"""User text bound for the terminal, cut to a readable length.
+
+Column names, file names and values come from the user's data and can be of any length; the CLI
+prints them through these helpers (and with rich's markup and highlighting off), so a
+100,000-character column name prints as a short name with an ellipsis instead of stalling the
+terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Names (columns, features, segments) are cut to this many characters.
+NAME_LIMIT = 60
+#: A whole message is cut to this many characters.
+MESSAGE_LIMIT = 2000
+ELLIPSIS = "…"
+_LONG_WORD = re.compile(rf"\S{{{NAME_LIMIT + 1},}}")
+
+
+def clip(text: object, limit: int = NAME_LIMIT) -> str:
+    """``text`` as a string of at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def clip_message(text: object) -> str:
+    """A message with every overlong word cut to :data:`NAME_LIMIT` characters and the whole to
+    :data:`MESSAGE_LIMIT`."""
+    return clip(_LONG_WORD.sub(lambda match: clip(match.group()), str(text)), MESSAGE_LIMIT)
