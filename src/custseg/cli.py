@@ -164,12 +164,14 @@ def explore(
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io
     from custseg.explore import explore as run_explore
+    from custseg.limits import check_magnitudes
     from custseg.report import explore_report
 
     io.check_replaceable(out, "--out")
     dataset = _load(
         source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
     )
+    check_magnitudes(dataset.frame, dataset.candidate_features())
     page = explore_report(run_explore(dataset))
     with io.atomic_output_dir(out) as staging:
         io.write_text(staging / "report.html", page)

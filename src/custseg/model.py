@@ -15,6 +15,7 @@ from custseg import io, preprocess
 from custseg._version import __version__
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
+from custseg.limits import check_magnitudes
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
@@ -73,6 +74,7 @@ class SegmentModel:
             )
         values = frame[self.features].copy()
         values[numeric] = values[numeric].astype(float).replace([np.inf, -np.inf], np.nan)
+        check_magnitudes(values, numeric)
         return values
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:

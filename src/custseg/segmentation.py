@@ -846,7 +846,10 @@ def _profile_table(
     profiles = profile_segments(prepared.values, segments, k=k, sample_weight=prepared.weights)
     size_texts = _size_texts(prepared, profiles)
     personas = _personas(prepared, segments, k, size_texts)
-    position = list(profiles.columns).index(f"{prepared.features[0]}_mean")
+    columns = list(profiles.columns)
+    position = (  # before the feature columns (there are none with only categorical features)
+        columns.index(f"{prepared.numeric[0]}_mean") if prepared.numeric else len(columns)
+    )
     inserted = {}
     if implicates is not None and implicates.n_implicates > 1:
         spread = implicates.sizes.drop(columns="segment")
