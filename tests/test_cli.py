@@ -44,6 +44,7 @@ def reference_run(tmp_path_factory):
 def test_reference_run_writes_every_output(reference_run):
     names = {p.name for p in reference_run.iterdir()}
     assert names == {
+        ".custseg-run",
         "summary.json",
         "sweep.csv",
         "assignments.csv",
@@ -127,7 +128,7 @@ def test_plain_table_with_ids(customers, tmp_path):
         (["segment", "{customers}", "--population", "rich"], "Unknown population 'rich'"),
         (["segment", "{customers}", "--features", "spend,height"], "no column 'height'"),
         (["segment", "{customers}", "--features", "city"], "not numeric"),
-        (["segment", "{customers}", "--k", "60"], "too few for k up to 60"),
+        (["segment", "{customers}", "--k", "60"], "too few for --k 60"),
         (["segment", "{customers}", "--k", "1"], "at least 2 segments"),
         (["segment", "{customers}", "--where", "spend >> 3"], "Cannot read the condition"),
         (["segment", "{customers}", "--where", "spend > 10000"], "No row"),

@@ -213,7 +213,7 @@ def test_rfm_to_segments(tmp_path):
             "name,city\n" + "".join(f"person {i} text,place {i} text\n" for i in range(80)),
             "No column",
         ),
-        ("id,spend\n1,5\n2,7\n3,9\n", "too few for k up to 12"),
+        ("id,spend\n1,5\n2,7\n3,9\n", "too few for --k-range 2-12"),
     ],
 )
 def test_bad_tables_on_the_cli(tmp_path, content, message, capsys):

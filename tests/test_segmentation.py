@@ -102,7 +102,7 @@ def test_missing_values_are_imputed_and_counted(blobs):
         ({"features": ("name",)}, "not numeric"),
         ({"features": ("customer",)}, "id or weight column"),
         ({"features": ("spend", "spend")}, "more than once"),
-        ({"k": 95}, "too few for k up to 95"),
+        ({"k": 95}, "too few for --k 95"),
         ({"k": 1}, "at least 2 segments"),
         ({"k_range": (1, 5)}, "k range 1-5 is invalid"),
         (

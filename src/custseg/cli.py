@@ -422,7 +422,18 @@ def rfm(
         varying = tuple(
             c for c in ("recency_days", "frequency", "monetary") if table[c].nunique() > 1
         )
-        result = run_segment(dataset, SegmentationConfig(features=varying))
+        # As many segments as the customers allow (at most the usual 12), and any failure
+        # named after the option that asked for it.
+        high = min(12, len(table) - 1)
+        try:
+            if high < 2:
+                raise CustsegError(f"There are only {len(table)} customers.")
+            result = run_segment(dataset, SegmentationConfig(features=varying, k_range=(2, high)))
+        except CustsegError as err:
+            raise CustsegError(
+                f"Cannot segment the customers for --segment-out: {err.message}",
+                hint="Leave out --segment-out, or use transactions of more customers.",
+            ) from None
     if result is None:
         io.write_frame(table, out)
     else:

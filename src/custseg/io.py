@@ -178,7 +178,7 @@ def _cached_parse(path: Path) -> pd.DataFrame:
             columnar.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, not trusted
     frame = _parse_delimited(path)
     # The cache is an optimisation: a read-only or full cache folder must not fail the run.
-    with contextlib.suppress(OSError, ValueError), atomic_file(columnar) as tmp:
+    with contextlib.suppress(OSError, ValueError, CustsegError), atomic_file(columnar) as tmp:
         frame.to_parquet(tmp, index=False)
     return frame
 
@@ -187,8 +187,11 @@ def _cached_parse(path: Path) -> pd.DataFrame:
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``, renamed onto ``path`` if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CustsegError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o666 & ~_umask())

@@ -137,7 +137,7 @@ def check_replaceable(final: Path, option: str) -> None:
         )
     if any(final.iterdir()) and not is_custseg_folder(final):
         raise CustsegError(
-            f"{option} {final} already holds files and was not written by custseg "
+            f"{option} {final} already holds files that custseg did not write "
             f"(it has no {MARKER_FILE} marker), so custseg will not replace it.",
             hint="Choose a new or empty folder, or move that one away yourself.",
         )

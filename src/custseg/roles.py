@@ -18,8 +18,8 @@ from custseg.errors import CustsegError
 
 ID_NAME = re.compile(
     r"(?i)(^id$|^key$|_id$|^id_|\bid\b|(customer|client|user|account|member|"
-    r"household|order)\s*_?\s*(id|no|number|key|code)$|\w+ID$)"
-)
+    r"household|order)\s*_?\s*(id|no|number|key|code)$|\wID$)"
+)  # "\wID$", not "\w+ID$": the same names, without quadratic time on a very long name
 #: Text columns with at most this many distinct values are categorical.
 MAX_CATEGORIES = 50
 #: Integer columns with at most this many distinct codes are taken as categorical codes.

@@ -80,8 +80,8 @@ def bootstrap_stability(
     reference = {
         k: fit.labels[canonical]
         if in_order
-        else engine.fit_kmeans(
-            Z, k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
+        else engine.fit_kmeans(  # on a copy: fitting may round Z's values (centred in place)
+            Z.copy(), k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
         ).labels
         for k, fit in fits.items()
     }

@@ -12,10 +12,12 @@ import re
 
 #: Names (columns, features, segments) are cut to this many characters.
 NAME_LIMIT = 60
+#: Within a message, a run of characters without a space (a path, a name) is cut to this many.
+WORD_LIMIT = 200
 #: A whole message is cut to this many characters.
 MESSAGE_LIMIT = 2000
 ELLIPSIS = "…"
-_LONG_WORD = re.compile(rf"\S{{{NAME_LIMIT + 1},}}")
+_LONG_WORD = re.compile(rf"\S{{{WORD_LIMIT + 1},}}")
 
 
 def clip(text: object, limit: int = NAME_LIMIT) -> str:
@@ -25,6 +27,8 @@ def clip(text: object, limit: int = NAME_LIMIT) -> str:
 
 
 def clip_message(text: object) -> str:
-    """A message with every overlong word cut to :data:`NAME_LIMIT` characters and the whole to
+    """A message with every overlong word cut to :data:`WORD_LIMIT` characters and the whole to
     :data:`MESSAGE_LIMIT`."""
-    return clip(_LONG_WORD.sub(lambda match: clip(match.group()), str(text)), MESSAGE_LIMIT)
+    return clip(
+        _LONG_WORD.sub(lambda match: clip(match.group(), WORD_LIMIT), str(text)), MESSAGE_LIMIT
+    )
