@@ -78,14 +78,15 @@ def test_predict_out_onto_a_folder_or_into_proc(run_dir, table, tmp_path, capsys
     ],
 )
 def test_rfm_bad_options(orders, tmp_path, capsys, options, message):
-    base = {"--customer": "who", "--date": "when", "--amount": "paid"}
+    columns = {"--customer": "who", "--date": "when", "--amount": "paid"}
+    extra = []
     for option, value in zip(options[::2], options[1::2], strict=True):
-        base[option] = value
-    argv = ["rfm", orders, "--out", tmp_path / "c.csv"]
-    argv += [x for pair in base.items() for x in pair] + options[len(options) :]
-    if options[0] == "--as-of":
-        argv += options
-    _fails(argv, capsys, message)
+        if option in columns:
+            columns[option] = value
+        else:
+            extra += [option, value]
+    argv = ["rfm", orders, "--out", tmp_path / "c.csv", *extra]
+    _fails([*argv, *(x for pair in columns.items() for x in pair)], capsys, message)
     assert not (tmp_path / "c.csv").exists()
 
 
