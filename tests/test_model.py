@@ -108,6 +108,7 @@ def _mutations():
         "features are numbers": put("features", [1, 2]),
         "metadata is a list": put("metadata", ["a"]),
         "source is a number": put_meta("source", 3),
+        "no source": lambda artifact: artifact["metadata"].pop("source"),
         "numeric features unknown": put_meta("numeric_features", ["height"]),
         "segment names a list": put_meta("segment_names", ["a"]),
         "cutoff is text": put_meta("distance_cutoff", "far"),

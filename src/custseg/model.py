@@ -228,7 +228,7 @@ def _artifact_problem(artifact: dict[str, Any]) -> str | None:
         return "its first step is not a preprocessing transformer"
     if not _is_names(features) or not features or len(set(features)) != len(features):
         return "its features are not a list of distinct column names"
-    if not isinstance(metadata, dict) or not isinstance(metadata.get("source", ""), str):
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("source"), str):
         return "its metadata is not a mapping with the source's name"
     for key in ("numeric_features", "categorical_features"):
         if key in metadata and not (
