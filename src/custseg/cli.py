@@ -17,7 +17,7 @@ from rich.text import Text
 
 from custseg._version import __version__
 from custseg.errors import CustsegError
-from custseg.terminal_text import clip, clip_message
+from custseg.terminal_text import clip, clip_message, os_error_message
 
 app = typer.Typer(
     help="Customer segments you can act on.",
@@ -569,7 +569,8 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
         )
     )
     out_console.print(
-        f"Recommended k={summary['recommended']['k']}: {summary['recommended']['reason']}"
+        f"Recommended k={summary['recommended']['k']}: "
+        + clip_message(summary["recommended"]["reason"])
     )
     for row in result.profiles.itertuples():
         out_console.print(f"  {row.size}")
@@ -628,7 +629,7 @@ def run(argv: list[str] | None = None) -> int:
         _print_error(err.message, err.hint)
         return 1
     except OSError as err:  # the disk, not the input: full, read-only, gone...
-        _print_error(*_os_error_text(err))
+        _print_error(*os_error_message(err))
         return 1
     except typer.TyperException as err:  # usage errors: unknown option, missing argument...
         err.show(file=sys.stderr)
@@ -643,19 +644,6 @@ def _print_error(message: str, hint: str | None = None) -> None:
     err_console.print(Text.assemble(("Error:", "bold red"), " " + clip_message(message)))
     if hint:
         err_console.print(clip_message(hint))
-
-
-def _os_error_text(err: OSError) -> tuple[str, str]:
-    import errno
-
-    where = f": {err.filename}" if err.filename else ""
-    reason = err.strerror or str(err) or type(err).__name__
-    hint = "Nothing was half-written: outputs are replaced only when complete."
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        hint = "Free some disk space, or write --out elsewhere. " + hint
-    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        hint = "Write --out to a folder you may write to. " + hint
-    return f"{reason}{where}.", hint
 
 
 def main() -> None:

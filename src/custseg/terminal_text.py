@@ -8,6 +8,7 @@ terminal.
 
 from __future__ import annotations
 
+import errno
 import re
 
 #: Names (columns, features, segments) are cut to this many characters.
@@ -32,3 +33,15 @@ def clip_message(text: object) -> str:
     return clip(
         _LONG_WORD.sub(lambda match: clip(match.group(), WORD_LIMIT), str(text)), MESSAGE_LIMIT
     )
+
+
+def os_error_message(err: OSError) -> tuple[str, str]:
+    """The message and hint for an error of the file system (a full disk, a read-only folder)."""
+    where = f": {err.filename}" if err.filename else ""
+    reason = err.strerror or str(err) or type(err).__name__
+    hint = "Nothing was half-written: outputs are replaced only when complete."
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "Free some disk space, or write the output elsewhere. " + hint
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Write the output to a folder you may write to. " + hint
+    return f"{reason}{where}.", hint
