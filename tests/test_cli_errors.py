@@ -231,3 +231,8 @@ def test_user_text_in_messages_is_not_markup(table, tmp_path, capsys):
     _fails(
         ["segment", table, "--out", tmp_path / "o", "--features", "[/],[bold red]x"], capsys, "[/]"
     )
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_dashboard_port_out_of_range(table, capsys, port):
+    _fails(["dashboard", table, "--port", port], capsys, f"--port {port} is not a port")
