@@ -223,3 +223,17 @@ def test_a_killed_run_leaves_nothing_behind_after_the_next_run(table, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".run.")]  # left behind
     assert _segment(table, out) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "run"]
+
+
+def test_a_staging_folder_of_a_process_we_may_not_inspect_is_kept(tmp_path, monkeypatch):
+    import psutil
+
+    folder = _staging(tmp_path, pid=_dead_pid())
+
+    class Hidden:
+        def __init__(self, pid):
+            raise psutil.AccessDenied(pid)
+
+    monkeypatch.setattr(psutil, "Process", Hidden)
+    assert remove_abandoned_staging(tmp_path / "run") == []
+    assert folder.exists()

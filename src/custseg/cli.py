@@ -519,7 +519,9 @@ def compare(
         )
         io.write_text(staging / "report.html", compare_report(comparison))
     for row in comparison.table.itertuples():
-        out_console.print(f"Segment {row.segment}: {row.change_points:+.1f} points  ({row.name})")
+        out_console.print(
+            f"Segment {row.segment}: {row.change_points:+.1f} points  ({clip_message(row.name)})"
+        )
     out_console.print(f"Wrote {out}")
 
 

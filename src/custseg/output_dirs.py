@@ -92,9 +92,16 @@ def _abandoned(marker: dict[str, Any]) -> bool:
     pid = marker.get("pid")
     if marker.get("host") != socket.gethostname() or not isinstance(pid, int):
         return age > STALE_AFTER_SECONDS
-    started = _process_start(pid)
+    import psutil
+
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:  # zombies included: killed, not yet reaped
+        return True
+    except (psutil.Error, OSError):  # alive, but not ours to inspect: leave its folder alone
+        return False
     # A live process with another start time reused the pid of the run that died.
-    return started is None or started != marker.get("process_started")
+    return started != marker.get("process_started")
 
 
 def _staging_name(final: Path) -> re.Pattern[str]:
