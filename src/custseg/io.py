@@ -303,7 +303,9 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         For another file type.
     """
     suffix = _suffix(Path(path))
-    if suffix not in (".csv", *_PARQUET_SUFFIXES) or Path(path).is_dir():
+    if Path(path).is_dir():
+        raise CustsegError(f"Cannot write {path}: it is a folder; name a .csv or .parquet file.")
+    if suffix not in (".csv", *_PARQUET_SUFFIXES):
         raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
     with atomic_file(path) as tmp:
         if suffix == ".csv":

@@ -128,7 +128,7 @@ def remove_abandoned_staging(final: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def check_replaceable(final: Path, option: str) -> None:
+def check_replaceable(final: str | os.PathLike[str], option: str) -> None:
     """Refuse an existing ``final`` that is a file, or a non-empty folder custseg did not mark.
 
     Raises
@@ -136,6 +136,7 @@ def check_replaceable(final: Path, option: str) -> None:
     CustsegError
         Naming ``option`` (the command-line option that named ``final``).
     """
+    final = Path(final).expanduser()
     if not final.exists() and not final.is_symlink():
         return
     if final.is_symlink() or not final.is_dir():
