@@ -34,7 +34,7 @@ ATTACKS = [
     ("duckdb:///shop.duckdb?query=COPY customers TO 'leak.csv'; SELECT * FROM customers", "2 "),
     ("duckdb:///shop.duckdb?query=SELECT * FROM read_csv('/etc/passwd')", "reads from"),
     ("duckdb:///shop.duckdb?query=SELECT * FROM '/etc/passwd'", "looks like a file"),
-    ("duckdb:///shop.duckdb?query=SELECT * FROM \"leak.csv\"", "looks like a file"),
+    ('duckdb:///shop.duckdb?query=SELECT * FROM "leak.csv"', "looks like a file"),
     ("duckdb:///shop.duckdb?query=SELECT * FROM glob('/etc/*')", "reads from"),
     ("duckdb:///shop.duckdb?query=SELECT read_text('/etc/passwd')", "read_text"),
     ("duckdb:///shop.duckdb?query=ATTACH 'a.duckdb' AS n", "ATTACH statement"),
@@ -44,7 +44,10 @@ ATTACKS = [
     ("sqlite:///shop.db?query=VACUUM INTO 'a.db'", "not a SELECT"),
     ("sqlite:///shop.db?query=PRAGMA journal_mode=WAL", "not a SELECT"),
     ("sqlite:///shop.db?query=SELECT load_extension('a.so')", "load_extension"),
-    ("sqlite:///shop.db?query=WITH d AS (DELETE FROM customers RETURNING *) SELECT * FROM d", "DELETE"),
+    (
+        "sqlite:///shop.db?query=WITH d AS (DELETE FROM customers RETURNING *) SELECT * FROM d",
+        "DELETE",
+    ),
     ("sqlite:///shop.db?query=INSERT INTO customers VALUES (4, 1.0)", "not a SELECT"),
     ("sqlite:///shop.db?query=SELECT 1; DROP TABLE customers", "2 statements"),
     ("sqlite:///shop.db?query=SELECT * FROM customers FOR UPDATE", "not read only|parsed"),
@@ -79,7 +82,8 @@ def test_the_connection_itself_cannot_write(shop, monkeypatch, scheme, statement
     with pytest.raises(CustsegError, match="Could not read"):
         sql.read_sql(f"{scheme}:///{database}?query={statement}")
     assert created is None or not (shop / created).exists()
-    pd.testing.assert_frame_equal(sql.read_sql(f"{scheme}:///{database}?table=customers"), CUSTOMERS)
+    table = sql.read_sql(f"{scheme}:///{database}?table=customers")
+    pd.testing.assert_frame_equal(table, CUSTOMERS)
 
 
 @pytest.mark.parametrize(
