@@ -30,7 +30,7 @@ def files(folder):
 
 
 ATTACKS = [
-    ("duckdb:///shop.duckdb?query=COPY customers TO 'leak.csv'", "COPY statement"),
+    ("duckdb:///shop.duckdb?query=COPY customers TO 'leak.csv'", "COPY, not a SELECT"),
     ("duckdb:///shop.duckdb?query=COPY customers TO 'leak.csv'; SELECT * FROM customers", "2 "),
     ("duckdb:///shop.duckdb?query=SELECT * FROM read_csv('/etc/passwd')", "reads from"),
     ("duckdb:///shop.duckdb?query=SELECT * FROM '/etc/passwd'", "looks like a file"),

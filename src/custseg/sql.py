@@ -160,7 +160,7 @@ def read_only_query(query: str, *, scheme: str) -> str:
         raise _refuse_query(f"it holds {len(statements)} statements, not one.")
     (statement,) = statements
     if not isinstance(statement, exp.Select | exp.SetOperation):
-        raise _refuse_query(f"it is a {statement.key.upper()} statement, not a SELECT.")
+        raise _refuse_query(f"it is {statement.key.upper()}, not a SELECT.")
     forbidden = (exp.DML, exp.DDL, exp.Copy, exp.Command, exp.Pragma, exp.Set, exp.Attach)
     for node in statement.walk():
         if isinstance(node, forbidden + (exp.Detach, exp.Use, exp.Into, exp.Lock)):
