@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custseg import sql
+from custseg import sql, sql_targets
 from custseg.cli import run
 from custseg.errors import CustsegError
 
@@ -152,39 +152,64 @@ def test_the_transaction_itself_is_read_only(database, monkeypatch, statement):
 
 def test_write_to_replaces_atomically(database):
     spec = f"{database}?table=segments"
-    sql.write_sql_table(SEGMENTS, spec)
-    sql.write_sql_table(SEGMENTS.assign(segment=[2, 2, 2]), spec)
+    sql_targets.write_sql_table(SEGMENTS, spec)
+    sql_targets.write_sql_table(SEGMENTS.assign(segment=[2, 2, 2]), spec)
     assert sql.read_sql(spec)["segment"].tolist() == [2, 2, 2]
     assert tables(database) == ["public.customers", "public.segments"]
 
 
-@pytest.mark.parametrize("fault", ["unstorable values", "target is a view"])
-def test_a_failed_write_changes_nothing(database, fault):
-    execute(database, "CREATE VIEW segments AS SELECT * FROM customers")
-    frame = pd.DataFrame({"bad": [1 + 2j]}) if fault == "unstorable values" else SEGMENTS
+def disk_full(*_args, **_kwargs):
+    raise OSError("No space left on device")
+
+
+@pytest.mark.parametrize("fault", ["unstorable values", "failure after staging"])
+def test_a_failed_write_changes_nothing(database, monkeypatch, fault):
+    spec = f"{database}?table=segments"
+    sql_targets.write_sql_table(SEGMENTS, spec)
+    frame = SEGMENTS.assign(segment=2)
+    if fault == "unstorable values":
+        frame = pd.DataFrame({"bad": [1 + 2j]})
+    else:  # the rows are in the staging table when the swap fails
+        monkeypatch.setattr(sql_targets, "_swap", disk_full)
     with pytest.raises(CustsegError, match="(?s)Could not write.*Nothing was changed"):
-        sql.write_sql_table(frame, f"{database}?table=segments")
+        sql_targets.write_sql_table(frame, spec)
     assert tables(database) == ["public.customers", "public.segments"]
-    pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=segments"), CUSTOMERS)
+    pd.testing.assert_frame_equal(sql.read_sql(spec), SEGMENTS)
+
+
+@pytest.mark.parametrize("target", ["customers", "public.customers", "a_view"])
+def test_a_table_custseg_did_not_write_is_never_replaced(database, target):
+    execute(database, "CREATE VIEW a_view AS SELECT * FROM customers")
+    with pytest.raises(CustsegError, match="was not written by custseg"):
+        sql_targets.write_sql_table(SEGMENTS, f"{database}?table={target}")
+    assert tables(database) == ["public.a_view", "public.customers"]
+    pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=customers"), CUSTOMERS)
+
+
+def user_table(url: str, name: str, schema: str = "public") -> None:
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        USER_TABLE.to_sql(name, connection, schema=schema, index=False)
+    engine.dispose()
 
 
 def test_schema_qualified_target_is_written_in_its_schema(database):
     execute(database, "CREATE SCHEMA s")
-    sql.write_sql_table(USER_TABLE, f"{database}?table=segments")
-    sql.write_sql_table(SEGMENTS, f"{database}?table=s.segments")
+    user_table(database, "segments")
+    sql_targets.write_sql_table(SEGMENTS, f"{database}?table=s.segments")
     pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=s.segments"), SEGMENTS)
     pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=segments"), USER_TABLE)
     with pytest.raises(CustsegError, match="no schema 'nowhere'"):
-        sql.write_sql_table(SEGMENTS, f"{database}?table=nowhere.segments")
+        sql_targets.write_sql_table(SEGMENTS, f"{database}?table=nowhere.segments")
     assert tables(database) == ["public.customers", "public.segments", "s.segments"]
 
 
 def test_staging_never_touches_a_users_table(database, monkeypatch):
     for name in ("segments__custseg_new", "segments__custseg_aaaa"):
-        sql.write_sql_table(USER_TABLE, f"{database}?table={name}")
+        user_table(database, name)
     draws = iter(["aaaa", "bbbb"])
-    monkeypatch.setattr(sql.secrets, "token_hex", lambda _n: next(draws))
-    sql.write_sql_table(SEGMENTS, f"{database}?table=public.segments")
+    monkeypatch.setattr(sql_targets.secrets, "token_hex", lambda _n: next(draws))
+    sql_targets.write_sql_table(SEGMENTS, f"{database}?table=public.segments")
     for name in ("segments__custseg_new", "segments__custseg_aaaa"):
         pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table={name}"), USER_TABLE)
     assert tables(database) == [

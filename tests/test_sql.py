@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from custseg import sql
+from custseg import sql, sql_targets
 from custseg.cli import run
 from custseg.errors import CustsegError
 
@@ -159,7 +159,7 @@ def test_duckdb_schema_qualified_target_is_written_in_its_schema(shop):
     with duckdb.connect("shop.duckdb") as connection:
         connection.execute("CREATE SCHEMA s")
     make_table("duckdb", "shop.duckdb", "segments", USER_TABLE)
-    sql.write_sql_table(SEGMENTS, "duckdb:///shop.duckdb?table=s.segments")
+    sql_targets.write_sql_table(SEGMENTS, "duckdb:///shop.duckdb?table=s.segments")
     read = sql.read_sql
     pd.testing.assert_frame_equal(read("duckdb:///shop.duckdb?table=s.segments"), SEGMENTS)
     pd.testing.assert_frame_equal(read("duckdb:///shop.duckdb?table=segments"), USER_TABLE)
@@ -173,7 +173,7 @@ def test_unknown_schema_is_refused_and_nothing_changes(shop, scheme, table):
     database = "shop.duckdb" if scheme == "duckdb" else "shop.db"
     before = tables(scheme, database)
     with pytest.raises(CustsegError, match="no schema"):
-        sql.write_sql_table(SEGMENTS, f"{scheme}:///{database}?table={table}")
+        sql_targets.write_sql_table(SEGMENTS, f"{scheme}:///{database}?table={table}")
     assert tables(scheme, database) == before
 
 
@@ -185,8 +185,8 @@ def test_staging_never_touches_a_users_table(shop, monkeypatch, scheme):
     make_table(scheme, database, "segments__custseg_new", USER_TABLE)
     make_table(scheme, database, "segments__custseg_aaaa", USER_TABLE)
     draws = iter(["aaaa", "bbbb"])
-    monkeypatch.setattr(sql.secrets, "token_hex", lambda _n: next(draws))
-    sql.write_sql_table(SEGMENTS, spec)
+    monkeypatch.setattr(sql_targets.secrets, "token_hex", lambda _n: next(draws))
+    sql_targets.write_sql_table(SEGMENTS, spec)
     for name in ("segments__custseg_new", "segments__custseg_aaaa"):
         user = sql.read_sql(f"{scheme}:///{database}?table={name}")
         pd.testing.assert_frame_equal(user, USER_TABLE)
@@ -197,22 +197,59 @@ def test_staging_never_touches_a_users_table(shop, monkeypatch, scheme):
     ]
 
 
+def fail_after_staging(monkeypatch):
+    """Make the swap fail once the staging table holds the rows (a full disk, a lost lock...)."""
+
+    def failing(*_args, **_kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(sql_targets, "_swap", failing)
+
+
 @pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])
-@pytest.mark.parametrize("fault", ["unstorable values", "target is a view"])
-def test_a_failed_write_leaves_no_staging_table(shop, scheme, fault):
-    """Failing before the staging table exists, and after (dropping a view as a table)."""
+@pytest.mark.parametrize("fault", ["unstorable values", "failure after staging"])
+def test_a_failed_write_changes_nothing(shop, monkeypatch, scheme, fault):
+    database = "shop.duckdb" if scheme == "duckdb" else "shop.db"
+    spec = f"{scheme}:///{database}?table=segments"
+    sql_targets.write_sql_table(SEGMENTS, spec)
+    before = tables(scheme, database)
+    frame = SEGMENTS.assign(segment=2)
+    if fault == "unstorable values":
+        frame = pd.DataFrame({"bad": [1 + 2j]})
+    else:
+        fail_after_staging(monkeypatch)
+    with pytest.raises(CustsegError, match="(?s)Could not write.*Nothing was changed"):
+        sql_targets.write_sql_table(frame, spec)
+    assert tables(scheme, database) == before
+    pd.testing.assert_frame_equal(sql.read_sql(spec), SEGMENTS)
+
+
+@pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])
+@pytest.mark.parametrize("target", ["customers", "CUSTOMERS", "main.customers", "a_view"])
+def test_a_table_custseg_did_not_write_is_never_replaced(shop, scheme, target):
     database = "shop.duckdb" if scheme == "duckdb" else "shop.db"
     connect = duckdb.connect if scheme == "duckdb" else sqlite3.connect
     with connect(database) as connection:
-        connection.execute("CREATE VIEW segments AS SELECT * FROM customers")
-    frame = pd.DataFrame({"bad": [1 + 2j]}) if fault == "unstorable values" else SEGMENTS
+        connection.execute("CREATE VIEW a_view AS SELECT * FROM customers")
     before = tables(scheme, database)
-    with pytest.raises(CustsegError, match="(?s)Could not write.*Nothing was changed"):
-        sql.write_sql_table(frame, f"{scheme}:///{database}?table=segments")
+    with pytest.raises(CustsegError, match="was not written by custseg"):
+        sql_targets.write_sql_table(SEGMENTS, f"{scheme}:///{database}?table={target}")
     assert tables(scheme, database) == before
-    pd.testing.assert_frame_equal(sql.read_sql(f"{scheme}:///{database}?table=segments"), CUSTOMERS)
+    pd.testing.assert_frame_equal(
+        sql.read_sql(f"{scheme}:///{database}?table=customers"), CUSTOMERS
+    )
+
+
+@pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])
+def test_custseg_replaces_its_own_table(shop, scheme):
+    database = "shop.duckdb" if scheme == "duckdb" else "shop.db"
+    spec = f"{scheme}:///{database}?table=segments"
+    sql_targets.write_sql_table(SEGMENTS, spec)
+    sql_targets.write_sql_table(SEGMENTS.assign(segment=3), spec)
+    assert sql.read_sql(spec)["segment"].tolist() == [3, 3, 3]
+    assert tables(scheme, database) == ["main.customers", "main.segments"]
 
 
 def test_write_to_refuses_engines_without_transactional_ddl():
     with pytest.raises(CustsegError, match="DuckDB, SQLite or PostgreSQL"):
-        sql.write_sql_table(SEGMENTS, "mysql://u@127.0.0.1:1/db?table=segments")
+        sql_targets.write_sql_table(SEGMENTS, "mysql://u@127.0.0.1:1/db?table=segments")

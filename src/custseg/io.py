@@ -25,14 +25,14 @@ import pandas as pd
 
 from custseg.errors import CustsegError
 from custseg.errors import first_line as _first_line
-from custseg.sql import (  # noqa: F401  (SQL sources and targets live in custseg.sql)
+from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
     SqlSpec,
     is_sql,
     parse_sql,
     quote_identifier,
     read_sql,
-    write_sql_table,
 )
+from custseg.sql_targets import write_sql_table
 
 CACHE_ENV = "CUSTSEG_CACHE_DIR"
 #: Files whose presence marks a folder as custseg's own output, safe to replace on a re-run.

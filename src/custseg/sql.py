@@ -1,4 +1,4 @@
-"""SQL sources, read only, and SQL targets, replaced atomically.
+"""SQL sources, read only (targets are in :mod:`custseg.sql_targets`).
 
 Sources are ``duckdb:///file.db?table=T``, ``sqlite:///file.db?query=SELECT ...`` or any SQLAlchemy
 URL with ``table=`` or ``query=``. As in SQLAlchemy, three slashes before a file name make it
@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import secrets
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -31,8 +29,6 @@ from custseg.errors import first_line as _first_line
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _FILE_SCHEMES = ("duckdb", "sqlite")
-#: Targets of --write-to: engines whose DDL is transactional, so the swap is all or nothing.
-_WRITABLE_SCHEMES = ("duckdb", "sqlite", "postgresql")
 _DIALECTS = {
     "duckdb": "duckdb",
     "sqlite": "sqlite",
@@ -233,7 +229,7 @@ def read_sql(spec: str) -> pd.DataFrame:
 def _read_server(url: str, statement: str) -> pd.DataFrame:
     import sqlalchemy
 
-    engine = _sqlalchemy_engine(url)
+    engine = sqlalchemy_engine(url)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
@@ -245,7 +241,7 @@ def _read_server(url: str, statement: str) -> pd.DataFrame:
         engine.dispose()
 
 
-def _sqlalchemy_engine(url: str):
+def sqlalchemy_engine(url: str):
     try:
         import sqlalchemy
     except ImportError:
@@ -254,132 +250,3 @@ def _sqlalchemy_engine(url: str):
             hint="pip install 'custseg[sql]' (SQLAlchemy and psycopg for PostgreSQL).",
         ) from None
     return sqlalchemy.create_engine(url)
-
-
-def write_sql_table(frame: pd.DataFrame, spec: str) -> None:
-    """Write ``frame`` to a DuckDB, SQLite or PostgreSQL table, replacing it atomically.
-
-    The rows go to a staging table of a fresh random name (never an existing table) in the
-    target's schema, which replaces the target inside one transaction: readers see the old or
-    the new table, and a failure rolls everything back, staging table included.
-
-    Raises
-    ------
-    CustsegError
-        For another engine, a schema that does not exist, or any failure while writing.
-    """
-    sql = parse_sql(spec)
-    if sql.table is None or sql.scheme not in _WRITABLE_SCHEMES:
-        raise CustsegError(
-            f"--write-to {spec}: name a table of a DuckDB, SQLite or PostgreSQL database.",
-            hint="For example duckdb:///shop.db?table=segments",
-        )
-    schema, _, name = sql.table.rpartition(".")
-    writer = {"duckdb": _write_duckdb, "sqlite": _write_sqlite}.get(sql.scheme, _write_server)
-    try:
-        writer(frame, sql.location, schema or None, name)
-    except CustsegError as err:
-        raise CustsegError(f"--write-to {spec}: {err.message}", hint=err.hint) from None
-    except Exception as exc:  # each driver has its own error types
-        raise CustsegError(
-            f"Could not write to {spec}: {_first_line(exc)}",
-            hint="Nothing was changed in the database.",
-        ) from None
-
-
-def _staging_name(name: str, exists: Callable[[str], bool]) -> str:
-    for _ in range(8):
-        candidate = f"{name}__custseg_{secrets.token_hex(4)}"
-        if not exists(candidate):
-            return candidate
-    raise CustsegError("Could not find a free name for the staging table.")
-
-
-def _missing_schema(schema: str) -> CustsegError:
-    return CustsegError(
-        f"there is no schema {schema!r} in the database.",
-        hint="Create the schema first, or name a table without a schema.",
-    )
-
-
-def _write_duckdb(frame: pd.DataFrame, location: str, schema: str | None, name: str) -> None:
-    import duckdb
-
-    with duckdb.connect(location, config=DUCKDB_LOCKED) as connection:
-
-        def exists(view: str, **where: str) -> bool:
-            clauses = " AND ".join(f"{column} = ?" for column in where)
-            query = f"SELECT count(*) FROM information_schema.{view} WHERE {clauses}"
-            return connection.execute(query, list(where.values())).fetchall()[0][0] > 0
-
-        def execute(statement: str) -> list:
-            # Fetched to the end: DuckDB refuses the next statement while a result is open.
-            return connection.execute(statement).fetchall()
-
-        catalog = execute("SELECT current_database()")[0][0]
-        schema = schema or execute("SELECT current_schema()")[0][0]
-        if not exists("schemata", catalog_name=catalog, schema_name=schema):
-            raise _missing_schema(schema)
-        staging = _staging_name(
-            name,
-            lambda candidate: exists(
-                "tables", table_catalog=catalog, table_schema=schema, table_name=candidate
-            ),
-        )
-        connection.register("custseg_incoming", frame)
-        execute("BEGIN TRANSACTION")
-        _swap(execute, schema, name, staging, create=True)
-        execute("COMMIT")
-
-
-def _swap(execute, schema: str, name: str, staging: str, *, create: bool) -> None:
-    """Replace ``schema.name`` by the staging table (created from ``custseg_incoming``)."""
-    target, temporary = f'"{schema}"."{name}"', f'"{schema}"."{staging}"'
-    if create:
-        execute(f"CREATE TABLE {temporary} AS SELECT * FROM custseg_incoming")
-    execute(f"DROP TABLE IF EXISTS {target}")
-    execute(f'ALTER TABLE {temporary} RENAME TO "{name}"')
-
-
-def _write_sqlite(frame: pd.DataFrame, location: str, schema: str | None, name: str) -> None:
-    if schema not in (None, "main"):
-        raise _missing_schema(schema)  # a file custseg opens has only "main"
-    rows = frame.astype(object).where(frame.notna(), None)
-    for column in frame.columns[[pd.api.types.is_datetime64_any_dtype(t) for t in frame.dtypes]]:
-        rows[column] = rows[column].map(lambda v: None if v is None else str(v))
-    with contextlib.closing(sqlite3.connect(location, isolation_level=None)) as connection:
-        listed = "SELECT count(*) FROM sqlite_master WHERE name = ?"
-        staging = _staging_name(
-            name, lambda candidate: connection.execute(listed, [candidate]).fetchone()[0] > 0
-        )
-        connection.execute("BEGIN IMMEDIATE")  # DDL too, so the swap is all or nothing
-        try:
-            connection.execute(pd.io.sql.get_schema(frame, staging, con=connection))
-            placeholders = ", ".join("?" * frame.shape[1])
-            connection.executemany(
-                f'INSERT INTO "{staging}" VALUES ({placeholders})',
-                rows.itertuples(index=False, name=None),
-            )
-            _swap(connection.execute, "main", name, staging, create=False)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-
-
-def _write_server(frame: pd.DataFrame, url: str, schema: str | None, name: str) -> None:
-    import sqlalchemy
-
-    engine = _sqlalchemy_engine(url)
-    try:
-        with engine.begin() as connection:
-            schema = schema or connection.exec_driver_sql("SELECT current_schema()").scalar()
-            if not sqlalchemy.inspect(connection).has_schema(schema):
-                raise _missing_schema(schema)
-            staging = _staging_name(
-                name, lambda candidate: sqlalchemy.inspect(connection).has_table(candidate, schema)
-            )
-            frame.to_sql(staging, connection, schema=schema, index=False)
-            _swap(connection.exec_driver_sql, schema, name, staging, create=False)
-    finally:
-        engine.dispose()
