@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy
 
 from custseg import sql, sql_targets
 from custseg.cli import run
 from custseg.errors import CustsegError
-
-sqlalchemy = pytest.importorskip("sqlalchemy")
-pytest.importorskip("psycopg")
 
 CUSTOMERS = pd.DataFrame({"id": [1, 2, 3], "spend": [10.5, 20.0, 7.25]})
 SEGMENTS = pd.DataFrame({"id": [1, 2, 3], "segment": [1, 2, 1]})
