@@ -100,13 +100,14 @@ def test_hover_shows_household_values(analysis):
 def test_sync_url_both_ways(analysis):
     values = controls_from_state(REFERENCE)
     loaded = sync_url(analysis, REFERENCE, ids.URL, "?k=7&population=all", values)
-    assert loaded[0] is no_update and loaded[-1] == 7 and loaded[2] == "all"
+    assert loaded[0] is no_update and loaded[-2] == 7 and loaded[2] == "all"
+    assert loaded[-1] == []  # nothing to report
     moved = sync_url(analysis, REFERENCE, ids.K, "?k=7", [*values[:-1], 9])
     assert "k=9" in moved[0] and all(v is no_update for v in moved[1:])
 
 
 def test_segments_children_component_tree(analysis):
-    children = segments_children(analysis, controls_from_state(REFERENCE))
+    children = segments_children(analysis, REFERENCE, controls_from_state(REFERENCE))
     metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
     assert recommendation.startswith("Recommended k = ")
@@ -121,12 +122,13 @@ def test_segments_children_component_tree(analysis):
 
 def test_bad_feature_in_url_gives_a_message(analysis):
     values = controls_from_state(ViewState(features=("NOT_A_COLUMN",)))
-    alert, *_ = segments_children(analysis, values)
+    (alert, *metrics), *_ = segments_children(analysis, ViewState(), values)
     assert isinstance(alert, dbc.Alert) and "NOT_A_COLUMN" in alert.children
+    assert metrics[0].children.startswith("Inertia")  # the default view, features by variance
 
 
 def test_explore_tab_sections(analysis):
-    cards = explore_children(analysis, "scf2019")
+    cards = explore_children(analysis, REFERENCE, "scf2019")
     titles = [card.children.children[0].children for card in cards]
     assert titles[:3] == [
         "Overview",
@@ -152,7 +154,7 @@ def test_assignments_download_frame(analysis):
 def test_compare_years_tab(analysis):
     from custseg.dashboard.callbacks import compare_children
 
-    text, graph, table = compare_children(analysis, controls_from_state(REFERENCE))
+    text, graph, table = compare_children(analysis, REFERENCE, controls_from_state(REFERENCE))
     assert "applied to scf2022" in text.children and "0.8736" in text.children
     names = [trace["name"] for trace in graph.figure["data"]]
     assert names == ["scf2019", "scf2022"]
@@ -163,5 +165,5 @@ def test_compare_needs_another_year():
     from custseg.dashboard.callbacks import compare_children
 
     single = Analysis(datasets=["scf2019"])
-    (message,) = compare_children(single, controls_from_state(REFERENCE))
+    (message,) = compare_children(single, REFERENCE, controls_from_state(REFERENCE))
     assert "another year" in message.children

@@ -77,7 +77,7 @@ def test_gunicorn_serves_the_documented_factory():
             try:
                 response = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still booting
                 time.sleep(0.5)
         else:
             pytest.fail("gunicorn did not answer within 60 s")

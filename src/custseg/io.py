@@ -12,24 +12,29 @@ import gzip
 import hashlib
 import json
 import os
-import re
-import sqlite3
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 
 from custseg.errors import CustsegError
+from custseg.errors import first_line as _first_line
 from custseg.output_dirs import atomic_output_dir as atomic_output_dir
 from custseg.output_dirs import check_replaceable as check_replaceable
 from custseg.output_dirs import umask as _umask
+from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
+    SqlSpec,
+    is_sql,
+    parse_sql,
+    quote_identifier,
+    read_sql,
+)
+from custseg.sql_targets import write_sql_table
 
 CACHE_ENV = "CUSTSEG_CACHE_DIR"
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".zip")
@@ -395,117 +400,6 @@ def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str,
         raise CustsegError(f"{path} is not a readable custseg model ({exc}).") from None
 
 
-# --- SQL sources and targets ---------------------------------------------------------------
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
-
-
-@dataclass(frozen=True)
-class SqlSpec:
-    """``duckdb:///file.db?table=T``, ``sqlite:///file.db?query=SELECT ...`` or any SQLAlchemy
-    URL with ``table=`` or ``query=``."""
-
-    scheme: str
-    location: str
-    table: str | None
-    query: str | None
-
-    @property
-    def statement(self) -> str:
-        return self.query or f"SELECT * FROM {quote_identifier(self.table or '')}"
-
-
-def is_sql(spec: str) -> bool:
-    return re.match(r"^[a-z][a-z0-9+]*://", spec) is not None
-
-
-def parse_sql(spec: str) -> SqlSpec:
-    """Split a SQL source into engine, location and table/query.
-
-    Raises
-    ------
-    CustsegError
-        Without exactly one of ``table=`` and ``query=``, or with an invalid table name.
-    """
-    parts = urlsplit(spec)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    table, query = params.pop("table", None), params.pop("query", None)
-    if (table is None) == (query is None):
-        raise CustsegError(
-            f"The SQL source {spec!r} needs ?table=NAME or ?query=SELECT ...",
-            hint="For example duckdb:///shop.db?table=customers",
-        )
-    if table is not None:
-        quote_identifier(table)
-    scheme = parts.scheme.split("+")[0]
-    if scheme in ("duckdb", "sqlite"):
-        location = parts.path if not parts.netloc else parts.netloc + parts.path
-        location = location[1:] if location.startswith("//") else location
-    else:
-        location = urlunsplit(parts._replace(query=urlencode(params)))
-    return SqlSpec(scheme, location, table, query)
-
-
-def quote_identifier(name: str) -> str:
-    """``schema.table`` double-quoted, after checking it is a plain identifier."""
-    if not _IDENTIFIER.fullmatch(name):
-        raise CustsegError(
-            f"{name!r} is not a valid table name.",
-            hint="Use letters, digits and underscores (schema.table allowed).",
-        )
-    return ".".join(f'"{part}"' for part in name.split("."))
-
-
-def read_sql(spec: str) -> pd.DataFrame:
-    """Read a table or query from DuckDB, SQLite or a SQLAlchemy database.
-
-    Raises
-    ------
-    CustsegError
-        If the database cannot be opened, the table does not exist or the query fails.
-    """
-    sql = parse_sql(spec)
-    try:
-        if sql.scheme == "duckdb":
-            import duckdb
-
-            if not Path(sql.location).is_file():
-                raise CustsegError(f"No DuckDB database at {sql.location}.")
-            with duckdb.connect(sql.location, read_only=True) as connection:
-                frame = connection.execute(sql.statement).df()
-        elif sql.scheme == "sqlite":
-            if not Path(sql.location).is_file():
-                raise CustsegError(f"No SQLite database at {sql.location}.")
-            with contextlib.closing(
-                sqlite3.connect(f"file:{sql.location}?mode=ro", uri=True)
-            ) as connection:
-                frame = pd.read_sql_query(sql.statement, connection)
-        else:
-            frame = pd.read_sql_query(sql.statement, _sqlalchemy_engine(sql.location))
-    except CustsegError:
-        raise
-    except Exception as exc:  # each driver has its own error types
-        raise CustsegError(f"Could not read {spec}: {_first_line(exc)}") from None
-    if frame.empty:
-        raise CustsegError(f"{spec} returned no rows.")
-    return frame
-
-
-def _sqlalchemy_engine(url: str):
-    try:
-        import sqlalchemy
-    except ImportError:
-        raise CustsegError(
-            "Reading a server database needs SQLAlchemy and the database's driver.",
-            hint="pip install sqlalchemy psycopg (for PostgreSQL).",
-        ) from None
-    return sqlalchemy.create_engine(url)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def write_table(frame: pd.DataFrame, spec: str) -> None:
     """Write ``frame`` to a Parquet file or a DuckDB/SQLite table, replacing it atomically.
 
@@ -521,33 +415,4 @@ def write_table(frame: pd.DataFrame, spec: str) -> None:
         with atomic_file(spec) as tmp:
             frame.to_parquet(tmp, index=False)
         return
-    sql = parse_sql(spec)
-    if sql.table is None or sql.scheme not in ("duckdb", "sqlite"):
-        raise CustsegError(
-            f"--write-to {spec}: name a table of a DuckDB or SQLite file.",
-            hint="For example duckdb:///shop.db?table=segments",
-        )
-    target = quote_identifier(sql.table)
-    staging = quote_identifier(sql.table.split(".")[-1] + "__custseg_new")
-    try:
-        if sql.scheme == "duckdb":
-            import duckdb
-
-            with duckdb.connect(sql.location) as connection:
-                connection.register("incoming", frame)
-                connection.execute("BEGIN TRANSACTION")
-                connection.execute(f"CREATE OR REPLACE TABLE {staging} AS SELECT * FROM incoming")
-                connection.execute(f"DROP TABLE IF EXISTS {target}")
-                connection.execute(
-                    f"ALTER TABLE {staging} RENAME TO {quote_identifier(sql.table.split('.')[-1])}"
-                )
-                connection.execute("COMMIT")
-        else:
-            with contextlib.closing(sqlite3.connect(sql.location)) as connection:
-                frame.to_sql(staging.strip('"'), connection, if_exists="replace", index=False)
-                connection.execute("BEGIN")  # DDL too, so the swap is all or nothing
-                connection.execute(f"DROP TABLE IF EXISTS {target}")
-                connection.execute(f"ALTER TABLE {staging} RENAME TO {target}")
-                connection.commit()
-    except Exception as exc:
-        raise CustsegError(f"Could not write to {spec}: {_first_line(exc)}") from None
+    write_sql_table(frame, spec)

@@ -22,6 +22,7 @@ from custseg.compare import Comparison, compare
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
+from custseg.errors import CustsegError
 from custseg.explore import describe_amounts, explore
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
@@ -88,6 +89,7 @@ class Analysis:
         self._locks: dict[Hashable, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.dataset = lru_cache(maxsize=4)(self._load)
+        self.feature_names = lru_cache(maxsize=4)(self._feature_names)
         self._sweep = lru_cache(maxsize=32)(self._compute_sweep)
         self._view = lru_cache(maxsize=512)(self._compute_view)
         self._scores = lru_cache(maxsize=32)(self._compute_scores)
@@ -100,7 +102,12 @@ class Analysis:
             return self._locks.setdefault(key, threading.Lock())
 
     def _load(self, name: str) -> Dataset:
+        if name not in self.datasets:  # the callbacks check first; this is the last line
+            raise CustsegError("This dashboard does not serve that dataset.")
         return load_dataset(name)
+
+    def _feature_names(self, name: str) -> frozenset[str]:
+        return frozenset(self.dataset(name).candidate_features())
 
     def populations(self, name: str) -> list[str]:
         return list(self.dataset(name).populations)

@@ -167,6 +167,7 @@ def page(
             _navbar(title),
             dbc.Container(
                 [
+                    html.Div(id=ids.NOTICE),
                     dbc.Row(
                         [
                             dbc.Col(
