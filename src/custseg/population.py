@@ -158,13 +158,17 @@ def select_population(
     description = named.description
     if where:
         description += ", where " + " and ".join(str(parse_condition(t)) for t in where)
-    rebased = [c for c in conditions if c.column in dataset.dollar_columns and dollar_rebase != 1]
-    if rebased:
+    dollar_limits = [c for c in conditions if c.column in dataset.dollar_columns]
+    year = dataset.provenance.get("dollars_of")
+    if dollar_limits and dollar_rebase != 1:
+        basis = f"{year} dollars" if year else "this data's dollars"
         description += (
-            " (dollar limits rebased to this data's dollars: "
-            + ", ".join(f"{c.column} {c.op} {c.value:,.0f}" for c in rebased)
+            f" (dollar limits rebased to {basis}: "
+            + ", ".join(f"{c.column} {c.op} {c.value:,.0f}" for c in dollar_limits)
             + ")"
         )
+    elif dollar_limits and year:
+        description += f" (dollar limits in {year} dollars)"
     # Keeps source row numbers as the index; the whole table is not copied when all rows stay.
     subset = dataset.frame if mask.all() else dataset.frame.loc[mask]
     return Selection(dataset.with_frame(subset), population, description, texts)

@@ -105,7 +105,14 @@ def explore_report(exploration: Exploration) -> str:
         fmt = money if as_money else number
         summary = exploration.dollars
         parts = [
-            paragraphs(describe_amounts(summary, as_money=as_money)),
+            paragraphs(
+                describe_amounts(
+                    summary,
+                    as_money=as_money,
+                    weighted=bool(dataset.weight_column),
+                    dollars_of=exploration.dollars_of,
+                )
+            ),
             table_html(
                 summary,
                 {
@@ -124,15 +131,38 @@ def explore_report(exploration: Exploration) -> str:
                     exploration.distributions[column],
                     label=dataset.label(column),
                     as_money=as_money,
+                    weights=exploration.distribution_weights.get(column),
+                    unit=exploration.weight_unit,
+                    dollars_of=exploration.dollars_of if as_money else None,
                 )
             )
             for column in summary["variable"]
         ]
         weighted = " (weighted)" if dataset.weight_column else ""
-        body.append(section(("Money" if as_money else "Numeric") + f" variables{weighted}", *parts))
+        dollars = f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+        title = ("Money" if as_money else "Numeric") + f" variables{weighted}"
+        body.append(section(title + (dollars if as_money else ""), *parts))
     if exploration.columns is not None:
-        body.append(section("Columns", table_html(exploration.columns, {"missing": percent})))
-    return page(f"Exploring {dataset.name}", "custseg explore", body)
+        columns = exploration.columns.rename(
+            columns={
+                "missing": "missing (share of rows)",
+                "median_rows": "median of rows (unweighted)",
+                "median_weighted": "median (weighted)",
+            }
+        )
+        note = (
+            f"<p class='muted'>Amounts in {exploration.dollars_of} dollars. min, max and "
+            "distinct describe the rows; the weighted median describes the population.</p>"
+            if exploration.dollars_of
+            else ""
+        )
+        body.append(
+            section("Columns", note, table_html(columns, {"missing (share of rows)": percent}))
+        )
+    subtitle = "custseg explore" + (
+        f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+    )
+    return page(f"Exploring {dataset.name}", subtitle, body)
 
 
 def run_figures(run) -> dict[str, go.Figure]:
@@ -241,31 +271,29 @@ def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
 
 def compare_report(comparison) -> str:
     """The HTML page of ``custseg compare``."""
+    from custseg import compare_text
+
     base, other = comparison.base, comparison.other
-    factors = "; ".join(
-        f"{name} dollars x {factor:.4f}" for name, factor in comparison.dollar_factors.items()
-    )
-    sentences = [
-        f"The segmentation fitted on {base} ({comparison.population}) applied to {other}. "
-        f"Dollar features on a {comparison.dollars_of} basis: {factors} (CPI-U).",
-    ]
-    for row in comparison.table.itertuples():
-        change = row.change_points
-        sentences.append(
-            f"Segment {row.segment} ({row.name}): {percent(getattr(row, f'share_{base}'))} in "
-            f"{base}, {percent(getattr(row, f'share_{other}'))} in {other} "
-            f"({change:+.1f} points)."
+    body = [
+        section(
+            f"How segment shares moved (amounts in {comparison.dollars_of} dollars)",
+            paragraphs(compare_text.basis_sentences(comparison)),
+            paragraphs(compare_text.segment_sentences(comparison)),
+            table_html(compare_text.segment_table(comparison)),
+            figure_html(figures.compare_figure(comparison.table, base=base, other=other)),
         )
-    shares = {c: percent for c in comparison.table if c.startswith("share")}
+    ]
+    headlines = compare_text.headline_table(comparison)
+    if not headlines.empty:
+        body.append(
+            section(
+                f"Headline figures in {comparison.headline_dollars} dollars and their real change",
+                paragraphs(compare_text.headline_sentences(comparison)),
+                table_html(headlines),
+            )
+        )
     return page(
         f"{base} and {other}",
-        "custseg compare",
-        [
-            section(
-                "How segment shares moved",
-                paragraphs(sentences),
-                table_html(comparison.table, {**shares, "change_points": lambda v: f"{v:+.2f}"}),
-                figure_html(figures.compare_figure(comparison.table, base=base, other=other)),
-            )
-        ],
+        f"custseg compare; amounts in {comparison.dollars_of} dollars",
+        body,
     )

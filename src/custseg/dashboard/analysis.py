@@ -305,11 +305,23 @@ class Analysis:
             as_money = exploration.amounts_are_money
             sections.append(
                 ExploreSection(
-                    "Distributions",
-                    describe_amounts(exploration.dollars, as_money=as_money),
+                    "Distributions"
+                    + (" (weighted)" if dataset.weight_column else "")
+                    + (f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""),
+                    describe_amounts(
+                        exploration.dollars,
+                        as_money=as_money,
+                        weighted=bool(dataset.weight_column),
+                        dollars_of=exploration.dollars_of,
+                    ),
                     [
                         figures.distribution_figure(
-                            exploration.distributions[c], label=dataset.label(c), as_money=as_money
+                            exploration.distributions[c],
+                            label=dataset.label(c),
+                            as_money=as_money,
+                            weights=exploration.distribution_weights.get(c),
+                            unit=exploration.weight_unit,
+                            dollars_of=exploration.dollars_of if as_money else None,
                         ).to_dict()
                         for c in exploration.dollars["variable"]
                     ],
