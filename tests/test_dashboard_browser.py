@@ -99,7 +99,7 @@ def open_tab(dash_duo, label):
 def test_explore_and_compare_tabs(dashboard):
     dash_duo = dashboard
     open_tab(dash_duo, "Explore data")
-    dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Owns a business", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Has a business", timeout=TIMEOUT)
     assert "13.4% of households" in dash_duo.find_element(f"#{ids.EXPLORE_CONTENT}").text
     open_tab(dash_duo, "Compare years")
     dash_duo.wait_for_contains_text(

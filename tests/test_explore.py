@@ -82,7 +82,7 @@ def test_explore_report_labels_weights_and_dollars(exploration):
     page = explore_report(exploration)
     assert "median (weighted)" in page and "median of rows (unweighted)" in page
     assert "in 2019 dollars" in page
-    assert "Income (weighted, 2019 dollars): median $59.1k" in page
+    assert "Income (previous year) (weighted, 2019 dollars): median $59.1k" in page
 
 
 @pytest.mark.scf

@@ -136,13 +136,15 @@ POPULATIONS = {
         Population("all", "all households", noun="US households"),
         Population(
             "small-business",
-            "small-business owners (owns a business, income under $500,000)",
+            "small-business owners (households with an actively or passively managed business "
+            "and income under $500,000)",
             ("HBUS==1", "INCOME<500000"),
             noun="small-business owners",
         ),
         Population(
             "credit-fearful",
-            "credit-fearful households (refused credit or afraid to apply in the last 5 years)",
+            "credit-fearful households (turned down for credit, or did not apply expecting to be "
+            "turned down, in the past 12 months)",
             ("TURNFEAR==1",),
             noun="credit-fearful households",
         ),
