@@ -56,7 +56,7 @@ def test_view_matches_the_core(analysis):
     ]
     assert list(view.profile_table.columns[:4]) == ["Segment", "Persona", "Size", "Rows"]
     assert view.profile_table["Size"][0].endswith("of small-business owners)")
-    assert "Median Net worth" in view.profile_table.columns
+    assert "Median Net worth (2019 $)" in view.profile_table.columns
 
 
 def test_every_k_reuses_one_sweep(analysis, monkeypatch):
@@ -142,7 +142,8 @@ def test_weighted_view_counts_us_households(analysis):
     assert "weighted by WGT" in view.metrics[3]
     assert "US households" in view.profile_table["Size"][0]
     assert "households have all rows in one segment" in view.metrics[4]
-    assert "Share ± SE (imputation)" in view.profile_table.columns
+    assert view.metrics[-1].startswith("Amounts in 2019 dollars")
+    assert "Share ± SE (imputation uncertainty only)" in view.profile_table.columns
 
 
 def test_assignments_download_frame(analysis):

@@ -24,12 +24,11 @@ from custseg.errors import CustsegError
 from custseg.headlines import real_changes
 from custseg.model import SegmentModel
 from custseg.population import select_population
+from custseg.precision import MIN_HOUSEHOLDS
 from custseg.survey import implicate_sizes
 
 __all__ = ["CPI_U_RS_SEPTEMBER", "Comparison", "compare", "dollar_factor", "parse_cpi", "score"]
 
-#: Estimates resting on fewer sample households than this are flagged.
-MIN_HOUSEHOLDS = 30
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ HEADLINES = (
     ("NETWORTH", "median"),
     ("NETWORTH", "mean"),
 )
-IMPUTATION_ONLY = "imputation uncertainty only"
 
 
 def _statistic(values: np.ndarray, weights: np.ndarray | None, statistic: str) -> float:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 IMPUTATION_ONLY = "imputation uncertainty only"
+#: Estimates resting on fewer sample households than this are flagged.
+MIN_HOUSEHOLDS = 30
 #: Appended to every standard error shown.
 SE_LABEL = f"SE, {IMPUTATION_ONLY}"
 

@@ -12,6 +12,7 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
+from custseg.precision import IMPUTATION_ONLY
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -209,8 +210,9 @@ def run_report(run) -> str:
     body.append(
         section("Choosing k", paragraphs([summary["recommended"]["reason"]]), shown["k_choice"])
     )
-    body.append(section("Segments", shown["sizes"], shown["pca"], shown["profiles"]))
-    body.append(section("Personas", *persona_cards(summary, run.profiles)))
+    dollars = _dollars_note(summary)
+    body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
+    body.append(section("Personas" + dollars, *persona_cards(summary, run.profiles)))
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")
@@ -219,6 +221,7 @@ def run_report(run) -> str:
     subtitle = (
         f"{summary['source']}: {summary['population']['description']}; "
         f"{summary['n_rows']:,} rows; k={summary['k']}. {weighting}"
+        + (f" Amounts in {_dollars_of(summary)} dollars." if _dollars_of(summary) else "")
     )
     return page("Segmentation", subtitle, body)
 
@@ -231,7 +234,21 @@ def _overview_sentences(summary: dict) -> list[str]:
         f"Transform: {summary['transform']}; scaling: {summary['scale']}; "
         + (f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."),
     ]
+    if _dollars_of(summary):
+        how = (summary.get("provenance") or {}).get("dollars_how")
+        sentences.append(
+            f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
+        )
     return sentences + list(summary.get("warnings", []))
+
+
+def _dollars_of(summary: dict) -> int | None:
+    return summary.get("dollars_of") or (summary.get("provenance") or {}).get("dollars_of")
+
+
+def _dollars_note(summary: dict) -> str:
+    year = _dollars_of(summary)
+    return f" (amounts in {year} dollars)" if year and summary.get("dollar_features") else ""
 
 
 def _roles_table(summary: dict) -> list[str]:
@@ -258,7 +275,14 @@ def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
         )
     spread = ("share_se", "share_min", "share_max")
     columns = [c for c in ("segment", "name", "size", *spread) if c in profiles]
-    parts.append(table_html(profiles[columns], {c: percent for c in spread}))
+    shown = profiles[columns].rename(
+        columns={
+            "share_se": f"share SE ({IMPUTATION_ONLY})",
+            "share_min": "smallest share across implicates",
+            "share_max": "largest share across implicates",
+        }
+    )
+    parts.append(table_html(shown, {c: percent for c in shown.columns if "share" in c}))
     for row in profiles.itertuples():
         colour = figures.segment_colour(row.segment)
         parts.append(

@@ -26,11 +26,12 @@ from custseg._version import __version__
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
 from custseg.errors import CustsegError
-from custseg.formatting import count, percent
+from custseg.formatting import percent
 from custseg.metrics import SILHOUETTE_MAX_ROWS, sweep_metrics
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
 from custseg.population import Selection, select_population
+from custseg.precision import IMPUTATION_ONLY, MIN_HOUSEHOLDS, survey_count
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
 from custseg.profiles import profile_segments
 from custseg.recommend import Recommendation, recommend_k
@@ -635,6 +636,12 @@ class SegmentationResult:
             "scale": config.scale,
             "weight": prepared.weight_column,
             "weighting": WEIGHTING_NOTE if weighted else "unweighted",
+            "dollars_of": dataset.provenance.get("dollars_of"),
+            "standard_errors": (
+                f"share_se and count_se: {IMPUTATION_ONLY} (spread across implicates); "
+                f"segments resting on fewer than {MIN_HOUSEHOLDS} sample households are flagged "
+                "(few_households)"
+            ),
             "k": self.k,
             "k_range": list(config.k_range),
             "recommended": {
@@ -684,6 +691,8 @@ class SegmentationResult:
             "n_rows",
             "share",
             "weighted_count",
+            "sample_households",
+            "few_households",
             "share_se",
             "share_min",
             "share_max",
@@ -730,6 +739,13 @@ def versions() -> dict[str, str]:
     }
 
 
+def _sample_households(prepared: Prepared, profiles: pd.DataFrame) -> np.ndarray | None:
+    """Sample households behind each segment: its rows over the number of implicates."""
+    if prepared.implicates is None:
+        return None
+    return profiles["n_rows"].to_numpy() / len(np.unique(prepared.implicates))
+
+
 def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
     dataset, selection = prepared.dataset, prepared.selection
     noun = dataset.populations[selection.population].noun
@@ -739,10 +755,17 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
             for r in profiles.itertuples()
         ]
     unit = dataset.weight_unit or "weighted rows"
-    return [
-        f"Segment {int(r.segment)}: {count(r.weighted_count)} {unit} ({percent(r.share)} of {noun})"
-        for r in profiles.itertuples()
-    ]
+    households = _sample_households(prepared, profiles)
+    texts = []
+    for i, r in enumerate(profiles.itertuples()):
+        size = f"{survey_count(r.weighted_count)} {unit}"
+        text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
+        if households is not None:
+            text += f"; {households[i]:.0f} sample households"
+            if households[i] < MIN_HOUSEHOLDS:
+                text += f", fewer than {MIN_HOUSEHOLDS}: too few for a reliable estimate"
+        texts.append(text + ")")
+    return texts
 
 
 def _implicates(
@@ -819,6 +842,11 @@ def _profile_table(
             spread = spread.drop(columns=[c for c in spread if c.startswith("count")])
         inserted.update({column: spread[column].to_numpy() for column in spread})
     inserted.update({"name": [p.name for p in personas], "size": size_texts})
+    households = _sample_households(prepared, profiles)
+    if households is not None:
+        inserted.update(
+            {"sample_households": households, "few_households": households < MIN_HOUSEHOLDS}
+        )
     for offset, (column, values) in enumerate(inserted.items()):
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]

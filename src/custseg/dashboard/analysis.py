@@ -193,6 +193,11 @@ class Analysis:
                 f"{report.households:,} households have all rows in one segment "
                 f"(mean agreement {percent(report.mean_agreement)})."
             )
+        if dataset.provenance.get("dollars_of"):
+            lines.append(
+                f"Amounts in {dataset.provenance['dollars_of']} dollars "
+                f"({dataset.provenance.get('dollars_how', 'as loaded')})."
+            )
         return View(
             metrics=lines,
             recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
@@ -248,13 +253,15 @@ class Analysis:
             }
         )
         if "share_se" in profiles:
-            table["Share ± SE (imputation)"] = [
+            table["Share ± SE (imputation uncertainty only)"] = [
                 f"{percent(s)} ± {percent(se)}"
                 for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
             ]
+        year = dataset.provenance.get("dollars_of")
         for feature in result.prepared.numeric:
             fmt = money if feature in money_columns else number
-            table[f"Median {dataset.label(feature)}"] = [
+            dollars = f" ({year} $)" if year and feature in money_columns else ""
+            table[f"Median {dataset.label(feature)}{dollars}"] = [
                 fmt(v) for v in profiles[f"{feature}_median"]
             ]
         return table
