@@ -48,3 +48,4 @@ def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
     summary = result.summary()
     assert "imputation uncertainty only" in summary["standard_errors"]
     assert summary["dollars_of"] == 2019
+    assert (profiles["dollars_of"] == 2019).all()

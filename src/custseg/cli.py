@@ -142,7 +142,10 @@ def data_list() -> None:
     for name in builtin_names():
         try:
             dataset = load_dataset(name)
-            table.add_row(name, f"ready ({dataset.provenance.get('file')})")
+            dollars = dataset.provenance.get("dollars_of")
+            table.add_row(
+                name, f"ready ({dataset.provenance.get('file')}; in {dollars} dollars)"
+            )
         except CustsegError as err:
             table.add_row(name, err.message)
     out_console.print(table)

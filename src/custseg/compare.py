@@ -30,7 +30,6 @@ from custseg.survey import implicate_sizes
 __all__ = ["CPI_U_RS_SEPTEMBER", "Comparison", "compare", "dollar_factor", "parse_cpi", "score"]
 
 
-
 @dataclass(frozen=True)
 class Comparison:
     """Segment shares of the same model in two datasets.
@@ -76,7 +75,7 @@ def _factor(dataset: Dataset, model: SegmentModel, cpi: Mapping[int, float]) -> 
         raise CustsegError(
             f"The dollar year of {missing} is unknown, so its amounts cannot be put on the "
             "same basis.",
-            hint="State it: CUSTSEG_DOLLARS_OF=scf2019=2019 (or run with --dollars-of).",
+            hint="For an SCF copy, state it: CUSTSEG_DOLLARS_OF=scf2019=YEAR.",
         )
     return dollar_factor(own, target, cpi)
 

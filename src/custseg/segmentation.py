@@ -842,6 +842,9 @@ def _profile_table(
             spread = spread.drop(columns=[c for c in spread if c.startswith("count")])
         inserted.update({column: spread[column].to_numpy() for column in spread})
     inserted.update({"name": [p.name for p in personas], "size": size_texts})
+    if prepared.dataset.provenance.get("dollars_of"):
+        # profiles.csv holds money medians: say in which year's dollars, on every row.
+        inserted["dollars_of"] = prepared.dataset.provenance["dollars_of"]
     households = _sample_households(prepared, profiles)
     if households is not None:
         inserted.update(

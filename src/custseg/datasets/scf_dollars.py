@@ -11,8 +11,8 @@ A copy is recognised by
    expected one (adjacent survey years differ by at least 3%).
 
 When neither settles it (a release re-issued in the dollars of a survey after 2022), the user
-states it with ``CUSTSEG_DOLLARS_OF`` (``2022``, or ``scf2019=2022,scf2022=2022``), which the
-CLI's ``--dollars-of`` sets. A statement that contradicts the fingerprint is refused.
+states it with ``CUSTSEG_DOLLARS_OF`` (``2022``, or ``scf2019=2022,scf2022=2022``), for the CLI,
+the dashboard and Python alike. A statement that contradicts the fingerprint is refused.
 """
 
 from __future__ import annotations
@@ -142,7 +142,6 @@ def dollar_year(
         f"Cannot tell which year's dollars this copy of the SCF {survey_year} extract is in "
         f"(weighted median income ${observed:,.0f} matches no known release); the Fed re-issues "
         "old surveys in the dollars of its newest one.",
-        hint=f"State it: set {DOLLARS_OF_ENV}={name}=YEAR (e.g. the newest survey year when the "
-        "file was downloaded after that survey's release) or pass --dollars-of "
-        f"{name}=YEAR.",
+        hint=f"State it: set {DOLLARS_OF_ENV}={name}=YEAR (the newest survey year at the time "
+        "the file was downloaded from the Fed).",
     )
