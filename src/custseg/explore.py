@@ -126,7 +126,13 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
                     float(series.median()) if numeric and series.notna().any() else None
                 ),
                 **(
-                    {"median_weighted": _weighted_median(series, weights) if numeric else None}
+                    {
+                        "median_weighted": (
+                            _weighted_median(series, weights)
+                            if numeric and role not in ("id", "weight")
+                            else None
+                        )
+                    }
                     if weights is not None
                     else {}
                 ),

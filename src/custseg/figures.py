@@ -362,6 +362,6 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
         f"Segment shares: {base} and {other}",
         barmode="group",
         yaxis_tickformat=".0%",
-        yaxis_title="share (error bars: imputation SE)",
+        yaxis_title="share (error bars: SE, imputation uncertainty only)",
         height=380,
     )

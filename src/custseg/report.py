@@ -71,16 +71,27 @@ def explore_report(exploration: Exploration) -> str:
         "TURNFEAR": "Credit-fearful households",
         "AGECL": "Age of the household head",
         "EDCL": "Education of the household head",
-        "RACE": "Race and ethnicity",
+        "RACE": "Race and ethnicity of the respondent",
     }
-    share_formats = {"share": percent, "weighted_share": percent, "weighted_count": count}
+    unit = exploration.weight_unit
+    share_names = {
+        "share": "share of rows",
+        "weighted_count": f"{unit} (weighted)",
+        "weighted_share": f"share of {unit} (weighted)",
+    }
+    share_formats = {
+        share_names["share"]: percent,
+        share_names["weighted_share"]: percent,
+        share_names["weighted_count"]: count,
+    }
     for column, (table, sentences) in exploration.shares.items():
         title = titles.get(column, dataset.label(column))
+        shown = table.drop(columns="code").rename(columns=share_names)
         body.append(
             section(
                 title,
                 paragraphs(sentences),
-                table_html(table.drop(columns="code"), share_formats),
+                table_html(shown, share_formats),
                 figure_html(figures.share_figure(table, title=title)),
             )
         )
@@ -105,6 +116,15 @@ def explore_report(exploration: Exploration) -> str:
         as_money = exploration.amounts_are_money
         fmt = money if as_money else number
         summary = exploration.dollars
+        basis = " (weighted)" if dataset.weight_column else " (rows)"
+        amount_names = {
+            "p10": "10th percentile" + basis,
+            "median": "median" + basis,
+            "mean": "mean" + basis,
+            "p90": "90th percentile" + basis,
+            "share_zero": "share zero" + basis,
+            "share_negative": "share negative" + basis,
+        }
         parts = [
             paragraphs(
                 describe_amounts(
@@ -115,14 +135,14 @@ def explore_report(exploration: Exploration) -> str:
                 )
             ),
             table_html(
-                summary,
+                summary.rename(columns=amount_names),
                 {
-                    "p10": fmt,
-                    "median": fmt,
-                    "mean": fmt,
-                    "p90": fmt,
-                    "share_zero": percent,
-                    "share_negative": percent,
+                    amount_names["p10"]: fmt,
+                    amount_names["median"]: fmt,
+                    amount_names["mean"]: fmt,
+                    amount_names["p90"]: fmt,
+                    amount_names["share_zero"]: percent,
+                    amount_names["share_negative"]: percent,
                 },
             ),
         ]
