@@ -1,0 +1,136 @@
+"""Every choice of a segmentation run, checked when it is made."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from custseg.errors import CustsegError
+from custseg.metrics import SILHOUETTE_MAX_ROWS
+from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
+from custseg.selection import DEFAULT_TRIM
+from custseg.survey import IMPLICATE_MODES
+
+MISSING_MODES = ("impute", "drop")
+SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
+
+
+def parse_k_range(text: str) -> tuple[int, int]:
+    """Read ``"2-12"`` as (2, 12).
+
+    Raises
+    ------
+    CustsegError
+        If the text is not two whole numbers joined by a dash, in order, from 2 up.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*[-:]\s*(\d+)\s*", text)
+    if not match:
+        raise CustsegError(
+            f"Cannot read the k range {text!r}.", hint="Write it as LOW-HIGH, e.g. 2-12."
+        )
+    return int(match[1]), int(match[2])
+
+
+@dataclass(frozen=True, kw_only=True)
+class SegmentationConfig:
+    """Every choice of a segmentation run; the same names as the CLI options.
+
+    Parameters
+    ----------
+    population : str, default "all"
+        A named population of the dataset (``small-business``...).
+    where : tuple of str
+        Extra ``COLUMN OP VALUE`` conditions, all of which must hold.
+    select : {"trimmed-variance", "variance"}
+        How to choose features when ``features`` is empty.
+    n_features : int, optional
+        How many numeric features to select; by default 5 for the SCF and every numeric column
+        (at most 10) for other tables.
+    features : tuple of str
+        Features named explicitly (overrides ``select``); categorical ones are one-hot encoded.
+    categorical : tuple of str
+        Extra columns to treat as categorical features.
+    transform : {"auto", "none", "log", "asinh"}
+        Applied to numeric features before scaling; ``asinh`` handles negative amounts, and
+        ``auto`` picks log/asinh for strongly skewed features and none otherwise.
+    missing : {"impute", "drop"}
+        Missing values: imputed inside the saved model (median, most frequent category), or
+        their rows dropped.
+    scale : {"standard", "robust"}
+    k_range : (int, int), default (2, 12)
+        The sweep, inclusive.
+    k : int, optional
+        The final number of segments; the recommended k when None.
+    random_state : int, default 42
+        Seeds KMeans and the silhouette sample.
+    weight : str or None, default "auto"
+        A column of row weights; "auto" uses the dataset's survey weight (``WGT`` for the SCF,
+        none for plain tables); None fits unweighted.
+    implicates : {"pooled", "first", "separate"}
+        For multiply-imputed surveys: fit on all rows with the weights (pooled), on implicate 1
+        only, or also refit every implicate on its own to measure the spread of the results
+        (separate; the saved model is the pooled one).
+    bootstrap : int, default 10
+        Resamples (of households, or rows) for the stability of every k; 0 skips it.
+    n_init : int, default 10
+        KMeans restarts per k.
+    engine : str, default "local"
+    silhouette_max_rows : int, default 20000
+        Above this many rows the silhouette is estimated on a seeded sample.
+    """
+
+    population: str = "all"
+    where: tuple[str, ...] = ()
+    select: str = "trimmed-variance"
+    n_features: int | None = None
+    features: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    transform: str = "auto"
+    missing: str = "impute"
+    scale: str = "standard"
+    k_range: tuple[int, int] = (2, 12)
+    k: int | None = None
+    random_state: int = 42
+    weight: str | None = "auto"
+    implicates: str = "pooled"
+    bootstrap: int = 10
+    n_init: int = 10
+    engine: str = "local"
+    silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
+
+    def __post_init__(self) -> None:
+        for value, choices, option in (
+            (self.select, SELECTIONS, "--select"),
+            (self.transform, TRANSFORM_CHOICES, "--transform"),
+            (self.missing, MISSING_MODES, "--missing"),
+            (self.scale, SCALERS, "--scale"),
+            (self.implicates, IMPLICATE_MODES, "--implicates"),
+        ):
+            if value not in choices:
+                raise CustsegError(
+                    f"Unknown {option} {value!r}.", hint=f"Choose one of: {', '.join(choices)}."
+                )
+        low, high = self.k_range
+        if low < 2 or high < low:
+            raise CustsegError(
+                f"The k range {low}-{high} is invalid: it must start at 2 or more "
+                "and not end below its start."
+            )
+        if self.k is not None and self.k < 2:
+            raise CustsegError(
+                f"k={self.k} is too small: a segmentation needs at least 2 segments."
+            )
+        if self.n_features is not None and self.n_features < 1:
+            raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
+        if self.n_init < 1:
+            raise CustsegError(f"n_init={self.n_init} must be at least 1.")
+        if self.bootstrap < 0:
+            raise CustsegError(f"--bootstrap {self.bootstrap} must be 0 or more.")
+
+    @property
+    def ks(self) -> list[int]:
+        """Every k to fit: the range, plus the chosen k if it lies outside."""
+        ks = set(range(self.k_range[0], self.k_range[1] + 1))
+        if self.k is not None:
+            ks.add(self.k)
+        return sorted(ks)
