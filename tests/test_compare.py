@@ -168,3 +168,42 @@ def test_headline_real_changes_match_the_fed(scf2019):
     )
     assert round(table.loc[("NETWORTH", "median"), "value_scf2019"], -2) == 141_100
     assert (table["change_se"] > 0).all()
+    # The README's table of these figures.
+    readme = {
+        ("INCOME", "median"): (68.5, 70.3, 2.6, 1.3),
+        ("INCOME", "mean"): (123.2, 141.4, 14.8, 1.7),
+        ("NETWORTH", "median"): (141.1, 192.7, 36.5, 2.7),
+        ("NETWORTH", "mean"): (865.7, 1059.5, 22.4, 2.1),
+    }
+    for key, expected in readme.items():
+        row = table.loc[key]
+        measured = (
+            round(row["value_scf2019"] / 1000, 1),
+            round(row["value_scf2022"] / 1000, 1),
+            round(100 * row["change"], 1),
+            round(100 * row["change_se"], 1),
+        )
+        assert measured == expected, key
+
+
+@pytest.mark.scf
+def test_readme_population_figures(shared_data):
+    """The README's counts of small-business owners: rows, households and weighted households,
+    and what the nominal 2022 limit would drop, recomputed with pandas."""
+    columns = ["YY1", "WGT", "HBUS", "INCOME"]
+    frames = {
+        year: pd.read_csv(shared_data / f"SCFP{year}.csv.gz", usecols=columns)
+        for year in (2019, 2022)
+    }
+
+    def owners(frame, limit):
+        chosen = frame[(frame["HBUS"] == 1) & (frame["INCOME"] < limit)]
+        return len(chosen), chosen["YY1"].nunique(), chosen["WGT"].sum()
+
+    assert owners(frames[2019], 500_000)[:2] == (4_364, 887)
+    assert round(owners(frames[2019], 500_000)[2] / 1e6, 2) == 15.66
+    real = owners(frames[2022], 500_000 * TO_2022)
+    nominal = owners(frames[2022], 500_000)
+    assert real[:2] == (3_550, 724) and round(real[2] / 1e6, 2) == 17.26
+    assert (real[0] - nominal[0], real[1] - nominal[1]) == (230, 44)
+    assert round((real[2] - nominal[2]) / 1e6, 2) == 0.48
