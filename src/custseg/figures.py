@@ -202,8 +202,11 @@ def profile_figure(
     features: Sequence[str],
     labels: Mapping[str, str],
     money_columns: Sequence[str] = (),
+    dollars_of: int | None = None,
 ) -> go.Figure:
     """Heatmap of each segment's median per feature; colour shows how high relative to the others.
+
+    ``dollars_of`` (the year whose dollars the money medians are in) is stated in the title.
 
     The colour of a cell is the segment's median as a z-score across segments, so features in
     different units share one scale; the text is the median in original units.
@@ -233,9 +236,10 @@ def profile_figure(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(
-        fig, "Segment profiles (median of each feature)", height=max(300, 60 * len(segments) + 120)
-    )
+    title = "Segment profiles (median of each feature"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"; amounts in {dollars_of} dollars"
+    return _layout(fig, title + ")", height=max(300, 60 * len(segments) + 120))
 
 
 def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:

@@ -213,9 +213,15 @@ def run_figures(run) -> dict[str, go.Figure]:
         explained_variance_ratio=summary["pca"]["explained_variance_ratio"],
         hover_columns=figures.hover_columns(run.points, labels),
         money_columns=money_columns,
+        title="Segments in two dimensions (PCA)"
+        + (f"; amounts in {_dollars_of(summary)} dollars" if _dollars_of(summary) else ""),
     )
     result["profiles"] = figures.profile_figure(
-        run.profiles, features=numeric, labels=labels, money_columns=money_columns
+        run.profiles,
+        features=numeric,
+        labels=labels,
+        money_columns=money_columns,
+        dollars_of=_dollars_of(summary),
     )
     return result
 

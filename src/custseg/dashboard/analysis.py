@@ -216,6 +216,7 @@ class Analysis:
                 features=result.prepared.numeric,
                 labels=labels,
                 money_columns=money_columns,
+                dollars_of=dataset.provenance.get("dollars_of"),
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
@@ -228,6 +229,8 @@ class Analysis:
         frame = result.hover_frame(extras)
         hover = figures.hover_columns(frame, {c: dataset.label(c) for c in frame.columns})
         title = "Segments in two dimensions (PCA)"
+        if dataset.provenance.get("dollars_of") and money_columns:
+            title += f"; hover amounts in {dataset.provenance['dollars_of']} dollars"
         if len(frame) > self.display_points:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
             frame = frame.iloc[np.sort(keep)]
