@@ -202,7 +202,8 @@ def test_survey_weighted_run_per_household_and_compare(tmp_path):
     assert summary["weight"] == "WGT" and "KMeans (sample_weight)" in summary["weighting"]
     first = summary["segments"][0]
     assert first["size"].startswith("Segment 1: ") and "US households (" in first["size"]
-    assert first["size"].endswith("of small-business owners)")
+    assert "of small-business owners; " in first["size"]
+    assert first["size"].endswith("sample households)")
     assert summary["implicates"]["n_implicates"] == 5
     assert sum(s["weighted_count"] for s in summary["segments"]) == pytest.approx(
         summary["weighted_total"]
@@ -217,4 +218,11 @@ def test_survey_weighted_run_per_household_and_compare(tmp_path):
     assert run(["compare", str(out), "scf2022", "--out", str(compared)]) == 0
     table = pd.read_csv(compared / "compare.csv")
     assert list(table["segment"]) == [1, 2, 3]
-    assert "How segment shares moved" in (compared / "report.html").read_text()
+    page = (compared / "report.html").read_text()
+    assert "How segment shares moved (amounts in 2019 dollars)" in page
+    assert "imputation uncertainty only" in page and "R-CPI-U-RS" in page
+    compare_summary = json.loads((compared / "summary.json").read_text())
+    assert compare_summary["dataset_dollars"] == {"scf2019": 2019, "scf2022": 2022}
+    headlines = pd.DataFrame(compare_summary["headlines"]["figures"])
+    assert len(headlines) == 8 and compare_summary["headlines"]["dollars_of"] == 2022
+    assert {"change_se_points", "few_households", "households_scf2022"} <= set(table.columns)

@@ -96,3 +96,13 @@ def test_money_format(value, text):
     from custseg.formatting import money
 
     assert money(value) == text
+
+
+def test_profile_figure_states_the_dollar_year():
+    profiles = pd.DataFrame(
+        {"segment": [1, 2], "INCOME_median": [5e4, 9e4], "AGE_median": [40, 60]}
+    )
+    kwargs = {"features": ["INCOME", "AGE"], "labels": {}, "money_columns": ["INCOME"]}
+    fig = figures.profile_figure(profiles, dollars_of=2019, **kwargs)
+    assert "amounts in 2019 dollars" in fig.layout.title.text
+    assert "dollars" not in figures.profile_figure(profiles, **kwargs).layout.title.text

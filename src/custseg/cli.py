@@ -159,7 +159,8 @@ def data_list() -> None:
     for name in builtin_names():
         try:
             dataset = load_dataset(name)
-            table.add_row(name, f"ready ({dataset.provenance.get('file')})")
+            dollars = dataset.provenance.get("dollars_of")
+            table.add_row(name, f"ready ({dataset.provenance.get('file')}; in {dollars} dollars)")
         except CustsegError as err:
             table.add_row(name, err.message)
     out_console.print(table)
@@ -486,13 +487,17 @@ def compare(
     ] = None,
     cpi: Annotated[
         list[str] | None,
-        typer.Option(help="CPI-U value YEAR=VALUE overriding the built-in one; repeatable."),
+        typer.Option(
+            help="Price index value YEAR=VALUE replacing the Fed's R-CPI-U-RS (September) for "
+            "that year; repeatable."
+        ),
     ] = None,
 ) -> None:
     """Apply a fitted segmentation to another year and show how segment shares moved."""
     from custseg import io
     from custseg.compare import compare as run_compare
     from custseg.compare import parse_cpi
+    from custseg.compare_text import segment_sentences, to_dict
     from custseg.datasets import load_dataset
     from custseg.model import SegmentModel
     from custseg.report import compare_report
@@ -505,23 +510,10 @@ def compare(
     )
     with io.atomic_output_dir(out) as staging:
         io.write_csv(staging / "compare.csv", comparison.table)
-        io.write_json(
-            staging / "summary.json",
-            {
-                "base": comparison.base,
-                "other": comparison.other,
-                "population": comparison.population,
-                "dollars_of": comparison.dollars_of,
-                "dollar_factors": comparison.dollar_factors,
-                "cpi_overrides": overrides,
-                "segments": comparison.table.to_dict("records"),
-            },
-        )
+        io.write_json(staging / "summary.json", to_dict(comparison, cpi_overrides=overrides))
         io.write_text(staging / "report.html", compare_report(comparison))
-    for row in comparison.table.itertuples():
-        out_console.print(
-            f"Segment {row.segment}: {row.change_points:+.1f} points  ({clip_message(row.name)})"
-        )
+    for sentence in segment_sentences(comparison):
+        out_console.print(clip_message(sentence))
     out_console.print(f"Wrote {out}")
 
 

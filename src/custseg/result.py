@@ -17,6 +17,7 @@ from custseg.config import SELECTIONS, SegmentationConfig
 from custseg.errors import CustsegError
 from custseg.model import SegmentModel
 from custseg.personas import Persona
+from custseg.precision import IMPUTATION_ONLY, MIN_HOUSEHOLDS
 from custseg.preparation import Prepared
 from custseg.survey import ImplicateReport
 from custseg.sweep import Sweep
@@ -153,6 +154,12 @@ class SegmentationResult:
             "scale": config.scale,
             "weight": prepared.weight_column,
             "weighting": WEIGHTING_NOTE if weighted else "unweighted",
+            "dollars_of": dataset.provenance.get("dollars_of"),
+            "standard_errors": (
+                f"share_se and count_se: {IMPUTATION_ONLY} (spread across implicates); "
+                f"segments resting on fewer than {MIN_HOUSEHOLDS} sample households are flagged "
+                "(few_households)"
+            ),
             "k": self.k,
             "k_range": list(config.k_range),
             "recommended": {
@@ -202,6 +209,8 @@ class SegmentationResult:
             "n_rows",
             "share",
             "weighted_count",
+            "sample_households",
+            "few_households",
             "share_se",
             "share_min",
             "share_max",

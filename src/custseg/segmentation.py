@@ -19,9 +19,10 @@ from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
 from custseg.errors import CustsegError
-from custseg.formatting import count, percent
+from custseg.formatting import percent
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
+from custseg.precision import MIN_HOUSEHOLDS, survey_count
 from custseg.preparation import Prepared, prepare
 from custseg.profiles import profile_segments
 from custseg.result import WEIGHTING_NOTE, SegmentationResult, versions
@@ -48,6 +49,13 @@ __all__ = [
 ]
 
 
+def _sample_households(prepared: Prepared, profiles: pd.DataFrame) -> np.ndarray | None:
+    """Sample households behind each segment: its rows over the number of implicates."""
+    if prepared.implicates is None:
+        return None
+    return profiles["n_rows"].to_numpy() / len(np.unique(prepared.implicates))
+
+
 def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
     dataset, selection = prepared.dataset, prepared.selection
     noun = dataset.populations[selection.population].noun
@@ -57,10 +65,17 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
             for r in profiles.itertuples()
         ]
     unit = dataset.weight_unit or "weighted rows"
-    return [
-        f"Segment {int(r.segment)}: {count(r.weighted_count)} {unit} ({percent(r.share)} of {noun})"
-        for r in profiles.itertuples()
-    ]
+    households = _sample_households(prepared, profiles)
+    texts = []
+    for i, r in enumerate(profiles.itertuples()):
+        size = f"{survey_count(r.weighted_count)} {unit}"
+        text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
+        if households is not None:
+            text += f"; {households[i]:.0f} sample households"
+            if households[i] < MIN_HOUSEHOLDS:
+                text += f", fewer than {MIN_HOUSEHOLDS}: too few for a reliable estimate"
+        texts.append(text + ")")
+    return texts
 
 
 def _implicates(
@@ -140,6 +155,14 @@ def _profile_table(
             spread = spread.drop(columns=[c for c in spread if c.startswith("count")])
         inserted.update({column: spread[column].to_numpy() for column in spread})
     inserted.update({"name": [p.name for p in personas], "size": size_texts})
+    if prepared.dataset.provenance.get("dollars_of"):
+        # profiles.csv holds money medians: say in which year's dollars, on every row.
+        inserted["dollars_of"] = prepared.dataset.provenance["dollars_of"]
+    households = _sample_households(prepared, profiles)
+    if households is not None:
+        inserted.update(
+            {"sample_households": households, "few_households": households < MIN_HOUSEHOLDS}
+        )
     for offset, (column, values) in enumerate(inserted.items()):
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]
