@@ -153,7 +153,7 @@ def plan(ddf, config: SegmentationConfig) -> Plan:
         if missing:
             raise CustsegError(f"{', '.join(missing)} is not a numeric column of the source.")
         candidates = list(config.features)
-    trim = DEFAULT_TRIM if config.select == "trimmed-variance" else 0.0
+    trim = 0.0 if config.select == "variance" else DEFAULT_TRIM
     frame = ddf[candidates]
     low, high = frame.quantile(trim), frame.quantile(1 - trim)
     (n_rows,) = _compute(frame.shape[0])

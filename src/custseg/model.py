@@ -19,8 +19,9 @@ from custseg.errors import CustsegError
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILENAME = "model.skops"
-#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype).
-TRUSTED_TYPES = ["numpy.dtype"]
+#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype, the
+#: scaled-asinh transform).
+TRUSTED_TYPES = ["numpy.dtype", "custseg.transforms.ScaledAsinh"]
 
 
 @dataclass
