@@ -11,6 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -186,7 +187,13 @@ def segment(
         list[str] | None,
         typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
     ] = None,
-    select: Annotated[str, typer.Option(help="trimmed-variance or variance.")] = "trimmed-variance",
+    select: Annotated[
+        str,
+        typer.Option(
+            help="auto (the population's feature set, or the numeric columns ranked in model "
+            "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
+        ),
+    ] = "auto",
     n_features: Annotated[
         int | None,
         typer.Option(
@@ -208,6 +215,13 @@ def segment(
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
     ] = None,
+    min_segment: Annotated[
+        float,
+        typer.Option(
+            help="Smallest segment a recommended k may have, as a share of the (weighted) "
+            "population (surveys: also 30 households)."
+        ),
+    ] = 0.02,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
     weight: Annotated[
         str,
@@ -266,6 +280,7 @@ def segment(
         scale=scale,
         k_range=parse_k_range(k_range),
         k=k,
+        min_segment=min_segment,
         random_state=random_state,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
@@ -288,6 +303,10 @@ def segment(
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(f"[yellow]Note:[/] {warning}")
+    for skipped in prepared.skipped:
+        err_console.print(
+            f"[yellow]Skipped feature[/] {escape(skipped.name)}: {escape(skipped.reason)}"
+        )
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -562,6 +581,8 @@ def _print_result(result, out: Path) -> None:
     for row in result.profiles.itertuples():
         table.add_row(str(row.segment), row.name, row.size.split(": ", 1)[1], f"{row.n_rows:,}")
     out_console.print(table)
+    for warning in result.warnings:
+        out_console.print(f"[bold yellow]Warning[/] ({warning.code}): {escape(warning.message)}")
     out_console.print(f"Wrote {out}")
 
 

@@ -123,8 +123,11 @@ def _sizes(
                 "dominant_segment",
                 f"Segment {largest} holds {shares[largest]:.1%} of the population: the "
                 "segmentation mostly separates a few outliers from everyone else.",
-                {"segment": int(largest), "share": round(float(shares[largest]), 4),
-                 "threshold": DOMINANT_SEGMENT},
+                {
+                    "segment": int(largest),
+                    "share": round(float(shares[largest]), 4),
+                    "threshold": DOMINANT_SEGMENT,
+                },
             )
         )
     tiny = shares[shares < min_share]
@@ -134,8 +137,11 @@ def _sizes(
                 "tiny_segment",
                 f"Segment(s) {', '.join(map(str, tiny.index))} hold less than {min_share:.0%} "
                 f"of the population (smallest {tiny.min():.2%}): too small to act on.",
-                {"segments": [int(s) for s in tiny.index],
-                 "smallest_share": round(float(tiny.min()), 5), "min_share": min_share},
+                {
+                    "segments": [int(s) for s in tiny.index],
+                    "smallest_share": round(float(tiny.min()), 5),
+                    "min_share": min_share,
+                },
             )
         )
     if households is not None and min_households:
@@ -148,8 +154,11 @@ def _sizes(
                     f"Segment(s) {', '.join(map(str, few.index))} rest on fewer than "
                     f"{min_households} surveyed households (fewest {int(few.min())}): their "
                     "estimates hang on a handful of interviews.",
-                    {"segments": [int(s) for s in few.index],
-                     "fewest_households": int(few.min()), "min_households": min_households},
+                    {
+                        "segments": [int(s) for s in few.index],
+                        "fewest_households": int(few.min()),
+                        "min_households": min_households,
+                    },
                 )
             )
     return found
@@ -250,8 +259,7 @@ def diagnose(
                 "unstable_k",
                 f"k={k} is unstable: refits on bootstrap resamples agree with it only "
                 f"{stability:.2f} (adjusted Rand index; {STABILITY_THRESHOLD} counts as stable).",
-                {"k": k, "stability": round(float(stability), 4),
-                 "threshold": STABILITY_THRESHOLD},
+                {"k": k, "stability": round(float(stability), 4), "threshold": STABILITY_THRESHOLD},
             )
         )
     found += _mirrors(segments, compare_columns or {}, features)

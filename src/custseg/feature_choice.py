@@ -73,8 +73,9 @@ def select_auto(
     population : Population
         Its feature set comes first.
     n_features : int, optional
-        How many to keep; by default the population's feature set, or every numeric column
-        (at most ``MAX_DEFAULT_FEATURES``).
+        How many to keep (the population's set first, then the best-ranked others); by
+        default the population's feature set less its near-duplicates, or every numeric
+        column (at most ``MAX_DEFAULT_FEATURES``).
     transform, scale : str
         As the run will apply them (``auto`` resolved per column).
     weights : ndarray of shape (n_rows,), optional
@@ -114,10 +115,10 @@ def select_auto(
         variance_scores(standardized, trim=DEFAULT_TRIM, sample_weight=sample_weights), index=pool
     )
     rest = scores.drop(preferred).sort_values(ascending=False, kind="stable")
+    # The population's set stands on its own unless more features are asked for.
+    order = preferred if preferred and not n_features else [*preferred, *rest.index]
     n = n_features or len(preferred) or min(len(pool), MAX_DEFAULT_FEATURES)
-    chosen, skipped = guard(
-        weighted_correlation(Z, sample_weights), pool, [*preferred, *rest.index], n=n
-    )
+    chosen, skipped = guard(weighted_correlation(Z, sample_weights), pool, order, n=n)
     return AutoSelection(
         chosen, scores.sort_values(ascending=False, kind="stable"), skipped, preferred
     )

@@ -11,10 +11,10 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 
 from custseg import preprocess
+from custseg.collinearity import Skipped
 from custseg.config import SELECTIONS, SegmentationConfig
 from custseg.dataset import Dataset, Population, is_numeric
 from custseg.errors import CustsegError
-from custseg.collinearity import Skipped
 from custseg.feature_choice import select_auto
 from custseg.population import Selection, select_population
 from custseg.selection import rank_features

@@ -1,7 +1,8 @@
 """Turning a population's feature columns into the matrix KMeans works on.
 
 Numeric features: missing values imputed with the median, optionally transformed (log, asinh,
-or asinh of the value over its typical magnitude, see :mod:`custseg.transforms`), then scaled (with the weights, for the standard scaler). Categorical features: imputed with the
+or asinh of the value over its typical magnitude, see :mod:`custseg.transforms`), then scaled
+(with the weights, for the standard scaler). Categorical features: imputed with the
 most frequent value and one-hot encoded; one-hot columns enter unscaled, so two customers who
 differ in one category are as far apart (squared distance 2) as two customers two standard
 deviations apart on one numeric feature. All of it is one scikit-learn ColumnTransformer, saved
@@ -63,11 +64,15 @@ def choose_transform(
     kinds = [
         "money" if c in money_columns else f"skewness {abs(values[c].skew()):.1f}" for c in columns
     ]
-    return "scaled-asinh", (
-        "asinh(x / s), s the typical non-zero magnitude (weighted median of |x|), keeps the "
-        "sign and puts $0 next to small amounts, for "
-        + ", ".join(f"{c} ({kind})" for c, kind in zip(columns, kinds, strict=True))
-    ), columns
+    return (
+        "scaled-asinh",
+        (
+            "asinh(x / s), s the typical non-zero magnitude (weighted median of |x|), keeps the "
+            "sign and puts $0 next to small amounts, for "
+            + ", ".join(f"{c} ({kind})" for c, kind in zip(columns, kinds, strict=True))
+        ),
+        columns,
+    )
 
 
 def build(

@@ -90,15 +90,11 @@ def elbow(ks: np.ndarray, inertia: np.ndarray) -> int:
 
 
 def _dominated(silhouette: np.ndarray, stability: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """Rows of ``among`` beaten by another row of ``among`` on both measures (at least as
-    good on both, better on one)."""
+    """Rows of ``among`` that another row of ``among`` beats on both measures."""
     beaten = np.zeros(len(silhouette), dtype=bool)
     for i in np.flatnonzero(among):
-        others = among.copy()
-        others[i] = False
-        at_least = (silhouette >= silhouette[i]) & (stability >= stability[i]) & others
-        better = (silhouette > silhouette[i]) | (stability > stability[i])
-        beaten[i] = bool((at_least & better).any())
+        better = (silhouette > silhouette[i]) & (stability > stability[i]) & among
+        beaten[i] = bool(better.any())
     return beaten
 
 
@@ -140,9 +136,8 @@ def recommend_k(
     excluded: dict[int, str] = {}
     large = (shares >= min_share) & (households >= (min_households or 0))
     for i in np.flatnonzero(~large):
-        excluded[int(ks[i])] = (
-            f"smallest segment {shares[i]:.1%} of the population"
-            + (f", {int(households[i])} households" if np.isfinite(households[i]) else "")
+        excluded[int(ks[i])] = f"smallest segment {shares[i]:.1%} of the population" + (
+            f", {int(households[i])} households" if np.isfinite(households[i]) else ""
         )
     stable = stability >= STABILITY_THRESHOLD
     for i in np.flatnonzero(large & ~stable):
@@ -200,7 +195,9 @@ def recommend_k(
         f"{start}, but its segments overlap ({described(anchor)}); k={best_k} has the "
         f"best qualifying silhouette ({described(best_k)})."
     )
-    return Recommendation(best_k, reason + caution, elbow_k, best_k, excluded, qualified=not caution)
+    return Recommendation(
+        best_k, reason + caution, elbow_k, best_k, excluded, qualified=not caution
+    )
 
 
 def _described(

@@ -80,8 +80,7 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
         )
         table["stability"] = table["k"].map(stability)
     sizes = [
-        smallest_segment(fits[k].labels, prepared.weights, prepared.households)
-        for k in table["k"]
+        smallest_segment(fits[k].labels, prepared.weights, prepared.households) for k in table["k"]
     ]
     table["min_segment_share"] = [share for share, _ in sizes]
     surveyed = prepared.households is not None

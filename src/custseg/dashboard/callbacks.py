@@ -99,9 +99,12 @@ def segments_children(analysis: Analysis, values: list) -> list:
         )
         for p in view.personas
     ]
+    warnings = [
+        dbc.Alert(warning, color="warning", className="mt-2 mb-0 py-1") for warning in view.warnings
+    ]
     return [
         metrics,
-        view.recommendation,
+        [html.Span(view.recommendation), *warnings],
         view.variance,
         view.sweep,
         view.pca,
