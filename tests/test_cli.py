@@ -79,8 +79,12 @@ def test_reference_run_writes_every_output(reference_run):
         "calinski_harabasz",
         "davies_bouldin",
         "stability",
+        "min_segment_share",
+        "min_segment_households",
     ]
     assert list(sweep["k"]) == list(range(2, 13))
+    codes = {w["code"] for w in summary["warnings"]}
+    assert {"collinear_features", "dominant_component", "dominant_segment"} <= codes
     profiles = pd.read_csv(reference_run / "profiles.csv")
     assert list(profiles.columns[:3]) == ["segment", "n_rows", "share"]
     assert {"BUS_mean", "BUS_median"} <= set(profiles.columns)
@@ -93,6 +97,7 @@ def test_reference_run_writes_every_output(reference_run):
     )
     html = (reference_run / "figures.html").read_text()
     assert "plotly" in html and "Segment profiles" in html
+    assert "<h2>Warnings</h2>" in html and "dominant_component" in html
 
 
 @pytest.mark.scf
@@ -118,6 +123,21 @@ def test_plain_table_with_ids(customers, tmp_path):
         run(["segment", str(customers), "--id", "id", "--k-range", "2-5", "--out", str(out)]) == 0
     )
     assert list(pd.read_csv(out / "assignments.csv").columns) == ["id", "segment"]
+
+
+def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
+    table = pd.read_csv(customers).assign(spend_again=lambda t: t["spend"] * 2 + 1)
+    table.to_csv(customers, index=False)
+    out = tmp_path / "out"
+    assert run(["segment", str(customers), "--id", "id", "--k", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    summary = json.loads((out / "summary.json").read_text())
+    skipped = summary["selection"]["skipped"]
+    assert {"spend", "spend_again"} & {s["name"] for s in skipped}  # a copy of the other
+    for feature in skipped:
+        assert f"Skipped feature {feature['name']}" in " ".join(printed.err.split())
+    for warning in summary["warnings"]:
+        assert f"Warning ({warning['code']})" in printed.out
 
 
 @pytest.mark.parametrize(

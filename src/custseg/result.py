@@ -66,7 +66,8 @@ class SegmentationResult:
     @property
     def metrics(self) -> dict[str, float]:
         row = self.sweep.table.set_index("k").loc[self.k]
-        return {name: float(row[name]) for name in self.sweep.table.columns if name != "k"}
+        sizes = {"k", "min_segment_share", "min_segment_households"}  # in sweep.csv, not metrics
+        return {name: float(row[name]) for name in self.sweep.table.columns if name not in sizes}
 
     def id_frame(self) -> pd.DataFrame:
         """The id columns of the rows used (or their row number in the source)."""
