@@ -153,6 +153,8 @@ def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
         (["segment", "{customers}", "--where", "spend > 10000"], "No row"),
         (["segment", "{customers}", "--k-range", "twelve"], "Cannot read the k range"),
         (["segment", "{customers}", "--transform", "sqrt"], "Unknown --transform"),
+        (["segment", "{customers}", "--min-segment", "0.7"], "--min-segment 0.7 must be"),
+        (["segment", "{customers}", "--select", "random"], "Unknown --select"),
         (["segment", "{customers}", "--weight", "visitz"], "no column 'visitz'"),
         (["explore", "scf1850"], "Unknown dataset"),
         (["data", "fetch", "census"], "Unknown dataset family"),

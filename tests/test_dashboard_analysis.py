@@ -110,7 +110,8 @@ def test_segments_children_component_tree(analysis):
     metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
     assert recommendation[0].children.startswith("Recommended k = ")
-    warnings = [alert.children for alert in recommendation[1:]]  # the seed's view warns
+    assert recommendation[1].children[0].children == "How k is recommended"
+    warnings = [alert.children for alert in recommendation[2:]]  # the seed's view warns
     assert any(w.startswith("collinear_features: ") for w in warnings)
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5

@@ -58,9 +58,10 @@ class SegmentationConfig:
         Features named explicitly (overrides ``select``); categorical ones are one-hot encoded.
     categorical : tuple of str
         Extra columns to treat as categorical features.
-    transform : {"auto", "none", "log", "asinh"}
-        Applied to numeric features before scaling; ``asinh`` handles negative amounts, and
-        ``auto`` picks log/asinh for strongly skewed features and none otherwise.
+    transform : {"auto", "none", "log", "asinh", "scaled-asinh"}
+        Applied to numeric features before scaling; ``asinh`` handles negative amounts;
+        ``scaled-asinh`` is asinh(x / s), s the typical non-zero magnitude; ``auto`` applies
+        scaled-asinh to money and strongly skewed features and leaves the others.
     missing : {"impute", "drop"}
         Missing values: imputed inside the saved model (median, most frequent category), or
         their rows dropped.

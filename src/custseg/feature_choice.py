@@ -102,7 +102,7 @@ def select_auto(
     _, Z = preprocess.fit(
         pool,
         [],
-        values.copy(),
+        values,
         transform=chosen_transform,
         scale=scale,
         weights=sample_weights,

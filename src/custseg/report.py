@@ -151,7 +151,8 @@ def run_figures(run) -> dict[str, go.Figure]:
             scores,
             labels=labels,
             selected=[f["name"] for f in summary["features"]],
-            trimmed=summary["selection"].get("method") == "trimmed-variance",
+            # auto ranks by the trimmed variance of the standardized, transformed feature
+            trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
         run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
