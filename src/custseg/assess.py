@@ -19,7 +19,7 @@ def compare_columns(prepared: Prepared) -> dict[str, np.ndarray]:
     """Coded and categorical columns of the population the segments might reproduce: the
     dataset's categories and integer columns with at most ``MAX_CODES`` codes (flags such as
     "has any debt"), ids and weights excepted."""
-    frame = prepared.dataset.frame.loc[prepared.rows]
+    frame = prepared.dataset.frame
     reserved = prepared.dataset.reserved_columns()
     categorical = set(prepared.dataset.categorical_columns) | set(prepared.categorical)
     columns = {}
@@ -28,11 +28,15 @@ def compare_columns(prepared: Prepared) -> dict[str, np.ndarray]:
             continue
         series = frame[name]
         if name not in categorical:
-            if not is_numeric(series) or series.nunique() > MAX_CODES:
+            # most numeric columns show more than a few values within their first rows
+            if not is_numeric(series) or series.iloc[:1_000].nunique() > MAX_CODES:
                 continue
+            series = series.loc[prepared.rows]
             values = series.dropna().to_numpy(dtype=float)
-            if not np.array_equal(values, np.round(values)):
+            if series.nunique() > MAX_CODES or not np.array_equal(values, np.round(values)):
                 continue
+        else:
+            series = series.loc[prepared.rows]
         if 2 <= series.nunique(dropna=False) <= MAX_CATEGORIES:
             columns[str(name)] = series.to_numpy()
     return columns

@@ -256,6 +256,9 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         warnings.append(
             f"Only {len(numeric)} numeric column(s) vary in this population, fewer "
             f"than --n-features {config.n_features}: using all of them."
+            if not skipped
+            else f"Only {len(numeric)} numeric column(s) are left once near-duplicates are "
+            f"skipped, fewer than --n-features {config.n_features}."
         )
     values = preprocess.clean_numeric(population.frame, numeric)
     categories = population.frame[categorical]
