@@ -137,7 +137,7 @@ def recommend_k(
     large = (shares >= min_share) & (households >= (min_households or 0))
     for i in np.flatnonzero(~large):
         excluded[int(ks[i])] = f"smallest segment {shares[i]:.1%} of the population" + (
-            f", {int(households[i])} households" if np.isfinite(households[i]) else ""
+            _households(households[i]) if np.isfinite(households[i]) else ""
         )
     stable = stability >= STABILITY_THRESHOLD
     for i in np.flatnonzero(large & ~stable):
@@ -198,6 +198,10 @@ def recommend_k(
     return Recommendation(
         best_k, reason + caution, elbow_k, best_k, excluded, qualified=not caution
     )
+
+
+def _households(count: float) -> str:
+    return f", {int(count)} household" + ("" if int(count) == 1 else "s")
 
 
 def _described(
