@@ -73,7 +73,9 @@ def test_k_beaten_on_both_silhouette_and_stability_is_never_recommended():
     table = sized([0.45, 0.40, 0.42, 0.30, 0.20], [0.80, 0.85, 0.90, 0.80, 0.80], [0.3] * 5)
     result = recommend_k(table, min_share=0.02)
     assert result.k == 4
-    assert "higher silhouette and stability" in result.excluded[3]
+    assert result.excluded[3] == (
+        "k=4 beats it on both silhouette (0.420 against 0.400) and stability (0.90 against 0.85)"
+    )
 
 
 def test_no_k_large_enough_takes_the_largest_smallest_segment_and_says_so():

@@ -90,12 +90,14 @@ def elbow(ks: np.ndarray, inertia: np.ndarray) -> int:
 
 
 def _dominated(silhouette: np.ndarray, stability: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """Rows of ``among`` that another row of ``among`` beats on both measures."""
-    beaten = np.zeros(len(silhouette), dtype=bool)
+    """For each row of ``among``, the position of the row of ``among`` that beats it on both
+    measures by the widest silhouette margin, or -1."""
+    beaten_by = np.full(len(silhouette), -1)
     for i in np.flatnonzero(among):
         better = (silhouette > silhouette[i]) & (stability > stability[i]) & among
-        beaten[i] = bool(better.any())
-    return beaten
+        if better.any():
+            beaten_by[i] = int(np.flatnonzero(better)[np.argmax(silhouette[better])])
+    return beaten_by
 
 
 def recommend_k(
@@ -164,10 +166,15 @@ def recommend_k(
             f"{STABILITY_THRESHOLD}: treat any segmentation of these data with caution."
         )
     if has_stability:
-        beaten = _dominated(silhouette, stability, qualifying)
-        for i in np.flatnonzero(beaten):
-            excluded[int(ks[i])] = "another qualifying k has a higher silhouette and stability"
-        qualifying &= ~beaten
+        beaten_by = _dominated(silhouette, stability, qualifying)
+        for i, j in enumerate(beaten_by):
+            if j >= 0:
+                excluded[int(ks[i])] = (
+                    f"k={int(ks[j])} beats it on both silhouette ({silhouette[j]:.3f} against "
+                    f"{silhouette[i]:.3f}) and stability ({stability[j]:.2f} against "
+                    f"{stability[i]:.2f})"
+                )
+        qualifying &= beaten_by < 0
     best_k = int(ks[qualifying][int(np.argmax(silhouette[qualifying]))])
     order = np.lexsort((ks, -stability, np.abs(ks - elbow_k)))
     anchor = int(next(k for k in ks[order] if qualifying[ks == k][0]))
