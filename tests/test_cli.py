@@ -80,8 +80,12 @@ def test_reference_run_writes_every_output(reference_run):
         "calinski_harabasz",
         "davies_bouldin",
         "stability",
+        "min_segment_share",
+        "min_segment_households",
     ]
     assert list(sweep["k"]) == list(range(2, 13))
+    codes = {w["code"] for w in summary["warnings"]}
+    assert {"collinear_features", "dominant_component", "dominant_segment"} <= codes
     profiles = pd.read_csv(reference_run / "profiles.csv")
     assert list(profiles.columns[:3]) == ["segment", "n_rows", "share"]
     assert {"BUS_mean", "BUS_median"} <= set(profiles.columns)
@@ -94,6 +98,7 @@ def test_reference_run_writes_every_output(reference_run):
     )
     html = (reference_run / "figures.html").read_text()
     assert "plotly" in html and "Segment profiles" in html
+    assert "<h2>Warnings</h2>" in html and "dominant_component" in html
 
 
 @pytest.mark.scf
@@ -121,6 +126,21 @@ def test_plain_table_with_ids(customers, tmp_path):
     assert list(pd.read_csv(out / "assignments.csv").columns) == ["id", "segment"]
 
 
+def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
+    table = pd.read_csv(customers).assign(spend_again=lambda t: t["spend"] * 2 + 1)
+    table.to_csv(customers, index=False)
+    out = tmp_path / "out"
+    assert run(["segment", str(customers), "--id", "id", "--k", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    summary = json.loads((out / "summary.json").read_text())
+    skipped = summary["selection"]["skipped"]
+    assert {"spend", "spend_again"} & {s["name"] for s in skipped}  # a copy of the other
+    for feature in skipped:
+        assert f"Skipped feature {feature['name']}" in " ".join(printed.err.split())
+    for warning in summary["warnings"]:
+        assert f"Warning ({warning['code']})" in printed.out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -134,6 +154,8 @@ def test_plain_table_with_ids(customers, tmp_path):
         (["segment", "{customers}", "--where", "spend > 10000"], "No row"),
         (["segment", "{customers}", "--k-range", "twelve"], "Cannot read the k range"),
         (["segment", "{customers}", "--transform", "sqrt"], "Unknown --transform"),
+        (["segment", "{customers}", "--min-segment", "0.7"], "--min-segment 0.7 must be"),
+        (["segment", "{customers}", "--select", "random"], "Unknown --select"),
         (["segment", "{customers}", "--weight", "visitz"], "no column 'visitz'"),
         (["explore", "scf1850"], "Unknown dataset"),
         (["data", "fetch", "census"], "Unknown dataset family"),

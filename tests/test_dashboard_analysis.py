@@ -110,7 +110,10 @@ def test_segments_children_component_tree(analysis):
     children = segments_children(analysis, REFERENCE, controls_from_state(REFERENCE))
     metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
-    assert recommendation.startswith("Recommended k = ")
+    assert recommendation[0].children.startswith("Recommended k = ")
+    assert recommendation[1].children[0].children == "How k is recommended"
+    warnings = [alert.children for alert in recommendation[2:]]  # the seed's view warns
+    assert any(w.startswith("collinear_features: ") for w in warnings)
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5
     assert [card.children.children[0].children.split(":")[0] for card in personas] == [

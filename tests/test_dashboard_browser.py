@@ -61,7 +61,7 @@ def test_controls_drive_the_views(dashboard):
     sweep_marks = plotted(
         dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
     )
-    assert sweep_marks == [4, 4, 4]  # inertia, silhouette and stability panels
+    assert sweep_marks == [4, 4, 4, 4]  # inertia, silhouette, stability, smallest segment
 
     assert "weighted by WGT" in dash_duo.find_element(f"#{ids.METRICS}").text
     choose(dash_duo, ids.WEIGHTED, "unweighted")

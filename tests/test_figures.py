@@ -30,6 +30,21 @@ def test_sweep_figure_marks_chosen_and_recommended():
     assert marks[("recommended k", "x2")] == ([3], [0.6])
 
 
+def test_sweep_figure_shows_the_smallest_segment_the_k_rule_checks():
+    sweep = pd.DataFrame(
+        {
+            "k": [2, 3],
+            "inertia": [30.0, 20.0],
+            "silhouette": [0.5, 0.6],
+            "min_segment_share": [0.3, 0.01],
+        }
+    )
+    fig = figures.sweep_figure(sweep, k=3, recommended_k=2)
+    assert [a.text for a in fig.layout.annotations][-1] == "Smallest segment (share)"
+    curve = next(t for t in fig.data if t.name == "min_segment_share")
+    assert list(curve.y) == [0.3, 0.01]
+
+
 def test_pca_figure_one_trace_per_segment_with_hover():
     pca = pd.DataFrame(
         {

@@ -25,7 +25,9 @@ def test_three_blobs_recommend_three_segments(shoppers):
         "calinski_harabasz",
         "davies_bouldin",
         "stability",
+        "min_segment_share",
     ]
+    assert result.warnings == []  # well separated, stable, no near-duplicate features
     assert list(result.assignments.columns) == ["customer", "segment"]
 
 

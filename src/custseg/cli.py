@@ -213,7 +213,13 @@ def segment(
         list[str] | None,
         typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
     ] = None,
-    select: Annotated[str, typer.Option(help="trimmed-variance or variance.")] = "trimmed-variance",
+    select: Annotated[
+        str,
+        typer.Option(
+            help="auto (the population's feature set, or the numeric columns ranked in model "
+            "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
+        ),
+    ] = "auto",
     n_features: Annotated[
         int | None,
         typer.Option(
@@ -235,6 +241,13 @@ def segment(
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
     ] = None,
+    min_segment: Annotated[
+        float,
+        typer.Option(
+            help="Smallest segment a recommended k may have, as a share of the (weighted) "
+            "population (surveys: also 30 households)."
+        ),
+    ] = 0.02,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
     weight: Annotated[
         str,
@@ -295,6 +308,7 @@ def segment(
         scale=scale,
         k_range=parse_k_range(k_range),
         k=k,
+        min_segment=min_segment,
         random_state=random_state,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
@@ -323,6 +337,13 @@ def segment(
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
         err_console.print(Text.assemble(("Note:", "yellow"), " " + clip_message(warning)))
+    for skipped in prepared.skipped:
+        err_console.print(
+            Text.assemble(
+                ("Skipped feature", "yellow"),
+                f" {clip_message(skipped.name)}: {clip_message(skipped.reason)}",
+            )
+        )
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -636,6 +657,12 @@ def _print_result(result, out: Path) -> None:
             f"{row.n_rows:,}",
         )
     out_console.print(table)
+    for warning in result.warnings:
+        out_console.print(
+            Text.assemble(
+                ("Warning", "bold yellow"), f" ({warning.code}): {clip_message(warning.message)}"
+            )
+        )
     out_console.print(f"Wrote {out}")
 
 

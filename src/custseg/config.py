@@ -13,7 +13,11 @@ from custseg.selection import DEFAULT_TRIM
 from custseg.survey import IMPLICATE_MODES
 
 MISSING_MODES = ("impute", "drop")
+#: The seed's selection methods and the share each cuts from each tail.
 SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
+SELECT_CHOICES = ("auto", *SELECTIONS)
+#: Default smallest segment a recommended k may have, as a share of the (weighted) population.
+MIN_SEGMENT_SHARE = 0.02
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
@@ -42,18 +46,23 @@ class SegmentationConfig:
         A named population of the dataset (``small-business``...).
     where : tuple of str
         Extra ``COLUMN OP VALUE`` conditions, all of which must hold.
-    select : {"trimmed-variance", "variance"}
-        How to choose features when ``features`` is empty.
+    select : {"auto", "trimmed-variance", "variance"}
+        How to choose features when ``features`` is empty. ``auto``: the population's feature
+        set (SCF populations) or the numeric columns ranked in model space, skipping
+        near-duplicates (see :mod:`custseg.feature_choice`); the others are the seed's ranking
+        by raw (trimmed) variance, without the guard.
     n_features : int, optional
-        How many numeric features to select; by default 5 for the SCF and every numeric column
-        (at most 10) for other tables.
+        How many numeric features to select; by default the population's feature set, 5 for
+        the seed's methods on the SCF, and every numeric column (at most 10) for other
+        tables.
     features : tuple of str
         Features named explicitly (overrides ``select``); categorical ones are one-hot encoded.
     categorical : tuple of str
         Extra columns to treat as categorical features.
-    transform : {"auto", "none", "log", "asinh"}
-        Applied to numeric features before scaling; ``asinh`` handles negative amounts, and
-        ``auto`` picks log/asinh for strongly skewed features and none otherwise.
+    transform : {"auto", "none", "log", "asinh", "scaled-asinh"}
+        Applied to numeric features before scaling; ``asinh`` handles negative amounts;
+        ``scaled-asinh`` is asinh(x / s), s the typical non-zero magnitude; ``auto`` applies
+        scaled-asinh to money and strongly skewed features and leaves the others.
     missing : {"impute", "drop"}
         Missing values: imputed inside the saved model (median, most frequent category), or
         their rows dropped.
@@ -62,6 +71,9 @@ class SegmentationConfig:
         The sweep, inclusive.
     k : int, optional
         The final number of segments; the recommended k when None.
+    min_segment : float, default 0.02
+        The smallest segment a recommended k may have, as a share of the (weighted)
+        population; surveys also need ``MIN_SEGMENT_HOUSEHOLDS`` households per segment.
     random_state : int, default 42
         Seeds KMeans and the silhouette sample.
     weight : str or None, default "auto"
@@ -82,7 +94,7 @@ class SegmentationConfig:
 
     population: str = "all"
     where: tuple[str, ...] = ()
-    select: str = "trimmed-variance"
+    select: str = "auto"
     n_features: int | None = None
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
@@ -91,6 +103,7 @@ class SegmentationConfig:
     scale: str = "standard"
     k_range: tuple[int, int] = (2, 12)
     k: int | None = None
+    min_segment: float = MIN_SEGMENT_SHARE
     random_state: int = 42
     weight: str | None = "auto"
     implicates: str = "pooled"
@@ -101,7 +114,7 @@ class SegmentationConfig:
 
     def __post_init__(self) -> None:
         for value, choices, option in (
-            (self.select, SELECTIONS, "--select"),
+            (self.select, SELECT_CHOICES, "--select"),
             (self.transform, TRANSFORM_CHOICES, "--transform"),
             (self.missing, MISSING_MODES, "--missing"),
             (self.scale, SCALERS, "--scale"),
@@ -123,6 +136,11 @@ class SegmentationConfig:
             )
         if self.n_features is not None and self.n_features < 1:
             raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
+        if not 0 <= self.min_segment < 0.5:
+            raise CustsegError(
+                f"--min-segment {self.min_segment} must be a share from 0 up to 0.5 "
+                "(e.g. 0.02 for 2%)."
+            )
         if self.n_init < 1:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
         if self.bootstrap < 0:

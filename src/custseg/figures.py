@@ -85,6 +85,7 @@ SWEEP_PANELS = {
     "inertia": "Inertia (elbow)",
     "silhouette": "Silhouette (higher: better)",
     "stability": "Stability (ARI)",
+    "min_segment_share": "Smallest segment (share)",
 }
 
 

@@ -21,8 +21,9 @@ MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILENAME = "model.skops"
 _ARTIFACT_KEYS = ("pipeline", "features", "projection_mean", "projection_components", "metadata")
-#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype).
-TRUSTED_TYPES = ["numpy.dtype"]
+#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype, the
+#: scaled-asinh transform).
+TRUSTED_TYPES = ["numpy.dtype", "custseg.transforms.ScaledAsinh"]
 
 
 @dataclass

@@ -202,7 +202,8 @@ def run_figures(run) -> dict[str, go.Figure]:
             scores,
             labels=labels,
             selected=[f["name"] for f in summary["features"]],
-            trimmed=summary["selection"].get("method") == "trimmed-variance",
+            # auto ranks by the trimmed variance of the standardized, transformed feature
+            trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
         run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
@@ -230,11 +231,26 @@ def run_report(run) -> str:
     """The report page of a segmentation run, from a :class:`custseg.runs.RunData`."""
     summary = run.summary
     shown = {name: figure_html(fig) for name, fig in run_figures(run).items()}
-    body = [section("Data", paragraphs(_overview_sentences(summary)), *_roles_table(summary))]
+    body = [warnings_html(summary.get("warnings", []))] if summary.get("warnings") else []
+    body.append(section("Data", paragraphs(_overview_sentences(summary)), *_roles_table(summary)))
     if "variance" in shown:
-        body.append(section("Feature selection", shown["variance"]))
+        body.append(
+            section(
+                "Feature selection", paragraphs(_selection_sentences(summary)), shown["variance"]
+            )
+        )
+    recommended = summary["recommended"]
     body.append(
-        section("Choosing k", paragraphs([summary["recommended"]["reason"]]), shown["k_choice"])
+        section(
+            "Choosing k",
+            paragraphs(
+                [
+                    recommended["reason"],
+                    *[recommended[key] for key in ("rule",) if key in recommended],
+                ]
+            ),
+            shown["k_choice"],
+        )
     )
     dollars = _dollars_note(summary)
     body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
@@ -265,7 +281,30 @@ def _overview_sentences(summary: dict) -> list[str]:
         sentences.append(
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
-    return sentences + list(summary.get("warnings", []))
+    return sentences + list(summary.get("notes", []))
+
+
+def _selection_sentences(summary: dict) -> list[str]:
+    selection = summary.get("selection", {})
+    sentences = []
+    if selection.get("preferred_reason"):
+        sentences.append(f"Features for this population: {selection['preferred_reason']}.")
+    sentences += [f"Skipped {s['name']}: {s['reason']}." for s in selection.get("skipped", [])]
+    return sentences
+
+
+def warnings_html(warnings: list) -> str:
+    """The run's warnings as a highlighted box (old run folders stored plain sentences)."""
+    items = "".join(
+        f"<li><b>{html.escape(w['code'])}</b>: {html.escape(w['message'])}</li>"
+        if isinstance(w, dict)
+        else f"<li>{html.escape(str(w))}</li>"
+        for w in warnings
+    )
+    return (
+        "<section id='warnings' style='border:2px solid #e0a800;background:#fff8e1;"
+        f"padding:8px 16px;margin:12px 0'><h2>Warnings</h2><ul>{items}</ul></section>"
+    )
 
 
 def _dollars_of(summary: dict) -> int | None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from custseg.assess import assess
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
@@ -231,6 +232,7 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     implicates = _implicates(prepared, fit, segments, k)
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
+
     return SegmentationResult(
         prepared=prepared,
         sweep=sweep,
@@ -242,6 +244,7 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
         profiles=profiles,
         personas=personas,
         implicates=implicates,
+        warnings=assess(prepared, sweep, k, segments, ratio),
     )
 
 

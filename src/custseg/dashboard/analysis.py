@@ -57,6 +57,7 @@ class View:
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
     personas: list[Persona]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class Analysis:
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
             personas=result.personas,
+            warnings=tuple(f"{w.code}: {w.message}" for w in result.warnings),
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):

@@ -14,6 +14,7 @@ from custseg.dashboard import ids, validate
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import ViewState, from_search
 from custseg.errors import CustsegError
+from custseg.recommend import RULE
 
 #: ViewState field -> the control that sets it; the callbacks' inputs follow this order.
 CONTROL_IDS = {
@@ -101,9 +102,15 @@ def segments_children(analysis: Analysis, defaults: ViewState, values: list) -> 
         )
         for p in view.personas
     ]
+    warnings = [
+        dbc.Alert(warning, color="warning", className="mt-2 mb-0 py-1") for warning in view.warnings
+    ]
+    rule = html.Details(
+        [html.Summary("How k is recommended"), html.Small(RULE)], className="small mt-1"
+    )
     return [
         metrics,
-        view.recommendation,
+        [html.Span(view.recommendation), rule, *warnings],
         view.variance,
         view.sweep,
         view.pca,

@@ -136,16 +136,35 @@ TRAIT_WORDS = {
     "KIDS": TraitWords("with more children", "with fewer children", "children"),
 }
 
+#: Each population's question and the codebook variables that answer it (``--select auto``).
+#: Totals that are sums of others (ASSET = FIN + NFIN, NETWORTH = ASSET - DEBT) are not stacked:
+#: net worth and debt stand for the balance sheet, and the guard skips any near-duplicate.
 POPULATIONS = {
     population.name: population
     for population in (
-        Population("all", "all households", noun="US households"),
+        Population(
+            "all",
+            "all households",
+            noun="US households",
+            features=("INCOME", "NETWORTH", "DEBT", "LIQ", "HOUSES", "AGE"),
+            features_reason=(
+                "the household balance sheet over the life cycle: income (INCOME), net worth "
+                "(NETWORTH), debt (DEBT), liquid savings in transaction accounts (LIQ), the "
+                "value of the home (HOUSES) and the age of the reference person (AGE)"
+            ),
+        ),
         Population(
             "small-business",
             "small-business owners (households with an actively or passively managed business "
             "and income under $500,000)",
             ("HBUS==1", "INCOME<500000"),
             noun="small-business owners",
+            features=("BUS", "BUSSEFARMINC", "INCOME", "NETWORTH", "DEBT", "AGE"),
+            features_reason=(
+                "the business and its owner: value of the business interests (BUS), income "
+                "from business, sole proprietorship and farm (BUSSEFARMINC), household income "
+                "(INCOME), net worth (NETWORTH), debt (DEBT) and age (AGE)"
+            ),
         ),
         Population(
             "credit-fearful",
@@ -153,6 +172,11 @@ POPULATIONS = {
             "turned down, in the past 12 months)",
             ("TURNFEAR==1",),
             noun="credit-fearful households",
+            features=("INCOME", "NETWORTH", "DEBT", "LIQ", "AGE"),
+            features_reason=(
+                "what a lender looks at: income (INCOME), net worth (NETWORTH), debt (DEBT), "
+                "liquid assets in transaction accounts (LIQ) and age (AGE)"
+            ),
         ),
     )
 }
