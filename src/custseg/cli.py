@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,8 +26,10 @@ app = typer.Typer(
 data_app = typer.Typer(help="Get and inspect the built-in datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-out_console = Console()
-err_console = Console(stderr=True)
+# Messages carry user text (paths, column names, "pip install 'custseg[dask]'"): markup is off
+# unless a print asks for it with markup=True, and then the text it interpolates is escape()d.
+out_console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")]
 SourceArgument = Annotated[
@@ -47,6 +49,21 @@ ExcludeOption = Annotated[
     str | None, typer.Option(help="Comma-separated columns never to use as features.")
 ]
 SheetOption = Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Most threads to use (default: $CUSTSEG_THREADS, else the cores; 1 on a busy "
+        "machine). Results do not depend on it.",
+    ),
+]
+
+
+def _use_threads(count: int | None) -> None:
+    """--threads for the rest of this process (the fits and the dashboard's server threads)."""
+    if count is not None:
+        from custseg import threads
+
+        threads.set_process_default(count)
 
 
 @contextlib.contextmanager
@@ -244,8 +261,10 @@ def segment(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    _use_threads(threads)
     from custseg.runs import ASSIGNMENT_MODES, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -287,7 +306,7 @@ def segment(
     _print_roles(dataset)
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
-        err_console.print(f"[yellow]Note:[/] {warning}")
+        err_console.print(f"[yellow]Note:[/] {escape(warning)}", markup=True)
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -342,6 +361,8 @@ def predict(
     names = segment_model.metadata.get("segment_names", {})
     scored.insert(1, "segment_name", [names.get(str(s), "") for s in scored["segment"]])
     ids = [c for c in dataset.id_columns if c not in segment_model.features]
+    import pandas as pd
+
     result = pd.concat([dataset.frame[ids], scored], axis=1)
     io.write_frame(result, out)
     flagged = int(scored["out_of_range"].sum())
@@ -401,6 +422,8 @@ def rfm(
         result = run_segment(dataset, SegmentationConfig(features=varying))
     io.write_frame(table, out)
     if result is not None:
+        import pandas as pd
+
         groups = pd.crosstab(table["rfm_group"], result.segments).add_prefix("segment_")
         save_run(result, segment_out, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
     counts = table["rfm_group"].value_counts()
@@ -472,8 +495,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
     debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, error pages).")] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Serve the interactive dashboard (development server; see the README for production)."""
+    _use_threads(threads)
     from custseg.dashboard import create_app
 
     app_ = create_app(source, population=population)
@@ -521,8 +546,9 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
         save_distributed_run(result, out)
     summary = result.summary
     out_console.print(
-        f"[bold]{source}[/] on Dask: {summary['n_rows']:,} rows; features "
-        f"{', '.join(f['name'] for f in summary['features'])}"
+        f"[bold]{escape(source)}[/] on Dask: {summary['n_rows']:,} rows; features "
+        f"{escape(', '.join(f['name'] for f in summary['features']))}",
+        markup=True,
     )
     out_console.print(
         f"Recommended k={summary['recommended']['k']}: {summary['recommended']['reason']}"
@@ -537,8 +563,9 @@ def _print_result(result, out: Path) -> None:
 
     prepared = result.prepared
     out_console.print(
-        f"[bold]{prepared.dataset.name}[/]: {prepared.selection.description}, "
-        f"{prepared.n_rows:,} rows"
+        f"[bold]{escape(prepared.dataset.name)}[/]: "
+        f"{escape(prepared.selection.description)}, {prepared.n_rows:,} rows",
+        markup=True,
     )
     out_console.print("Features: " + ", ".join(result.features))
     out_console.print(
@@ -573,7 +600,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         status = app(args=argv, prog_name="custseg", standalone_mode=False)
     except CustsegError as err:
-        err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False)
+        err_console.print(
+            f"[bold red]Error:[/] {escape(err.message)}", markup=True, highlight=False
+        )
         if err.hint:
             err_console.print(err.hint, highlight=False)
         return 1
