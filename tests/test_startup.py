@@ -32,7 +32,8 @@ def test_importing_the_cli_or_package_loads_no_heavy_library(code):
 
 def test_version_and_help_load_no_heavy_library():
     loaded = _modules_after(
-        "from custseg.cli import run\nrun(['--version'])\nrun(['--help'])\nrun(['segment', '--help'])"
+        "from custseg.cli import run\n"
+        "run(['--version'])\nrun(['--help'])\nrun(['segment', '--help'])"
     )
     assert loaded.isdisjoint(HEAVY)
 
@@ -40,7 +41,8 @@ def test_version_and_help_load_no_heavy_library():
 def test_segmenting_in_python_loads_no_plotting_web_or_cluster_code():
     loaded = _modules_after(
         "import numpy as np, pandas as pd, custseg\n"
-        "frame = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 3)), columns=list('abc'))\n"
+        "values = np.random.default_rng(0).normal(size=(200, 3))\n"
+        "frame = pd.DataFrame(values, columns=list('abc'))\n"
         "custseg.segment(custseg.dataset.from_frame(frame, name='t'), k=2, k_range=(2, 3),"
         " bootstrap=2)"
     )

@@ -29,7 +29,20 @@ _EXPORTS = {
     "segment": "custseg.segmentation",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "CustsegError",
+    "Dataset",
+    "SegmentModel",
+    "SegmentationConfig",
+    "SegmentationResult",
+    "TrimmedVarianceSelector",
+    "__version__",
+    "finish",
+    "load_dataset",
+    "prepare",
+    "run_sweep",
+    "segment",
+]
 
 if TYPE_CHECKING:
     from custseg.dataset import Dataset

@@ -31,7 +31,9 @@ THREADS_ENV = "CUSTSEG_THREADS"
 #: start-up and synchronisation cost more than the work they share.
 SMALL_PROBLEM = 2_000_000
 
-_budget: contextvars.ContextVar[int | None] = contextvars.ContextVar("custseg_threads", default=None)
+_budget: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "custseg_threads", default=None
+)
 T = TypeVar("T")
 R = TypeVar("R")
 
