@@ -262,10 +262,18 @@ def segment(
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
     threads: ThreadsOption = None,
+    row_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Per-row outputs (assignments, pca): auto (Parquet above 100,000 rows, "
+            "else CSV), csv or parquet.",
+        ),
+    ] = "auto",
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
-    from custseg.runs import ASSIGNMENT_MODES, save_run
+    from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
         finish,
@@ -300,6 +308,7 @@ def segment(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
+    row_file("assignments", 0, row_format)  # an unknown --format fails before any work
     dataset = _load(
         source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
     )
@@ -310,7 +319,13 @@ def segment(
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
-    save_run(result, out, per_household=assignments == "households", write_to=write_to)
+    save_run(
+        result,
+        out,
+        per_household=assignments == "households",
+        write_to=write_to,
+        row_format=row_format,
+    )
     _print_result(result, out)
 
 
