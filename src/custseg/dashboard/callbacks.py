@@ -10,9 +10,9 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from custseg import figures
-from custseg.dashboard import ids
+from custseg.dashboard import ids, scatter
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.state import ViewState, from_search
+from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
 from custseg.formatting import percent
 
@@ -77,8 +77,12 @@ def sync_url(
     return [state_from_controls(*values).to_search(), *[no_update] * len(CONTROLS)]
 
 
-def segments_children(analysis: Analysis, values: list) -> list:
-    """Metrics, recommendation, the five figures and the profile table for the controls."""
+def segments_children(analysis: Analysis, values: list, *, only_k_moved: bool = False) -> list:
+    """Metrics, recommendation, the five figures and the profile table for the controls.
+
+    When only k moved, the browser already shows this configuration's points: the scatter gets
+    a patch of its colours and the variance figure (which does not depend on k) is left alone.
+    """
     try:
         view = analysis.view(state_from_controls(*values))
     except CustsegError as err:
@@ -99,12 +103,17 @@ def segments_children(analysis: Analysis, values: list) -> list:
         )
         for p in view.personas
     ]
+    pca = (
+        scatter.k_move_patch(view.pca_segments, k=view.k, k_max=K_MAX)
+        if only_k_moved
+        else view.pca
+    )
     return [
         metrics,
         view.recommendation,
-        view.variance,
+        no_update if only_k_moved else view.variance,
         view.sweep,
-        view.pca,
+        pca,
         view.profile,
         view.sizes,
         table,
@@ -182,7 +191,8 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
 
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
-        return segments_children(analysis, list(values))
+        only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
+        return segments_children(analysis, list(values), only_k_moved=only_k)
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
