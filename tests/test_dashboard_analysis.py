@@ -34,9 +34,9 @@ REFERENCE = ViewState(
 )
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    return Analysis(datasets=["scf2019", "scf2022"])
+@pytest.fixture
+def analysis(scf_analysis):
+    return scf_analysis
 
 
 def test_view_matches_the_core(analysis):

@@ -9,7 +9,6 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from custseg.dashboard import ids
-from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.callbacks import SEGMENT_OUTPUTS, controls_from_state, segments_children
 from custseg.dashboard.scatter import colours, k_move_patch
 from custseg.dashboard.state import K_MAX, ViewState
@@ -17,9 +16,9 @@ from custseg.dashboard.state import K_MAX, ViewState
 pytestmark = pytest.mark.scf
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    return Analysis(datasets=["scf2019"])
+@pytest.fixture
+def analysis(scf_analysis):
+    return scf_analysis
 
 
 def apply(patch, figure: dict) -> dict:
