@@ -138,7 +138,7 @@ def explore_report(exploration: Exploration) -> str:
 
 #: The report's PCA scatter shows at most this many points (a seeded random sample above it),
 #: so that the page stays a few MB and opens in a browser at any number of rows.
-REPORT_POINTS = 10_000
+REPORT_POINTS = 5_000
 
 
 def _scatter_points(points: pd.DataFrame) -> tuple[pd.DataFrame, str]:
