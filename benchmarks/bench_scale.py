@@ -17,6 +17,7 @@ again from the columnar cache, Parquet, a folder of Parquet parts) in this proce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 N_FEATURES = 8
 BARE = textwrap.dedent(
@@ -64,14 +66,23 @@ def generate(rows: int, folder: Path) -> Path:
 
 
 def process(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of ``command`` run as a fresh process."""
+    """Wall seconds and peak resident MB of ``command`` run as a fresh process.
+
+    The peak is sampled every 10 ms (a forked child's kernel high-water mark would include this
+    large parent's memory).
+    """
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    watched = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, watched.memory_info().rss)
+        time.sleep(0.01)
     elapsed = time.perf_counter() - start
-    if status != 0:
+    if child.returncode != 0:
         raise SystemExit(f"{command} failed: {child.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak / 2**20
 
 
 def timed(function) -> float:
