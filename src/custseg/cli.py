@@ -58,6 +58,20 @@ ThreadsOption = Annotated[
 ]
 
 
+def _import_in_background(*modules: str) -> None:
+    """Import what the end of a command needs while its start works: loading and fitting
+    spend most of their time in native code that releases the GIL."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for module in modules:
+            with contextlib.suppress(ImportError):  # the foreground import reports it
+                importlib.import_module(module)
+
+    threading.Thread(target=load, daemon=True).start()
+
+
 def _use_threads(count: int | None) -> None:
     """--threads for the rest of this process (the fits and the dashboard's server threads)."""
     if count is not None:
@@ -309,6 +323,7 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     row_file("assignments", 0, row_format)  # an unknown --format fails before any work
+    _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
     )
