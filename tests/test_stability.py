@@ -38,3 +38,33 @@ def test_whole_households_are_resampled(fits):
         matches = (rows[:, None, :] == Z[None, :, :]).all(axis=2).argmax(axis=1)
         counts = np.bincount(groups[matches], minlength=18)
         assert np.all(counts % 5 == 0)
+
+
+def test_large_data_resamples_about_max_rows(fits):
+    Z, by_k = fits
+    sizes = []
+
+    class Recording(LocalEngine):
+        def fit_kmeans(self, Z_rows, k, **kwargs):
+            sizes.append(len(Z_rows))
+            return super().fit_kmeans(Z_rows, k, **kwargs)
+
+    groups = np.repeat(np.arange(45), 2)  # 45 "households" of 2 rows
+    stability = bootstrap_stability(
+        Z, {3: by_k[3]}, engine=Recording(), n_boot=4, groups=groups, n_init=1, max_rows=30
+    )
+    assert sizes == [30] * 4  # 15 households of 2 rows each time
+    assert stability[3] == pytest.approx(1.0)  # and the clear structure is still found
+
+
+def test_rows_of_chosen_groups_match_group_by_group_concatenation():
+    from custseg.stability import _rows_of
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 7, 40)
+    unique, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+    chosen = rng.integers(0, len(unique), 12)
+    expected = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
+    np.testing.assert_array_equal(_rows_of(chosen, order, starts), expected)
