@@ -73,10 +73,19 @@ def test_segment_command_reads_a_folder(parts, tmp_path):
     assert (out / "summary.json").is_file()
 
 
-@pytest.mark.parametrize("name", ["empty", "csvs", "nothing-*.parquet"])
-def test_no_parquet_files_is_a_clear_error(tmp_path, name):
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty", "No Parquet files in"),
+        ("csvs", "No Parquet files in"),
+        ("*.csv", "match"),
+        ("nothing-*.parquet", "No such file"),
+    ],
+)
+def test_no_parquet_files_is_a_clear_error(tmp_path, name, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "csvs").mkdir()
     (tmp_path / "csvs" / "a.csv").write_text("a\n1\n")
-    with pytest.raises(CustsegError, match="No Parquet files"):
+    (tmp_path / "b.csv").write_text("a\n1\n")
+    with pytest.raises(CustsegError, match=message):
         io.read_table(tmp_path / name)

@@ -134,7 +134,7 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        if path.is_dir() or glob.has_magic(str(path)):
+        if path.is_dir() or (glob.has_magic(str(path)) and glob.glob(str(path), recursive=True)):
             return _read_parquet_dataset(path)
         raise CustsegError(
             f"No such file: {path}", hint="Check the path, or name a built-in dataset (scf2019)."
