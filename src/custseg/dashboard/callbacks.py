@@ -104,9 +104,7 @@ def segments_children(analysis: Analysis, values: list, *, only_k_moved: bool = 
         for p in view.personas
     ]
     pca = (
-        scatter.k_move_patch(view.pca_segments, k=view.k, k_max=K_MAX)
-        if only_k_moved
-        else view.pca
+        scatter.k_move_patch(view.pca_segments, k=view.k, k_max=K_MAX) if only_k_moved else view.pca
     )
     return [
         metrics,
