@@ -127,7 +127,7 @@ def moves(url: str, key: str, rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
@@ -140,7 +140,7 @@ def main() -> None:
         url = f"{base}/_dash-update-component"
         key = callback_key(base)
         session = requests.Session()
-        for _ in range(3 * args.workers):  # every worker computes both sweeps and every view
+        for _ in range(5 * args.workers):  # every worker computes both sweeps and every view
             for trimmed in (True, False):
                 for k in KS:
                     state = ViewState(weighted=False, trimmed=trimmed, k=k)
