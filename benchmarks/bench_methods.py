@@ -66,7 +66,7 @@ def main() -> None:
         baseline = None
         for name in names:
 
-            def fit(name=name):
+            def fit(name=name, Z=Z):
                 get_method(name).fit_all(
                     Z,
                     ks,

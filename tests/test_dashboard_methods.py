@@ -4,10 +4,15 @@ import pytest
 from dash import dcc
 
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.callbacks import controls_from_state, segments_children, state_from_controls
+from custseg.dashboard.callbacks import checked_state, controls_from_state, segments_children
 from custseg.dashboard.state import ViewState, from_search
 
 DEFAULTS = ViewState()
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return Analysis(datasets=["scf2019"], bootstrap=0)
 
 
 @pytest.mark.parametrize(
@@ -24,24 +29,24 @@ def test_method_from_the_url_is_checked(search, method):
     assert state.method == method
 
 
-def test_method_round_trips_and_splits_the_cache():
+def test_method_round_trips_and_splits_the_cache(analysis):
     state = ViewState(method="gmm")
     assert "method=gmm" in state.to_search()
     assert "method" not in ViewState().to_search()  # kmeans URLs are unchanged
     assert state.sweep_key() != ViewState().sweep_key()
     values = controls_from_state(state)
-    assert state_from_controls(*values) == state
+    assert checked_state(analysis, DEFAULTS, values).state == state
     hostile = [{"x": 1} if v == "gmm" else v for v in values]
-    assert state_from_controls(*hostile).method == "kmeans"
+    checked = checked_state(analysis, DEFAULTS, hostile)
+    assert checked.state.method == "kmeans" and checked.messages
 
 
-def test_ward_view_shows_the_dendrogram():
-    analysis = Analysis(datasets=["scf2019"], bootstrap=0)
+def test_ward_view_shows_the_dendrogram(analysis):
     state = ViewState(method="ward", k=4)
-    *_, details = segments_children(analysis, controls_from_state(state))
+    *_, details = segments_children(analysis, DEFAULTS, controls_from_state(state))
     assert details[0].children.startswith("Ward hierarchical: fitted on a seeded")
     graph = details[-1]
     assert isinstance(graph, dcc.Graph)
     assert graph.figure["layout"]["title"]["text"].startswith("Ward hierarchy")
-    kmeans = segments_children(analysis, controls_from_state(ViewState(k=4)))[-1]
+    kmeans = segments_children(analysis, DEFAULTS, controls_from_state(ViewState(k=4)))[-1]
     assert not any(isinstance(child, dcc.Graph) for child in kmeans)

@@ -28,7 +28,11 @@ def print_method(prepared) -> None:
 
 
 def save_comparison(
-    comparison: MethodComparison, out: Path, *, per_household: bool = False
+    comparison: MethodComparison,
+    out: Path,
+    *,
+    per_household: bool = False,
+    row_format: str = "auto",
 ) -> None:
     """``OUT/methods.csv`` and ``OUT/summary.json`` (the comparison), ``OUT/methods.html``
     (the agreement heat map), and a complete run folder ``OUT/<method>/`` for every method;
@@ -56,17 +60,22 @@ def save_comparison(
             ),
         )
         for name, result in comparison.results.items():
-            save_run(result, staging / name, per_household=per_household)
+            save_run(result, staging / name, per_household=per_household, row_format=row_format)
 
 
 def segment_all(
-    dataset: Dataset, config: SegmentationConfig, out: Path, *, per_household: bool = False
+    dataset: Dataset,
+    config: SegmentationConfig,
+    out: Path,
+    *,
+    per_household: bool = False,
+    row_format: str = "auto",
 ) -> None:
     """Fit every applicable method, write the comparison and print it."""
     comparison = compare_methods(
         dataset, config, progress=lambda name: err_console.print(f"Fitting {name}...")
     )
-    save_comparison(comparison, out, per_household=per_household)
+    save_comparison(comparison, out, per_household=per_household, row_format=row_format)
     for name, reason in comparison.skipped.items():
         err_console.print(f"[yellow]Skipped {name}:[/] {reason}")
     table = Table("method", "k", "silhouette", "stability", "smallest", "unassigned")

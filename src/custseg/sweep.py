@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custseg import threads
 from custseg.config import SegmentationConfig
 from custseg.engine import NOISE, Fit, MethodOptions, get_method
 from custseg.errors import CustsegError
 from custseg.metrics import sweep_metrics
 from custseg.preparation import Prepared
-from custseg.recommend import Recommendation
+from custseg.recommend import MIN_SEGMENT_HOUSEHOLDS, Recommendation, smallest_segment
 from custseg.stability import bootstrap_stability
 
 
@@ -93,11 +94,18 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
     progress : callable, optional
         Called after each k is fitted and after each bootstrap resample.
 
+    Native threads follow the size of the data (:mod:`custseg.threads`).
+
     Raises
     ------
     CustsegError
         If the method does not apply to the data, or (HDBSCAN) finds no k in the range.
     """
+    with threads.for_fit(*prepared.Z.shape):
+        return _run_sweep(prepared, progress)
+
+
+def _run_sweep(prepared: Prepared, progress: Callable[[], None] | None) -> Sweep:
     config = prepared.config
     method = get_method(config.method)
     options = method_options(prepared)
@@ -137,5 +145,28 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
             progress=progress,
         )
         table["stability"] = table["k"].map(stability)
+    sizes = [_smallest_segment(prepared, fits[k]) for k in table["k"]]
+    table["min_segment_share"] = [share for share, _ in sizes]
+    surveyed = prepared.households is not None
+    if surveyed:
+        table["min_segment_households"] = [households for _, households in sizes]
     in_range = table[table["k"].between(*config.k_range)]
-    return Sweep(fits, table, info, method.recommend(in_range), described)
+    recommendation = method.recommend(
+        in_range,
+        min_share=config.min_segment,
+        min_households=MIN_SEGMENT_HOUSEHOLDS if surveyed else None,
+    )
+    return Sweep(fits, table, info, recommendation, described)
+
+
+def _smallest_segment(prepared: Prepared, fit: Fit) -> tuple[float, int | None]:
+    """:func:`smallest_segment` of the assigned rows (unassigned customers are no segment)."""
+    assigned = fit.labels != NOISE
+    if assigned.all():
+        return smallest_segment(fit.labels, prepared.weights, prepared.households)
+    weights, households = prepared.weights, prepared.households
+    return smallest_segment(
+        fit.labels[assigned],
+        None if weights is None else weights[assigned],
+        None if households is None else households[assigned],
+    )

@@ -291,6 +291,10 @@ class Method:
         """Facts the saved model keeps about this method (beyond its estimator)."""
         return {}
 
+    def centres(self, estimator: Any) -> np.ndarray | None:
+        """The segment centres a fitted estimator holds, shape (k, n_features)."""
+        return getattr(estimator, "cluster_centers_", None)
+
     def labels(self, estimator: Any, Z: np.ndarray) -> np.ndarray:
         """Just the labels of :meth:`assign`."""
         return self.assign(estimator, Z).labels

@@ -87,6 +87,9 @@ class GaussianMixtureMethod(Method):
         )
         return Recommendation(k, reason, shared.elbow_k, shared.best_silhouette_k)
 
+    def centres(self, estimator: GaussianMixture) -> np.ndarray | None:
+        return getattr(estimator, "means_", None)
+
     def model_metadata(self, fit: Fit) -> dict:
         return {"borderline_probability": BORDERLINE_PROBABILITY}
 

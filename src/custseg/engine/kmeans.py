@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 from sklearn.cluster import KMeans
 
+from custseg import threads
 from custseg.engine.base import Assignment, Fit, Method
 from custseg.errors import CustsegError
 
@@ -67,7 +68,8 @@ class LocalEngine:
     ) -> Fit:
         # copy_x=False centres Z in place and restores it: no second copy of a large matrix.
         estimator = KMeans(n_clusters=k, n_init=n_init, random_state=random_state, copy_x=False)
-        estimator.fit(Z, sample_weight=sample_weight)
+        with threads.for_fit(*Z.shape):
+            estimator.fit(Z, sample_weight=sample_weight)
         labels, centers = order_clusters(estimator, estimator.labels_, sample_weight)
         return Fit(
             k=k,
@@ -100,6 +102,17 @@ class KMeansMethod(Method):
             if progress is not None:
                 progress()
         return fits
+
+    def refit_all(self, Z, fits, *, sample_weight, random_state, n_init, options):
+        """Every k on its own copy of ``Z``: KMeans centres its input in place and restores it,
+        which may round the values; no k sees another's rounding."""
+        engine = get_engine(options.engine)
+        return {
+            k: engine.fit_kmeans(
+                Z.copy(), k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
+            )
+            for k in fits
+        }
 
     def assign(self, estimator: KMeans, Z: np.ndarray) -> Assignment:
         distances = estimator.transform(Z)
