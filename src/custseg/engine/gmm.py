@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics.pairwise import euclidean_distances
@@ -57,26 +59,26 @@ class GaussianMixtureMethod(Method):
         }
 
     def recommend(self, table: pd.DataFrame, **rule) -> Recommendation:
-        """The k of lowest BIC among the k whose segments are large enough and stable under
-        resampling (if any is): BIC trades the mixture's fit against its number of
-        parameters, the usual way to choose k."""
+        """The k of lowest BIC among the k whose segments are large enough (the shared rule's
+        ``min_share`` and ``min_households``) and stable under resampling, if any is: BIC
+        trades the mixture's fit against its number of parameters, the usual way to choose k."""
         shared = recommend_k(table, **rule)
-        stable = table
-        if "min_segment_share" in table:
-            stable = stable[stable["min_segment_share"] >= rule.get("min_share", 0.0)]
-        if "stability" in table:
-            stable = stable[stable["stability"] >= STABILITY_THRESHOLD]
-        pool = stable if len(stable) else table
+        excluded = {}
+        for row in table.itertuples():
+            if getattr(row, "min_segment_share", 1.0) < rule.get("min_share", 0.0):
+                excluded[int(row.k)] = f"smallest segment {row.min_segment_share:.1%}"
+            elif getattr(row, "min_segment_households", np.inf) < (rule.get("min_households") or 0):
+                excluded[int(row.k)] = f"{int(row.min_segment_households)} households"
+            elif getattr(row, "stability", 1.0) < STABILITY_THRESHOLD:
+                excluded[int(row.k)] = f"stability {row.stability:.2f}"
+        qualified = table[~table["k"].isin(list(excluded))]
+        pool = qualified if len(qualified) else table
         best = pool.loc[pool["bic"].idxmin()]
         k = int(best["k"])
-        among = (
-            "among the k with large enough, stable segments"
-            if len(stable) and len(stable) < len(table)
-            else "of all k"
-        )
+        among = "among the k with large enough, stable segments" if excluded else "of all k"
         caution = (
             ""
-            if len(stable)
+            if len(qualified)
             else " No k has both large enough segments and a bootstrap stability of "
             f"{STABILITY_THRESHOLD}: treat any segmentation of these data with caution."
         )
@@ -85,7 +87,16 @@ class GaussianMixtureMethod(Method):
             f"{best['silhouette']:.3f}): BIC balances the mixture's fit against its number of "
             f"parameters.{caution}"
         )
-        return Recommendation(k, reason, shared.elbow_k, shared.best_silhouette_k)
+        return replace(
+            shared,
+            k=k,
+            reason=reason,
+            excluded=excluded,
+            qualified=bool(len(qualified)),
+            rule="Gaussian mixtures: the k of lowest BIC among the k whose smallest segment "
+            "holds the minimum share (and households, for surveys) and whose bootstrap "
+            f"stability is at least {STABILITY_THRESHOLD}.",
+        )
 
     def centres(self, estimator: GaussianMixture) -> np.ndarray | None:
         return getattr(estimator, "means_", None)
