@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.table import Table
+from rich.text import Text
 
 from custseg import io
 from custseg.cli import err_console, out_console
@@ -21,9 +22,12 @@ def print_method(prepared) -> None:
     described = describe_method(prepared)
     if described["name"] != "kmeans":
         err_console.print(
-            f"[yellow]Method:[/] {described['label']}: {described['sampling']}; "
-            f"weights: {described['weights']}."
-            + (f" Note: {described['note']}." if "note" in described else "")
+            Text.assemble(
+                ("Method:", "yellow"),
+                f" {described['label']}: {described['sampling']}; weights: "
+                f"{described['weights']}."
+                + (f" Note: {described['note']}." if "note" in described else ""),
+            )
         )
 
 
@@ -77,7 +81,7 @@ def segment_all(
     )
     save_comparison(comparison, out, per_household=per_household, row_format=row_format)
     for name, reason in comparison.skipped.items():
-        err_console.print(f"[yellow]Skipped {name}:[/] {reason}")
+        err_console.print(Text.assemble((f"Skipped {name}:", "yellow"), f" {reason}"))
     table = Table("method", "k", "silhouette", "stability", "smallest", "unassigned")
     for row in comparison.table.itertuples():
         table.add_row(
