@@ -1,0 +1,231 @@
+"""Each segment against the rest and the whole population, variable by variable.
+
+For every segment and every feature and profile variable: the segment's value, the rest's, the
+population's, an index (100 x segment / population), an effect size of the segment against the
+rest (Cohen's d with the pooled within-group standard deviation for numeric variables, Cohen's h
+for shares) and the base the segment's value rests on (households for multiply-imputed surveys,
+rows otherwise), flagged when small. Weighted when weights are given. Missing values are left out
+of each variable's numbers (its base says how many rows or households remain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from custseg.stats import weighted_quantile
+
+#: A segment value resting on fewer households (surveys) or rows than this is flagged.
+SMALL_BASE = 30
+#: Coded categories reported besides the dataset's demographic ones, when it has them.
+EXTRA_PROFILE_CATEGORIES = ("HOUSECL", "MARRIED", "OCCAT1")
+COLUMNS = [
+    "segment",
+    "name",
+    "variable",
+    "label",
+    "level",
+    "statistic",
+    "segment_value",
+    "rest_value",
+    "population_value",
+    "index",
+    "effect_size",
+    "segment_median",
+    "population_median",
+    "base",
+    "small_base",
+]
+
+
+def compare_segments(
+    frame: pd.DataFrame,
+    segments: np.ndarray,
+    *,
+    numeric: Sequence[str],
+    categorical: Sequence[str] = (),
+    weights: np.ndarray | None = None,
+    households: np.ndarray | None = None,
+    labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[object, str]] | None = None,
+    names: Mapping[int, str] | None = None,
+    small_base: int = SMALL_BASE,
+) -> pd.DataFrame:
+    """The segment-vs-population table.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_samples, n_columns)
+        The population's rows, in original units.
+    segments : ndarray of shape (n_samples,)
+        Segment numbers.
+    numeric, categorical : sequence of str
+        Columns compared by their mean, and by the share of each of their values.
+    weights : ndarray of shape (n_samples,), optional
+    households : ndarray of shape (n_samples,), optional
+        Household ids: the base counts households rather than rows.
+    labels : mapping of column to label
+    value_labels : mapping of column to mapping of code to label
+    names : mapping of segment to name
+    small_base : int, default 30
+
+    Returns
+    -------
+    DataFrame
+        One row per segment x variable (x category for categorical variables), columns
+        ``COLUMNS``: ``statistic`` is ``mean`` or ``share``; ``index`` is 100 x segment /
+        population; ``effect_size`` is Cohen's d (numeric) or h (shares), segment against the
+        rest; ``base`` counts the segment's households or rows with a value.
+    """
+    segments = np.asarray(segments)
+    w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
+    labels, value_labels, names = labels or {}, value_labels or {}, names or {}
+    order = np.unique(segments)
+    rows: list[dict] = []
+    for column in numeric:
+        x = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        known = np.isfinite(x)
+        rows += _numeric_rows(x, known, segments, w, order, households)
+        for row in rows[-len(order):]:
+            row.update(variable=column, label=labels.get(column, column), level="")
+    for column in categorical:
+        values = frame[column]
+        known = values.notna().to_numpy()
+        for level in sorted(values.dropna().unique(), key=_sort_key):
+            x = (values == level).to_numpy(dtype=float)
+            rows += _share_rows(x, known, segments, w, order, households)
+            text = value_labels.get(column, {}).get(level, str(level))
+            for row in rows[-len(order):]:
+                row.update(variable=column, label=labels.get(column, column), level=text)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    table["name"] = [names.get(int(s), f"Segment {s}") for s in table["segment"]]
+    table["small_base"] = table["base"] < small_base
+    return table[COLUMNS].sort_values(["segment"], kind="stable").reset_index(drop=True)
+
+
+def _sort_key(value):
+    return (0, value, "") if isinstance(value, (int, float, np.number)) else (1, 0, str(value))
+
+
+def _bases(segments, order, households) -> list[int]:
+    if households is None:
+        return [int((segments == s).sum()) for s in order]
+    return [int(pd.unique(households[segments == s]).size) for s in order]
+
+
+def _index(segment_value: float, population_value: float) -> float:
+    return 100 * segment_value / population_value if population_value else float("nan")
+
+
+def _numeric_rows(x, known, segments, w, order, households) -> list[dict]:
+    x, segments, w_known = x[known], segments[known], w[known]
+    hh = None if households is None else households[known]
+    total = w_known.sum()
+    mean = float(np.average(x, weights=w_known)) if total else float("nan")
+    population_median = weighted_quantile(x, 0.5, w_known)
+    rows = []
+    for segment, base in zip(order, _bases(segments, order, hh), strict=True):
+        inside = segments == segment
+        w_in, w_out = w_known[inside].sum(), w_known[~inside].sum()
+        m_in = float(np.average(x[inside], weights=w_known[inside])) if w_in else float("nan")
+        m_out = float(np.average(x[~inside], weights=w_known[~inside])) if w_out else float("nan")
+        within = 0.0
+        if w_in:
+            within += (w_known[inside] * (x[inside] - m_in) ** 2).sum()
+        if w_out:
+            within += (w_known[~inside] * (x[~inside] - m_out) ** 2).sum()
+        pooled = np.sqrt(within / total) if total else 0.0
+        rows.append(
+            {
+                "segment": int(segment),
+                "statistic": "mean",
+                "segment_value": m_in,
+                "rest_value": m_out,
+                "population_value": mean,
+                "index": _index(m_in, mean),
+                "effect_size": (m_in - m_out) / pooled if pooled > 0 else float("nan"),
+                "segment_median": weighted_quantile(x[inside], 0.5, w_known[inside]),
+                "population_median": population_median,
+                "base": base,
+            }
+        )
+    return rows
+
+
+def _share_rows(x, known, segments, w, order, households) -> list[dict]:
+    x, segments, w_known = x[known], segments[known], w[known]
+    hh = None if households is None else households[known]
+    total = w_known.sum()
+    share = float((w_known * x).sum() / total) if total else float("nan")
+    rows = []
+    for segment, base in zip(order, _bases(segments, order, hh), strict=True):
+        inside = segments == segment
+        w_in, w_out = w_known[inside].sum(), w_known[~inside].sum()
+        p_in = float((w_known[inside] * x[inside]).sum() / w_in) if w_in else float("nan")
+        p_out = float((w_known[~inside] * x[~inside]).sum() / w_out) if w_out else float("nan")
+        rows.append(
+            {
+                "segment": int(segment),
+                "statistic": "share",
+                "segment_value": p_in,
+                "rest_value": p_out,
+                "population_value": share,
+                "index": _index(p_in, share),
+                "effect_size": cohens_h(p_in, p_out),
+                "segment_median": float("nan"),
+                "population_median": float("nan"),
+                "base": base,
+            }
+        )
+    return rows
+
+
+def cohens_h(p1: float, p2: float) -> float:
+    """Cohen's h between two proportions: 2 asin(sqrt p1) - 2 asin(sqrt p2)."""
+    return float(2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2)))
+
+
+def profile_variables(dataset, features: Sequence[str], categorical: Sequence[str]):
+    """The numeric and categorical variables a run's segments are compared on: its features,
+    the dataset's descriptors and demographics (SCF), or every numeric and categorical column
+    (plain tables)."""
+    from custseg.dataset import is_numeric
+
+    frame = dataset.frame
+    numeric_features = [f for f in features if f not in categorical]
+    numeric = [
+        c
+        for c in dict.fromkeys([*numeric_features, *dataset.descriptors(numeric_features)])
+        if c in frame.columns and is_numeric(frame[c]) and c not in dataset.categorical_columns
+    ]
+    groups = [*dataset.demographic_columns, *categorical]
+    groups += [c for c in EXTRA_PROFILE_CATEGORIES if c in dataset.categorical_columns]
+    if not dataset.descriptor_columns:  # a plain table: every categorical column
+        groups += sorted(dataset.categorical_columns)
+    reserved = dataset.reserved_columns()
+    groups = [c for c in dict.fromkeys(groups) if c in frame.columns and c not in reserved]
+    return numeric, groups
+
+
+def result_comparison(result, *, small_base: int = SMALL_BASE) -> pd.DataFrame:
+    """The segment-vs-population table of a :class:`custseg.segmentation.SegmentationResult`."""
+    prepared = result.prepared
+    dataset = prepared.dataset
+    numeric, groups = profile_variables(dataset, prepared.features, prepared.categorical)
+    frame = dataset.frame.loc[prepared.rows, [*numeric, *groups]]
+    return compare_segments(
+        frame,
+        result.segments,
+        numeric=numeric,
+        categorical=groups,
+        weights=prepared.weights,
+        households=prepared.households,
+        labels={c: dataset.label(c) for c in [*numeric, *groups]},
+        value_labels=dataset.value_labels,
+        names={p.segment: p.name for p in result.personas},
+        small_base=small_base,
+    )
