@@ -12,6 +12,7 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
+from custseg.report_explain import explain_figures, explain_sections
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -166,6 +167,7 @@ def run_figures(run) -> dict[str, go.Figure]:
     result["profiles"] = figures.profile_figure(
         run.profiles, features=numeric, labels=labels, money_columns=money_columns
     )
+    result.update(explain_figures(run))
     return result
 
 
@@ -181,6 +183,7 @@ def run_report(run) -> str:
     )
     body.append(section("Segments", shown["sizes"], shown["pca"], shown["profiles"]))
     body.append(section("Personas", *persona_cards(summary, run.profiles)))
+    body += explain_sections(run, shown, section, paragraphs, table_html)
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")

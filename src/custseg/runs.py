@@ -11,6 +11,7 @@ import pandas as pd
 
 from custseg import io
 from custseg.errors import CustsegError
+from custseg.explain import Explanation, explain, load_explanation, save_explanation
 from custseg.model import MODEL_FILENAME
 from custseg.report import run_report
 from custseg.segmentation import SegmentationResult
@@ -27,10 +28,13 @@ class RunData:
     sweep: pd.DataFrame
     profiles: pd.DataFrame
     points: pd.DataFrame
+    explanation: Explanation | None = None
 
     @classmethod
     def from_result(cls, result: SegmentationResult) -> RunData:
-        return cls(result.summary(), result.sweep.table, result.profiles, result.hover_frame())
+        explanation = explain(result)
+        summary = {**result.summary(), "rules": explanation.rules_summary}
+        return cls(summary, result.sweep.table, result.profiles, result.hover_frame(), explanation)
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> RunData:
@@ -47,11 +51,13 @@ class RunData:
                 f"{folder} is not a custseg run folder (no summary.json).",
                 hint="Point at the --out folder of custseg segment.",
             )
+        summary = io.read_json(folder / "summary.json")
         return cls(
-            io.read_json(folder / "summary.json"),
+            summary,
             io.read_table(folder / "sweep.csv"),
             io.read_table(folder / "profiles.csv"),
             io.read_table(folder / "pca.csv"),
+            load_explanation(folder, summary),
         )
 
 
@@ -96,6 +102,8 @@ def _write_common(staging: Path, run: RunData, model) -> None:
     io.write_csv(staging / "profiles.csv", run.profiles)
     io.write_csv(staging / "pca.csv", run.points)
     model.save(staging / MODEL_FILENAME)
+    if run.explanation is not None:
+        save_explanation(staging, run.explanation)
     io.write_text(staging / REPORT_FILE, run_report(run))
 
 

@@ -28,6 +28,7 @@ COLUMNS = [
     "label",
     "level",
     "statistic",
+    "unit",
     "segment_value",
     "rest_value",
     "population_value",
@@ -51,6 +52,7 @@ def compare_segments(
     labels: Mapping[str, str] | None = None,
     value_labels: Mapping[str, Mapping[object, str]] | None = None,
     names: Mapping[int, str] | None = None,
+    money_columns: Sequence[str] = (),
     small_base: int = SMALL_BASE,
 ) -> pd.DataFrame:
     """The segment-vs-population table.
@@ -69,6 +71,8 @@ def compare_segments(
     labels : mapping of column to label
     value_labels : mapping of column to mapping of code to label
     names : mapping of segment to name
+    money_columns : sequence of str
+        Numeric columns holding money (``unit`` "dollars").
     small_base : int, default 30
 
     Returns
@@ -89,7 +93,12 @@ def compare_segments(
         known = np.isfinite(x)
         rows += _numeric_rows(x, known, segments, w, order, households)
         for row in rows[-len(order):]:
-            row.update(variable=column, label=labels.get(column, column), level="")
+            row.update(
+                variable=column,
+                label=labels.get(column, column),
+                level="",
+                unit="dollars" if column in money_columns else "",
+            )
     for column in categorical:
         values = frame[column]
         known = values.notna().to_numpy()
@@ -98,7 +107,9 @@ def compare_segments(
             rows += _share_rows(x, known, segments, w, order, households)
             text = value_labels.get(column, {}).get(level, str(level))
             for row in rows[-len(order):]:
-                row.update(variable=column, label=labels.get(column, column), level=text)
+                row.update(
+                    variable=column, label=labels.get(column, column), level=text, unit="share"
+                )
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -227,5 +238,6 @@ def result_comparison(result, *, small_base: int = SMALL_BASE) -> pd.DataFrame:
         labels={c: dataset.label(c) for c in [*numeric, *groups]},
         value_labels=dataset.value_labels,
         names={p.segment: p.name for p in result.personas},
+        money_columns=[c for c in numeric if c in dataset.dollar_columns],
         small_base=small_base,
     )
