@@ -209,6 +209,9 @@ def segment(
         int | None, typer.Option(help="Number of segments (default: recommended).")
     ] = None,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    rule_depth: Annotated[
+        int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
+    ] = 3,
     weight: Annotated[
         str,
         typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
@@ -267,6 +270,7 @@ def segment(
         k_range=parse_k_range(k_range),
         k=k,
         random_state=random_state,
+        rule_depth=rule_depth,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
         bootstrap=bootstrap,

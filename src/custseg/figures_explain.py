@@ -15,9 +15,9 @@ from custseg.figures import _layout, segment_colour
 from custseg.formatting import money, number
 
 ALL_LABEL = "Everyone"
-#: A feature whose 5th or 95th percentile is this many times its median (in size) is drawn on
-#: a signed logarithmic axis.
-SKEW_RATIO = 20
+#: A feature is drawn on a signed logarithmic axis when, for everyone, the 95th percentile lies
+#: this many times farther above the median than the 5th lies below it (or the reverse).
+SKEW_RATIO = 4
 
 
 def segment_label(segment: int, names: Mapping[int, str] | None = None) -> str:
@@ -70,8 +70,9 @@ def _signed_log(values):
 
 
 def _skewed(everyone: Mapping[str, float]) -> bool:
-    scale = max(abs(everyone["median"]), 1.0)
-    return max(abs(everyone["p05"]), abs(everyone["p95"])) > SKEW_RATIO * scale
+    above = everyone["p95"] - everyone["median"]
+    below = everyone["median"] - everyone["p05"]
+    return max(above, below) > SKEW_RATIO * max(min(above, below), 1e-12)
 
 
 def box_figure(
@@ -149,7 +150,7 @@ def box_figure(
 def log_ticks(low: float, high: float) -> list[float]:
     """0 and the powers of ten (with their sign) spanning ``low`` to ``high``."""
     ticks = [0.0] if low <= 0 <= high else []
-    for exponent in range(0, 13):
+    for exponent in range(1, 13):
         value = 10.0**exponent
         if low <= -value:
             ticks.append(-value)

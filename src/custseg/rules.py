@@ -95,6 +95,17 @@ class RuleSet:
     weighted: bool
     segment_stats: dict[int, dict[str, float]] = field(default_factory=dict)
 
+    def rule_mask(self, rule: Rule, values: pd.DataFrame) -> np.ndarray:
+        """The rows of ``values`` (original units, missing values allowed) that ``rule``
+        selects, filling missing values as the model does."""
+        columns = list(dict.fromkeys(c.column for c in rule.conditions))
+        # Infinite amounts are missing to the model, so they are filled like missing ones.
+        filled = values[columns].replace([np.inf, -np.inf], np.nan).fillna(dict(self.fill))
+        mask = np.ones(len(values), dtype=bool)
+        for condition in rule.conditions:
+            mask &= condition.mask(filled)
+        return mask
+
     def for_segment(self, segment: int) -> list[Rule]:
         return [r for r in self.rules if r.segment == segment]
 

@@ -177,7 +177,7 @@ def correlation_data(
         "labels": [labels.get(c, c) for c in columns],
         "matrix": _lists(matrix),
         "chosen": [c for c in columns if c in chosen],
-        "method": "Spearman (rank) correlation" + (", weighted" if weights is not None else ""),
+        "method": "Spearman (rank) correlation" + (" (weighted)" if weights is not None else ""),
     }
 
 
