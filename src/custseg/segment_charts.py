@@ -126,13 +126,25 @@ def box_data(
     return records
 
 
-def _weighted_corr(ranks: np.ndarray, w: np.ndarray) -> np.ndarray:
-    p = ranks.shape[1]
+def _weighted_corr(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted Pearson correlation of the ranks of every pair of columns, ranked among the
+    rows where both are known."""
+    from scipy.stats import rankdata
+
+    p = values.shape[1]
+    known = np.isfinite(values)
+    ranks = np.column_stack(
+        [rankdata(np.where(known[:, j], values[:, j], np.inf)) for j in range(p)]
+    )
     matrix = np.eye(p)
     for i in range(p):
         for j in range(i + 1, p):
-            both = np.isfinite(ranks[:, i]) & np.isfinite(ranks[:, j])
-            a, b, ww = ranks[both, i], ranks[both, j], w[both]
+            both = known[:, i] & known[:, j]
+            if both.all():
+                a, b = ranks[:, i], ranks[:, j]
+            else:
+                a, b = rankdata(values[both, i]), rankdata(values[both, j])
+            ww = w[both]
             if ww.sum() <= 0:
                 matrix[i, j] = matrix[j, i] = np.nan
                 continue
@@ -167,10 +179,10 @@ def correlation_data(
             np.random.default_rng(random_state).choice(len(frame), CORRELATION_ROWS, replace=False)
         )
         frame, w = frame.iloc[keep], w[keep]
-    ranks = np.column_stack(
-        [pd.to_numeric(frame[c], errors="coerce").rank().to_numpy(dtype=float) for c in columns]
+    raw = np.column_stack(
+        [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in columns]
     )
-    matrix = _weighted_corr(ranks, w)
+    matrix = _weighted_corr(raw, w)
     labels = labels or {}
     return {
         "features": columns,
