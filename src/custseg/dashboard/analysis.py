@@ -23,6 +23,7 @@ from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
 from custseg.explore import describe_amounts, explore
+from custseg.figures_explain import percentile_profile_figure
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
 from custseg.population import select_population
@@ -35,6 +36,7 @@ from custseg.segmentation import (
     prepare,
     run_sweep,
 )
+from custseg.segment_charts import percentile_rank_data
 from custseg.selection import DEFAULT_TRIM, rank_features
 
 #: The scatter shows at most this many points (a seeded sample) to keep the page responsive.
@@ -206,11 +208,11 @@ class Analysis:
                 result.sweep.table, k=state.k, recommended_k=recommendation.k
             ).to_dict(),
             pca=self._pca_figure(result, money_columns).to_dict(),
-            profile=figures.profile_figure(
-                result.profiles,
-                features=result.prepared.numeric,
+            profile=percentile_profile_figure(
+                percentile_rank_data(prepared.values, result.segments, prepared.weights),
                 labels=labels,
                 money_columns=money_columns,
+                names={p.segment: p.name for p in result.personas},
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
