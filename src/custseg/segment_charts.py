@@ -50,6 +50,52 @@ def weighted_quantiles(
     return np.asarray(result, dtype=float)
 
 
+def _quantiles_of_sorted(values, weights, quantiles) -> list[float]:
+    """:func:`weighted_quantiles` of values that are already sorted."""
+    if values.size == 0:
+        return [float("nan")] * len(quantiles)
+    if weights is None:
+        return [float(v) for v in np.quantile(values, quantiles)]
+    share = np.cumsum(weights) / weights.sum()
+    result = []
+    for q in quantiles:
+        index = min(int(np.searchsorted(share, q, side="left")), values.size - 1)
+        if np.isclose(share[index], q) and index + 1 < values.size:
+            result.append(float((values[index] + values[index + 1]) / 2))
+        else:
+            result.append(float(values[index]))
+    return result
+
+
+def _sorted_by_value(x: np.ndarray, segments: np.ndarray, weights: np.ndarray | None):
+    """The finite values of ``x`` sorted, with their segments and weights in the same order."""
+    known = np.isfinite(x)
+    values = x[known]
+    by_value = np.argsort(values)
+    groups = np.asarray(segments)[known][by_value]
+    w = None if weights is None else np.asarray(weights, dtype=float)[known][by_value]
+    return values[by_value], groups, w
+
+
+def segment_quantiles(
+    x: np.ndarray,
+    segments: np.ndarray,
+    order: Sequence[int],
+    weights: np.ndarray | None,
+    quantiles: Sequence[float],
+) -> dict[int, list[float]]:
+    """The (weighted) quantiles of the finite values of ``x`` for everyone (key 0) and for each
+    segment in ``order``, from a single sort."""
+    values, groups, w = _sorted_by_value(x, segments, weights)
+    result = {0: _quantiles_of_sorted(values, w, quantiles)}
+    for segment in order:
+        members = groups == segment
+        result[int(segment)] = _quantiles_of_sorted(
+            values[members], None if w is None else w[members], quantiles
+        )
+    return result
+
+
 def silhouette_data(
     Z: np.ndarray,
     segments: np.ndarray,
@@ -107,12 +153,14 @@ def box_data(
     segments = np.asarray(segments)
     w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
     records = []
+    order = [int(s) for s in np.unique(segments)]
     for column in values.columns:
         x = values[column].to_numpy(dtype=float)
         known = np.isfinite(x)
-        for segment in [0, *np.unique(segments)]:
+        quantiles = segment_quantiles(x, segments, order, weights, QUANTILES)
+        for segment in [0, *order]:
             members = known & ((segments == segment) if segment else True)
-            q = weighted_quantiles(x[members], QUANTILES, None if weights is None else w[members])
+            q = quantiles[segment]
             mean = float(np.average(x[members], weights=w[members])) if members.any() else np.nan
             records.append(
                 {
@@ -210,18 +258,23 @@ def percentile_rank_data(
     medians = np.full((len(order), values.shape[1]), np.nan)
     ranks = np.full_like(medians, np.nan)
     for j, column in enumerate(values.columns):
-        x = values[column].to_numpy(dtype=float)
-        known = np.isfinite(x)
-        total = w[known].sum()
+        sorted_x, groups, sorted_w = _sorted_by_value(
+            values[column].to_numpy(dtype=float), segments, weights
+        )
+        cumulative = np.cumsum(np.ones(len(sorted_x)) if sorted_w is None else sorted_w)
+        total = cumulative[-1] if len(cumulative) else 0.0
         for i, segment in enumerate(order):
-            members = known & (segments == segment)
+            members = groups == segment
             if not members.any():
                 continue
-            median = weighted_quantiles(
-                x[members], [0.5], None if weights is None else w[members]
+            median = _quantiles_of_sorted(
+                sorted_x[members], None if sorted_w is None else sorted_w[members], [0.5]
             )[0]
-            below = w[known & (x < median)].sum()
-            equal = w[known & (x == median)].sum()
+            # weight below the median, and weight equal to it, from the sorted values
+            low = int(np.searchsorted(sorted_x, median, side="left"))
+            high = int(np.searchsorted(sorted_x, median, side="right"))
+            below = cumulative[low - 1] if low else 0.0
+            equal = (cumulative[high - 1] if high else 0.0) - below
             medians[i, j] = median
             ranks[i, j] = 100 * (below + equal / 2) / total if total else np.nan
     return {

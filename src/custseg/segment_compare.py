@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from custseg.stats import weighted_quantile
+from custseg.segment_charts import segment_quantiles
 
 #: A segment value resting on fewer households (surveys) or rows than this is flagged.
 SMALL_BASE = 30
@@ -86,12 +86,14 @@ def compare_segments(
     segments = np.asarray(segments)
     w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
     labels, value_labels, names = labels or {}, value_labels or {}, names or {}
-    order = np.unique(segments)
+    order, codes = np.unique(segments, return_inverse=True)
+    households = None if households is None else np.asarray(households)
     rows: list[dict] = []
     for column in numeric:
         x = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
         known = np.isfinite(x)
-        rows += _numeric_rows(x, known, segments, w, order, households)
+        medians = segment_quantiles(x, segments, order, weights, [0.5])
+        rows += _numeric_rows(x, known, codes, w, order, households, medians)
         for row in rows[-len(order):]:
             row.update(
                 variable=column,
@@ -104,7 +106,7 @@ def compare_segments(
         known = values.notna().to_numpy()
         for level in sorted(values.dropna().unique(), key=_sort_key):
             x = (values == level).to_numpy(dtype=float)
-            rows += _share_rows(x, known, segments, w, order, households)
+            rows += _share_rows(x, known, codes, w, order, households)
             text = value_labels.get(column, {}).get(level, str(level))
             for row in rows[-len(order):]:
                 row.update(
@@ -122,77 +124,84 @@ def _sort_key(value):
     return (0, value, "") if isinstance(value, (int, float, np.number)) else (1, 0, str(value))
 
 
-def _bases(segments, order, households) -> list[int]:
+def _bases(codes, known, k, households) -> np.ndarray:
+    """Rows (or distinct households) with a value, per segment code."""
     if households is None:
-        return [int((segments == s).sum()) for s in order]
-    return [int(pd.unique(households[segments == s]).size) for s in order]
+        return np.bincount(codes[known], minlength=k)
+    pairs = pd.DataFrame({"code": codes[known], "household": households[known]})
+    counts = pairs.drop_duplicates().groupby("code").size()
+    return counts.reindex(range(k), fill_value=0).to_numpy()
 
 
 def _index(segment_value: float, population_value: float) -> float:
     return 100 * segment_value / population_value if population_value else float("nan")
 
 
-def _numeric_rows(x, known, segments, w, order, households) -> list[dict]:
-    x, segments, w_known = x[known], segments[known], w[known]
-    hh = None if households is None else households[known]
-    total = w_known.sum()
-    mean = float(np.average(x, weights=w_known)) if total else float("nan")
-    population_median = weighted_quantile(x, 0.5, w_known)
-    rows = []
-    for segment, base in zip(order, _bases(segments, order, hh), strict=True):
-        inside = segments == segment
-        w_in, w_out = w_known[inside].sum(), w_known[~inside].sum()
-        m_in = float(np.average(x[inside], weights=w_known[inside])) if w_in else float("nan")
-        m_out = float(np.average(x[~inside], weights=w_known[~inside])) if w_out else float("nan")
-        within = 0.0
-        if w_in:
-            within += (w_known[inside] * (x[inside] - m_in) ** 2).sum()
-        if w_out:
-            within += (w_known[~inside] * (x[~inside] - m_out) ** 2).sum()
-        pooled = np.sqrt(within / total) if total else 0.0
-        rows.append(
-            {
-                "segment": int(segment),
-                "statistic": "mean",
-                "segment_value": m_in,
-                "rest_value": m_out,
-                "population_value": mean,
-                "index": _index(m_in, mean),
-                "effect_size": (m_in - m_out) / pooled if pooled > 0 else float("nan"),
-                "segment_median": weighted_quantile(x[inside], 0.5, w_known[inside]),
-                "population_median": population_median,
-                "base": base,
-            }
-        )
-    return rows
+def _group_sums(x, known, codes, w, k):
+    """Per segment code, and overall: weight, weighted sum and weighted sum of squares."""
+    c, xw, ww = codes[known], x[known], w[known]
+    W = np.bincount(c, weights=ww, minlength=k)
+    S = np.bincount(c, weights=ww * xw, minlength=k)
+    Q = np.bincount(c, weights=ww * xw * xw, minlength=k)
+    return W, S, Q
 
 
-def _share_rows(x, known, segments, w, order, households) -> list[dict]:
-    x, segments, w_known = x[known], segments[known], w[known]
-    hh = None if households is None else households[known]
-    total = w_known.sum()
-    share = float((w_known * x).sum() / total) if total else float("nan")
-    rows = []
-    for segment, base in zip(order, _bases(segments, order, hh), strict=True):
-        inside = segments == segment
-        w_in, w_out = w_known[inside].sum(), w_known[~inside].sum()
-        p_in = float((w_known[inside] * x[inside]).sum() / w_in) if w_in else float("nan")
-        p_out = float((w_known[~inside] * x[~inside]).sum() / w_out) if w_out else float("nan")
-        rows.append(
-            {
-                "segment": int(segment),
-                "statistic": "share",
-                "segment_value": p_in,
-                "rest_value": p_out,
-                "population_value": share,
-                "index": _index(p_in, share),
-                "effect_size": cohens_h(p_in, p_out),
-                "segment_median": float("nan"),
-                "population_median": float("nan"),
-                "base": base,
-            }
-        )
-    return rows
+def _ratio(a, b):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _numeric_rows(x, known, codes, w, order, households, medians) -> list[dict]:
+    k = len(order)
+    W, S, Q = _group_sums(x, known, codes, w, k)
+    total_w, total_s, total_q = W.sum(), S.sum(), Q.sum()
+    m_in, m_out = _ratio(S, W), _ratio(total_s - S, total_w - W)
+    population = total_s / total_w if total_w else float("nan")
+    # within-group sums of squares of the segment and of the rest
+    ss_in = np.where(W > 0, Q - S * np.nan_to_num(m_in), 0.0)
+    ss_out = np.where(total_w - W > 0, (total_q - Q) - (total_s - S) * np.nan_to_num(m_out), 0.0)
+    pooled = np.sqrt(np.maximum(ss_in + ss_out, 0.0) / total_w) if total_w else np.zeros(k)
+    bases = _bases(codes, known, k, households)
+    return [
+        {
+            "segment": int(segment),
+            "statistic": "mean",
+            "segment_value": float(m_in[i]),
+            "rest_value": float(m_out[i]),
+            "population_value": float(population),
+            "index": _index(float(m_in[i]), population),
+            "effect_size": float((m_in[i] - m_out[i]) / pooled[i])
+            if pooled[i] > 0
+            else float("nan"),
+            "segment_median": medians[int(segment)][0],
+            "population_median": medians[0][0],
+            "base": int(bases[i]),
+        }
+        for i, segment in enumerate(order)
+    ]
+
+
+def _share_rows(x, known, codes, w, order, households) -> list[dict]:
+    k = len(order)
+    W, S, _ = _group_sums(x, known, codes, w, k)
+    p_in, p_out = _ratio(S, W), _ratio(S.sum() - S, W.sum() - W)
+    population = S.sum() / W.sum() if W.sum() else float("nan")
+    bases = _bases(codes, known, k, households)
+    return [
+        {
+            "segment": int(segment),
+            "statistic": "share",
+            "segment_value": float(p_in[i]),
+            "rest_value": float(p_out[i]),
+            "population_value": float(population),
+            "index": _index(float(p_in[i]), population),
+            "effect_size": cohens_h(p_in[i], p_out[i]),
+            "segment_median": float("nan"),
+            "population_median": float("nan"),
+            "base": int(bases[i]),
+        }
+        for i, segment in enumerate(order)
+    ]
 
 
 def cohens_h(p1: float, p2: float) -> float:
