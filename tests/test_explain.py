@@ -27,7 +27,14 @@ def test_run_folder_carries_rules_comparison_and_charts(mall_run):
     assert summary["rules"]["max_depth"] == 2
     assert 0.5 < summary["rules"]["fidelity"] <= 1
     assert list(rules.columns) == [
-        "segment", "name", "rule", "description", "precision", "coverage", "share", "n_rows",
+        "segment",
+        "name",
+        "rule",
+        "description",
+        "precision",
+        "coverage",
+        "share",
+        "n_rows",
         "sql_where",
     ]
     described = {r["description"] for s in summary["rules"]["segments"] for r in s["rules"]}
@@ -43,8 +50,13 @@ def test_run_folder_carries_rules_comparison_and_charts(mall_run):
 
 def test_report_rebuilt_from_the_folder_shows_every_explaining_section(mall_run):
     page = run_report(RunData.load(mall_run))
-    for title in ("Rules", "Segment vs population", "How well separated",
-                  "Features by segment", "Feature correlations"):
+    for title in (
+        "Rules",
+        "Segment vs population",
+        "How well separated",
+        "Features by segment",
+        "Feature correlations",
+    ):
         assert f"<h2>{title}</h2>" in page
     assert "SQL WHERE clauses" in page and "COALESCE(&quot;Age&quot;" in page
     assert "coloured by its percentile in the population" in page

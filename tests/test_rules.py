@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg.rules import _round_cut, result_rules, segment_rules
+from custseg.rules import _round_cut, segment_rules
+from custseg.rules_run import result_rules
 
 
 def _sql_rows(con: duckdb.DuckDBPyConnection, table: str, id_column: str, where: str) -> set:
-    return {row[0] for row in con.execute(f'SELECT "{id_column}" FROM {table} WHERE {where}').fetchall()}
+    query = f'SELECT "{id_column}" FROM {table} WHERE {where}'
+    return {row[0] for row in con.execute(query).fetchall()}
 
 
 def _check_against_sql(rules, values, ids, segments, weights, con, table, id_column):
@@ -38,8 +40,9 @@ def test_known_rules_are_recovered_exactly():
     rng = np.random.default_rng(0)
     values = pd.DataFrame({"spend": rng.integers(0, 21, 600), "visits": rng.integers(0, 11, 600)})
     segments = np.where(values["spend"] >= 10, 3, np.where(values["visits"] >= 5, 1, 2))
-    rules = segment_rules(values, segments, labels={"spend": "Annual spend"},
-                          money_columns=["spend"])
+    rules = segment_rules(
+        values, segments, labels={"spend": "Annual spend"}, money_columns=["spend"]
+    )
     assert rules.fidelity == 1.0
     texts = {r.segment: r.description for r in rules.rules}
     assert texts == {
@@ -57,8 +60,7 @@ def test_weights_decide_the_majority_of_a_leaf():
     values = pd.DataFrame({"x": [1.0, 1.0, 1.0, 2.0]})
     segments = np.array([1, 1, 2, 2])
     unweighted = segment_rules(values, segments, max_depth=1)
-    weighted = segment_rules(values, segments, weights=np.array([1.0, 1.0, 10.0, 1.0]),
-                             max_depth=1)
+    weighted = segment_rules(values, segments, weights=np.array([1.0, 1.0, 10.0, 1.0]), max_depth=1)
     assert unweighted.fidelity == pytest.approx(0.75)
     assert weighted.fidelity == pytest.approx(11 / 13)
     assert [r.segment for r in weighted.rules] == [2]
@@ -104,8 +106,16 @@ def test_sql_matches_python_with_missing_values_categories_and_awkward_names():
     assert any("Region is O'Hara" in r.description for r in rules.rules)
     con = duckdb.connect()
     con.register("source", source)
-    _check_against_sql(rules, source[features], source["id"].to_numpy(), segments,
-                       source["w"].to_numpy(), con, "source", "id")
+    _check_against_sql(
+        rules,
+        source[features],
+        source["id"].to_numpy(),
+        segments,
+        source["w"].to_numpy(),
+        con,
+        "source",
+        "id",
+    )
 
 
 def test_every_rule_of_the_mall_run_selects_the_same_customers_in_duckdb(shared_data):
@@ -116,8 +126,16 @@ def test_every_rule_of_the_mall_run_selects_the_same_customers_in_duckdb(shared_
     con = duckdb.connect()
     con.execute(f"CREATE VIEW mall AS SELECT * FROM read_csv('{path}')")
     frame = result.prepared.dataset.frame.loc[result.prepared.rows]
-    _check_against_sql(rules, frame, frame["CustomerID"].to_numpy(), result.segments, None,
-                       con, "mall", "CustomerID")
+    _check_against_sql(
+        rules,
+        frame,
+        frame["CustomerID"].to_numpy(),
+        result.segments,
+        None,
+        con,
+        "mall",
+        "CustomerID",
+    )
 
 
 def test_scf_small_business_rules_are_faithful_and_exact_in_duckdb(scf2019, scf2019_raw):
@@ -128,8 +146,16 @@ def test_scf_small_business_rules_are_faithful_and_exact_in_duckdb(scf2019, scf2
     con = duckdb.connect()
     con.register("scf", scf2019_raw)
     frame = result.prepared.dataset.frame.loc[result.prepared.rows]
-    _check_against_sql(rules, frame, frame["Y1"].to_numpy(), result.segments,
-                       result.prepared.weights, con, "scf", "Y1")
+    _check_against_sql(
+        rules,
+        frame,
+        frame["Y1"].to_numpy(),
+        result.segments,
+        result.prepared.weights,
+        con,
+        "scf",
+        "Y1",
+    )
     everyone = _sql_rows(con, "scf", "Y1", rules.population_sql)
     assert everyone == set(frame["Y1"])
 
@@ -149,7 +175,10 @@ def test_population_sql_keeps_the_rows_pandas_keeps(missing):
     source.loc[::17, "spend"] = np.nan
     dataset = custseg.dataset.from_frame(source, name="shop", exclude=("Region",))
     result = custseg.segment(
-        dataset, where=("Region != North", "visits >= 2"), missing=missing, bootstrap=0,
+        dataset,
+        where=("Region != North", "visits >= 2"),
+        missing=missing,
+        bootstrap=0,
         k_range=(2, 4),
     )
     rules = result_rules(result)
@@ -157,5 +186,6 @@ def test_population_sql_keeps_the_rows_pandas_keeps(missing):
     con.register("shop", source)
     frame = dataset.frame.loc[result.prepared.rows]
     assert _sql_rows(con, "shop", "customer", rules.population_sql) == set(frame["customer"])
-    _check_against_sql(rules, frame, frame["customer"].to_numpy(), result.segments, None, con,
-                       "shop", "customer")
+    _check_against_sql(
+        rules, frame, frame["customer"].to_numpy(), result.segments, None, con, "shop", "customer"
+    )

@@ -31,7 +31,8 @@ def test_weighted_quantiles_agree_with_the_single_quantile(weighted):
     rng = np.random.default_rng(3)
     x, w = rng.normal(size=101), rng.uniform(0.1, 2, 101) if weighted else None
     qs = [0.05, 0.25, 0.5, 0.75, 0.95]
-    np.testing.assert_allclose(weighted_quantiles(x, qs, w), [weighted_quantile(x, q, w) for q in qs])
+    expected = [weighted_quantile(x, q, w) for q in qs]
+    np.testing.assert_allclose(weighted_quantiles(x, qs, w), expected)
 
 
 def test_silhouette_values_are_sklearns_sorted_within_segment(blobs):

@@ -57,8 +57,12 @@ def test_numeric_rows_match_pandas(table, weighted):
 
 def test_shares_match_pandas_and_use_cohens_h(table):
     result = compare_segments(
-        table, table["segment"].to_numpy(), numeric=[], categorical=["tier"],
-        weights=table["w"].to_numpy(), names={1: "One"},
+        table,
+        table["segment"].to_numpy(),
+        numeric=[],
+        categorical=["tier"],
+        weights=table["w"].to_numpy(),
+        names={1: "One"},
     )
     known = table.dropna(subset=["tier"])
     share = lambda f: f.w[f.tier == "a"].sum() / f.w.sum()  # noqa: E731
@@ -97,7 +101,11 @@ def test_scf_run_compares_features_and_demographics_per_household(scf2019):
 def test_plain_table_compares_every_numeric_and_categorical_column(shared_data):
     result = custseg.segment(str(shared_data / "customers" / "mall_customers.csv"), bootstrap=0)
     table = result_comparison(result)
-    assert set(table["variable"]) == {"Age", "Annual Income (k$)", "Spending Score (1-100)",
-                                      "Gender"}
+    assert set(table["variable"]) == {
+        "Age",
+        "Annual Income (k$)",
+        "Spending Score (1-100)",
+        "Gender",
+    }
     assert (table["base"] == table.groupby("segment")["base"].transform("max")).all()
     assert table["small_base"].equals(table["base"] < 30)

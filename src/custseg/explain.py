@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from custseg import io
-from custseg.rules import result_rules
+from custseg.rules_run import result_rules
 from custseg.segment_charts import result_charts
 from custseg.segment_compare import result_comparison
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custseg.formatting import money, number, percent
+from custseg.rule_text import RuleWords
 
 DEFAULT_DEPTH = 3
 #: Every leaf holds at least this weighted share of the rows: a rule for a handful of rows
@@ -117,12 +117,12 @@ class RuleSet:
         n_rows, sql_where``."""
         rows = []
         for segment in self.segments:
-            for number_, rule in enumerate(self.for_segment(segment), start=1):
+            for position, rule in enumerate(self.for_segment(segment), start=1):
                 rows.append(
                     {
                         "segment": segment,
                         "name": self.names.get(segment, f"Segment {segment}"),
-                        "rule": number_,
+                        "rule": position,
                         "description": rule.description,
                         "precision": rule.precision,
                         "coverage": rule.coverage,
@@ -146,8 +146,11 @@ class RuleSet:
                     "name": self.names.get(segment, f"Segment {segment}"),
                     "description": " or ".join(f"({r.description})" for r in rules)
                     if len(rules) > 1
-                    else (rules[0].description if rules else "no rule: the tree never "
-                          "predicts this segment at this depth"),
+                    else (
+                        rules[0].description
+                        if rules
+                        else "no rule: the tree never predicts this segment at this depth"
+                    ),
                     "sql_where": " OR ".join(f"({r.sql})" for r in rules) if rules else None,
                     **stats,
                     "rules": [
@@ -168,7 +171,7 @@ class RuleSet:
             "max_depth": self.max_depth,
             "weighted": self.weighted,
             "features": self.features,
-            "imputed_values": {k: _json_value(v) for k, v in self.fill.items()},
+            "imputed_values": {k: python_value(v) for k, v in self.fill.items()},
             "population_sql": self.population_sql,
             "measures": (
                 "precision: share of the rows a rule selects that are in its segment; coverage: "
@@ -179,7 +182,8 @@ class RuleSet:
         }
 
 
-def _json_value(value: Any) -> Any:
+def python_value(value: Any) -> Any:
+    """A numpy scalar as the Python value JSON can hold."""
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -258,7 +262,7 @@ def segment_rules(
         fit_rows = np.sort(rng.choice(len(segments), TREE_ROWS, replace=False))
     tree.fit(design[fit_rows], segments[fit_rows], sample_weight=w[fit_rows])
     leaves = _leaves(tree, columns, filled, categorical)
-    context = _Words(labels or {}, set(money_columns), fill, population_sql)
+    context = RuleWords(labels or {}, set(money_columns), fill, population_sql)
     classes = np.unique(segments)
     predicted = np.zeros(len(segments), dtype=segments.dtype)
     rules = []
@@ -290,7 +294,9 @@ def segment_rules(
     for segment in classes:
         members, chosen = segments == segment, predicted == segment
         stats[int(segment)] = {
-            "precision": float(w[chosen & members].sum() / w[chosen].sum()) if chosen.any() else 0.0,
+            "precision": float(w[chosen & members].sum() / w[chosen].sum())
+            if chosen.any()
+            else 0.0,
             "coverage": float(w[chosen & members].sum() / w[members].sum()),
             "n_rows": int(chosen.sum()),
         }
@@ -402,161 +408,3 @@ def _simplify(path: list[Condition]) -> tuple[Condition, ...]:
     conditions = [*kept.values(), *(c for c in excluded if c.column not in equal)]
     order = {c.column: i for i, c in enumerate(path)}
     return tuple(sorted(conditions, key=lambda c: (order[c.column], c.op != ">=")))
-
-
-@dataclass(frozen=True)
-class _Words:
-    labels: Mapping[str, str]
-    money_columns: set[str]
-    fill: Mapping[str, Any]
-    population_sql: str
-
-    def label(self, column: str) -> str:
-        label = self.labels.get(column, column)
-        # "Total assets" reads "total assets" mid-sentence; a column name stays as written.
-        lower = " " in label and label[1:] == label[1:].lower()
-        return label[0].lower() + label[1:] if lower else label
-
-    def value(self, column: str, value: float) -> str:
-        """Short money or number format when it is exact, else every digit."""
-        short = (money if column in self.money_columns else number)(value)
-        if float(f"{value:.3g}") == value:
-            return short
-        digits = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return ("$" + digits if value >= 0 else "-$" + digits[1:]) if column in \
-            self.money_columns else digits
-
-    def describe(self, conditions: tuple[Condition, ...]) -> str:
-        if not conditions:
-            return "everyone"
-        parts, done = [], set()
-        for condition in conditions:
-            column = condition.column
-            if column in done:
-                continue
-            same = [c for c in conditions if c.column == column]
-            ops = {c.op: c for c in same}
-            label = self.label(column)
-            if "<" in ops and ">=" in ops:
-                low, high = self.value(column, ops[">="].value), self.value(column, ops["<"].value)
-                parts.append(f"{label} from {low} to under {high}")
-            elif "<" in ops:
-                parts.append(f"{label} under {self.value(column, ops['<'].value)}")
-            elif ">=" in ops:
-                parts.append(f"{label} of {self.value(column, ops['>='].value)} or more")
-            elif "==" in ops:
-                parts.append(f"{label} is {ops['=='].value}")
-            else:
-                parts.append(f"{label} is not " + " or ".join(str(c.value) for c in same))
-            done.add(column)
-        text = " and ".join(parts)
-        return text[0].upper() + text[1:]
-
-    def sql(self, conditions: tuple[Condition, ...]) -> str:
-        parts = [self.population_sql] if self.population_sql else []
-        for condition in conditions:
-            column = quote_identifier(condition.column)
-            if condition.column in self.fill:
-                column = f"COALESCE({column}, {sql_literal(self.fill[condition.column])})"
-            op = "<>" if condition.op == "!=" else "=" if condition.op == "==" else condition.op
-            parts.append(f"{column} {op} {sql_literal(condition.value)}")
-        return " AND ".join(f"({p})" if " OR " in p else p for p in parts) or "TRUE"
-
-
-def quote_identifier(name: str) -> str:
-    """A column name as a double-quoted SQL identifier (quotes inside doubled)."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def sql_literal(value: Any) -> str:
-    """A number as its exact shortest decimal form, text as a quoted string."""
-    if isinstance(value, (bool, np.bool_)):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def describe_fidelity(rules: RuleSet) -> str:
-    """One sentence on how faithful the rules are."""
-    return (
-        f"A depth-{rules.max_depth} decision tree on the model's features reproduces the "
-        f"segments for {percent(rules.fidelity)} of "
-        + ("the weighted population." if rules.weighted else "rows.")
-    )
-
-
-def imputed_values(preprocessor, numeric: Sequence[str], categorical: Sequence[str]) -> dict:
-    """The value the fitted preprocessor fills in for a missing value of each feature."""
-    from sklearn.pipeline import Pipeline
-
-    if isinstance(preprocessor, Pipeline):
-        numeric_imputer, categorical_imputer = preprocessor.named_steps["impute"], None
-    else:
-        parts = preprocessor.named_transformers_
-        numeric_imputer = parts["numeric"].named_steps["impute"] if numeric else None
-        categorical_imputer = parts["categorical"].named_steps["impute"]
-    fill: dict[str, Any] = {}
-    if numeric_imputer is not None:
-        fill.update(zip(numeric, (float(v) for v in numeric_imputer.statistics_), strict=True))
-    if categorical_imputer is not None:
-        fill.update(zip(categorical, (_json_value(v) for v in categorical_imputer.statistics_),
-                        strict=True))
-    return fill
-
-
-def population_sql(prepared) -> str:
-    """The SQL condition selecting a run's rows from its source table: the population and
-    ``--where`` conditions, implicate 1 for ``--implicates first``, and complete rows for
-    ``--missing drop``."""
-    from custseg.dataset import is_numeric
-    from custseg.population import parse_condition
-
-    dataset, config = prepared.dataset, prepared.config
-    named = dataset.populations[prepared.selection.population]
-    parts = []
-    for text in (*named.conditions, *config.where):
-        condition = parse_condition(text)
-        column = quote_identifier(condition.column)
-        numeric_column = is_numeric(dataset.frame[condition.column])
-        if not isinstance(condition.value, str) and not numeric_column:
-            column = f"TRY_CAST({column} AS DOUBLE)"
-        op = {"==": "=", "!=": "<>"}.get(condition.op, condition.op)
-        test = f"{column} {op} {sql_literal(condition.value)}"
-        # pandas keeps missing values for "!=" (NaN != v is true); SQL needs it said.
-        parts.append(f"({test} OR {column} IS NULL)" if condition.op == "!=" else test)
-    if config.implicates == "first" and dataset.implicate_column:
-        parts.append(f"{quote_identifier(dataset.implicate_column)} % 10 = 1")
-    if config.missing == "drop" and prepared.dropped_rows:
-        parts += [f"{quote_identifier(f)} IS NOT NULL" for f in prepared.features]
-    return " AND ".join(parts)
-
-
-def rule_inputs(prepared) -> dict[str, Any]:
-    """Everything :func:`segment_rules` needs from a prepared run except the segments."""
-    dataset = prepared.dataset
-    frame = dataset.frame.loc[prepared.rows]
-    values = pd.concat(
-        [prepared.values, frame[prepared.categorical]], axis=1
-    ) if prepared.categorical else prepared.values
-    return {
-        "values": values,
-        "weights": prepared.weights,
-        "feature_names": prepared.features,
-        "categorical": prepared.categorical,
-        "fill": imputed_values(prepared.preprocessor, prepared.numeric, prepared.categorical),
-        "labels": {f: dataset.label(f) for f in prepared.features},
-        "money_columns": [f for f in prepared.features if f in dataset.dollar_columns],
-        "population_sql": population_sql(prepared),
-        "random_state": prepared.config.random_state,
-    }
-
-
-def result_rules(result, *, max_depth: int = DEFAULT_DEPTH) -> RuleSet:
-    """The rules of a :class:`custseg.segmentation.SegmentationResult`'s segments."""
-    names = {p.segment: p.name for p in result.personas}
-    return segment_rules(
-        segments=result.segments, names=names, max_depth=max_depth, **rule_inputs(result.prepared)
-    )

@@ -253,7 +253,6 @@ def percentile_rank_data(
         ``features``, ``segments``, ``medians`` and ``ranks`` (segments x features).
     """
     segments = np.asarray(segments)
-    w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
     order = [int(s) for s in np.unique(segments)]
     medians = np.full((len(order), values.shape[1]), np.nan)
     ranks = np.full_like(medians, np.nan)

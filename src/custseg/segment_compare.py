@@ -94,7 +94,7 @@ def compare_segments(
         known = np.isfinite(x)
         medians = segment_quantiles(x, segments, order, weights, [0.5])
         rows += _numeric_rows(x, known, codes, w, order, households, medians)
-        for row in rows[-len(order):]:
+        for row in rows[-len(order) :]:
             row.update(
                 variable=column,
                 label=labels.get(column, column),
@@ -108,7 +108,7 @@ def compare_segments(
             x = (values == level).to_numpy(dtype=float)
             rows += _share_rows(x, known, codes, w, order, households)
             text = value_labels.get(column, {}).get(level, str(level))
-            for row in rows[-len(order):]:
+            for row in rows[-len(order) :]:
                 row.update(
                     variable=column, label=labels.get(column, column), level=text, unit="share"
                 )

@@ -27,6 +27,7 @@ from custseg.figures_explain import percentile_profile_figure
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
 from custseg.population import select_population
+from custseg.segment_charts import percentile_rank_data
 from custseg.segmentation import (
     Prepared,
     SegmentationConfig,
@@ -36,7 +37,6 @@ from custseg.segmentation import (
     prepare,
     run_sweep,
 )
-from custseg.segment_charts import percentile_rank_data
 from custseg.selection import DEFAULT_TRIM, rank_features
 
 #: The scatter shows at most this many points (a seeded sample) to keep the page responsive.

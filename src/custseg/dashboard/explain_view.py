@@ -56,8 +56,9 @@ def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
             dbc.Table.from_dataframe(rules_display(rules), striped=True, hover=True, size="sm"),
             html.Details([html.Summary("SQL WHERE clauses"), *sql]),
         ),
-        _card("Segment vs population", html.P(COMPARISON_NOTE, className="text-muted"),
-              *comparisons),
+        _card(
+            "Segment vs population", html.P(COMPARISON_NOTE, className="text-muted"), *comparisons
+        ),
     ]
 
 
