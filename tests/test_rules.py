@@ -189,3 +189,19 @@ def test_population_sql_keeps_the_rows_pandas_keeps(missing):
     _check_against_sql(
         rules, frame, frame["customer"].to_numpy(), result.segments, None, con, "shop", "customer"
     )
+
+
+def test_coded_categories_are_described_by_their_labels(scf2019):
+    result = custseg.segment(
+        scf2019,
+        population="small-business",
+        features=("NETWORTH", "EDCL"),
+        categorical=("EDCL",),
+        k=3,
+        bootstrap=0,
+    )
+    rules = result_rules(result)
+    texts = " ".join(r.description for r in rules.rules)
+    assert "Education is Bachelor's or more" in texts
+    assert "Education is not Bachelor's or more" in texts
+    assert rules.fidelity > 0.8

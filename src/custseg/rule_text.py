@@ -5,7 +5,7 @@ and the SQL condition of a run's population."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,10 @@ class RuleWords:
     money_columns: set[str]
     fill: Mapping[str, Any]
     population_sql: str
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+
+    def category(self, column: str, value: Any) -> str:
+        return str(self.value_labels.get(column, {}).get(value, value))
 
     def label(self, column: str) -> str:
         label = self.labels.get(column, column)
@@ -57,9 +61,10 @@ class RuleWords:
             elif ">=" in ops:
                 parts.append(f"{label} of {self.value(column, ops['>='].value)} or more")
             elif "==" in ops:
-                parts.append(f"{label} is {ops['=='].value}")
+                parts.append(f"{label} is {self.category(column, ops['=='].value)}")
             else:
-                parts.append(f"{label} is not " + " or ".join(str(c.value) for c in same))
+                values = " or ".join(self.category(column, c.value) for c in same)
+                parts.append(f"{label} is not {values}")
             done.add(column)
         text = " and ".join(parts)
         return text[0].upper() + text[1:]

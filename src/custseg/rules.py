@@ -196,6 +196,7 @@ def segment_rules(
     categorical: Sequence[str] = (),
     fill: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, str]] | None = None,
     money_columns: Sequence[str] = (),
     names: Mapping[int, str] | None = None,
     population_sql: str = "",
@@ -220,6 +221,8 @@ def segment_rules(
     fill : mapping of column to value, optional
         The imputed value of each column; required for columns with missing values.
     labels : mapping of column to label
+    value_labels : mapping of column to mapping of category to label
+        Words for coded categories ("Education is Bachelor's or more", not "is 4").
         Words for the columns in the descriptions.
     money_columns : sequence of str
         Columns whose thresholds are written as dollars.
@@ -262,7 +265,7 @@ def segment_rules(
         fit_rows = np.sort(rng.choice(len(segments), TREE_ROWS, replace=False))
     tree.fit(design[fit_rows], segments[fit_rows], sample_weight=w[fit_rows])
     leaves = _leaves(tree, columns, filled, categorical)
-    context = RuleWords(labels or {}, set(money_columns), fill, population_sql)
+    context = RuleWords(labels or {}, set(money_columns), fill, population_sql, value_labels or {})
     classes = np.unique(segments)
     predicted = np.zeros(len(segments), dtype=segments.dtype)
     rules = []

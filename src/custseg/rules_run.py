@@ -77,6 +77,9 @@ def rule_inputs(prepared) -> dict[str, Any]:
         "categorical": prepared.categorical,
         "fill": imputed_values(prepared.preprocessor, prepared.numeric, prepared.categorical),
         "labels": {f: dataset.label(f) for f in prepared.features},
+        "value_labels": {
+            c: dataset.value_labels[c] for c in prepared.categorical if c in dataset.value_labels
+        },
         "money_columns": [f for f in prepared.features if f in dataset.dollar_columns],
         "population_sql": population_sql(prepared),
         "random_state": prepared.config.random_state,
