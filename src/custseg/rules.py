@@ -221,9 +221,9 @@ def segment_rules(
     fill : mapping of column to value, optional
         The imputed value of each column; required for columns with missing values.
     labels : mapping of column to label
+        Words for the columns in the descriptions.
     value_labels : mapping of column to mapping of category to label
         Words for coded categories ("Education is Bachelor's or more", not "is 4").
-        Words for the columns in the descriptions.
     money_columns : sequence of str
         Columns whose thresholds are written as dollars.
     names : mapping of segment to name
