@@ -181,9 +181,9 @@ def _weighted_corr(values: np.ndarray, w: np.ndarray) -> np.ndarray:
 
     p = values.shape[1]
     known = np.isfinite(values)
-    ranks = np.column_stack(
-        [rankdata(np.where(known[:, j], values[:, j], np.inf)) for j in range(p)]
-    )
+    ranks = np.empty_like(values)
+    for j in range(p):
+        ranks[:, j] = rankdata(np.where(known[:, j], values[:, j], np.inf))
     matrix = np.eye(p)
     for i in range(p):
         for j in range(i + 1, p):
@@ -227,9 +227,9 @@ def correlation_data(
             np.random.default_rng(random_state).choice(len(frame), CORRELATION_ROWS, replace=False)
         )
         frame, w = frame.iloc[keep], w[keep]
-    raw = np.column_stack(
-        [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in columns]
-    )
+    raw = np.empty((len(frame), len(columns)))
+    for j, column in enumerate(columns):
+        raw[:, j] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     matrix = _weighted_corr(raw, w)
     labels = labels or {}
     return {
