@@ -10,6 +10,7 @@ import pytest
 
 import custseg
 from custseg.rules import _round_cut, segment_rules
+from custseg.report_explain import rules_sentences
 from custseg.rules_run import result_rules
 
 
@@ -65,6 +66,9 @@ def test_weights_decide_the_majority_of_a_leaf():
     assert weighted.fidelity == pytest.approx(11 / 13)
     assert [r.segment for r in weighted.rules] == [2]
     assert weighted.to_dict()["segments"][0]["rules"] == []
+    sentences = rules_sentences(weighted.to_dict())
+    assert "84.6% of the population (weighted)" in sentences[0]
+    assert sentences[-1].startswith("No leaf of the tree has segment(s) 1 as its majority")
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -56,8 +56,9 @@ def rules_sentences(rules_summary: Mapping) -> list[str]:
     missing = [s["segment"] for s in rules_summary.get("segments", []) if not s["rules"]]
     if missing:
         sentences.append(
-            f"No rule at this depth picks out segment(s) {', '.join(map(str, missing))}: "
-            "try a deeper tree (--rule-depth)."
+            f"No leaf of the tree has segment(s) {', '.join(map(str, missing))} as its "
+            "majority: too small (a leaf holds at least 1% of the population) or too mixed "
+            "with others to describe at this depth; a deeper tree (--rule-depth) may find them."
         )
     return sentences
 
