@@ -210,3 +210,15 @@ def test_coded_categories_are_described_by_their_labels(scf2019):
     assert "Education is Bachelor's or more" in texts
     assert "Education is not Bachelor's or more" in texts
     assert rules.fidelity > 0.8
+
+
+def test_implicate_one_population_in_sql(scf2019):
+    result = custseg.segment(
+        scf2019, population="credit-fearful", implicates="first", k=3, bootstrap=0
+    )
+    rules = result_rules(result)
+    assert rules.population_sql.endswith('"Y1" % 10 = 1')
+    con = duckdb.connect()
+    con.register("scf", scf2019.frame)
+    frame = result.prepared.dataset.frame.loc[result.prepared.rows]
+    assert _sql_rows(con, "scf", "Y1", rules.population_sql) == set(frame["Y1"])
