@@ -81,6 +81,7 @@ def box_figure(
     labels: Mapping[str, str] | None = None,
     money_columns: Sequence[str] = (),
     names: Mapping[int, str] | None = None,
+    dollars_of: int | None = None,
 ):
     """Box plots of every feature by segment from precomputed weighted quantiles: box from the
     25th to the 75th percentile, line at the median, whiskers at the 5th and 95th, dashed mean.
@@ -139,9 +140,12 @@ def box_figure(
                 row=row + 1,
                 col=col + 1,
             )
+    title = "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
     return _layout(
         fig,
-        "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)",
+        title,
         height=max(360, 300 * rows),
         legend={"orientation": "h", "y": -0.08},
     )
@@ -197,10 +201,12 @@ def percentile_profile_figure(
     labels: Mapping[str, str] | None = None,
     money_columns: Sequence[str] = (),
     names: Mapping[int, str] | None = None,
+    dollars_of: int | None = None,
 ):
     """Segments (by name) x features: colour is the percentile rank of the segment's median in
     the population (50 = the population's median), the same reading for every feature; the
-    text is the median in original units."""
+    text is the median in original units (``dollars_of``: the year of its dollars, in the
+    title)."""
     labels = labels or {}
     features = data["features"]
     ranks = [[np.nan if v is None else v for v in row] for row in data["ranks"]]
@@ -229,8 +235,7 @@ def percentile_profile_figure(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(
-        fig,
-        "Segment profiles: median of each feature, coloured by its percentile in the population",
-        height=max(300, 60 * len(segments) + 140),
-    )
+    title = "Segment profiles: median of each feature, coloured by its percentile in the population"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
+    return _layout(fig, title, height=max(300, 60 * len(segments) + 140))

@@ -28,13 +28,22 @@ def explain_figures(run) -> dict[str, go.Figure]:
     labels = {f["name"]: f["label"] for f in summary["features"]}
     money_columns = summary.get("dollar_features", [])
     names = segment_names(run.profiles)
+    dollars_of = summary.get("dollars_of") or (summary.get("provenance") or {}).get("dollars_of")
     return {
         "profiles": figures_explain.percentile_profile_figure(
-            charts["percentile_ranks"], labels=labels, money_columns=money_columns, names=names
+            charts["percentile_ranks"],
+            labels=labels,
+            money_columns=money_columns,
+            names=names,
+            dollars_of=dollars_of,
         ),
         "silhouette": figures_explain.silhouette_figure(charts["silhouette"], names=names),
         "boxes": figures_explain.box_figure(
-            charts["boxes"], labels=labels, money_columns=money_columns, names=names
+            charts["boxes"],
+            labels=labels,
+            money_columns=money_columns,
+            names=names,
+            dollars_of=dollars_of,
         ),
         "correlation": figures_explain.correlation_figure(charts["correlation"]),
     }

@@ -81,7 +81,11 @@ def view_children(analysis: Analysis, state: ViewState) -> list:
     figures = {
         "silhouette": silhouette_figure(charts["silhouette"], names=names),
         "boxes": box_figure(
-            charts["boxes"], labels=labels, money_columns=money_columns, names=names
+            charts["boxes"],
+            labels=labels,
+            money_columns=money_columns,
+            names=names,
+            dollars_of=dataset.provenance.get("dollars_of"),
         ),
         "correlation": correlation_figure(charts["correlation"]),
     }
