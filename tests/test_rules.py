@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg.rules import _round_cut, segment_rules
 from custseg.report_explain import rules_sentences
+from custseg.rules import _round_cut, segment_rules
 from custseg.rules_run import result_rules
 
 
