@@ -91,7 +91,7 @@ def create_app(
         feature_options=analysis.feature_options(source),
     )
     callbacks.register(app, analysis, defaults)
-    explain_view.register(app, analysis)
+    explain_view.register(app, analysis, defaults)
     if warm:
         threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
     return app

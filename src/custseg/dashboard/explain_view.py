@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.callbacks import CONTROLS, state_from_controls
+from custseg.dashboard.callbacks import CONTROLS, checked_state, notice
 from custseg.dashboard.state import ViewState
 from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain
@@ -92,14 +92,16 @@ def view_children(analysis: Analysis, state: ViewState) -> list:
     return explain_children(explanation, names, figures)
 
 
-def register(app: Dash, analysis: Analysis) -> None:
-    """Fill the explaining part of the segments view whenever the controls move."""
+def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
+    """Fill the explaining part of the segments view whenever the controls move; every control
+    value is checked against what the server serves (refused values become defaults)."""
     explained = lru_cache(maxsize=64)(partial(view_children, analysis))
 
     @app.callback(Output(ids.EXPLAIN_CONTENT, "children"), *[Input(i, p) for i, p in CONTROLS])
     def _explain(*values):
+        checked = checked_state(analysis, defaults, list(values))
         try:
-            return explained(state_from_controls(*values))
+            return notice(checked.messages) + explained(checked.state)
         except CustsegError as err:
             return [dbc.Alert(str(err), color="warning")]
 
