@@ -351,6 +351,7 @@ def predict(
         f"{flagged:,} lie outside the training data, {imputed:,} had missing "
         f"values imputed. Wrote {out}"
     )
+    report_drift(segment_model, dataset.frame, scored, out)
 
 
 @app.command()
@@ -589,3 +590,9 @@ def run(argv: list[str] | None = None) -> int:
 def main() -> None:
     """Entry point of the ``custseg`` script."""
     sys.exit(run())
+
+
+from custseg.cli_activation import export, relabel, report_drift  # noqa: E402
+
+app.command("relabel")(relabel)
+app.command("export")(export)

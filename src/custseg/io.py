@@ -238,6 +238,18 @@ def atomic_output_dir(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """Copy the files and folders of ``source`` (but the names in ``skip``) into ``staging``,
+    the temporary folder of :func:`atomic_output_dir` that is to replace it."""
+    for entry in Path(source).iterdir():
+        if entry.name in skip:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, staging / entry.name)
+        else:
+            shutil.copy2(entry, staging / entry.name)
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -403,6 +415,20 @@ class SqlSpec:
 
 def is_sql(spec: str) -> bool:
     return re.match(r"^[a-z][a-z0-9+]*://", spec) is not None
+
+
+REDACTED = "***"
+
+
+def redact_password(spec: str) -> str:
+    """A source spec safe to write into outputs: a database URL's password replaced."""
+    if not is_sql(spec):
+        return spec
+    parts = urlsplit(spec)
+    if parts.password is None:
+        return spec
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def parse_sql(spec: str) -> SqlSpec:

@@ -48,7 +48,20 @@ class SegmentModel:
 
     @property
     def k(self) -> int:
-        return int(self.pipeline[-1].n_clusters)
+        """The number of segments (fewer than KMeans clusters after a merge)."""
+        return int(self.segment_of_cluster.max())
+
+    @property
+    def segment_of_cluster(self) -> np.ndarray:
+        """Segment number (1..k) of every KMeans cluster, of shape (n_clusters,).
+
+        The identity unless ``custseg relabel`` merged segments; then ``metadata["segment_map"]``
+        holds it (models without it load as before).
+        """
+        mapping = self.metadata.get("segment_map")
+        if mapping is None:
+            return np.arange(1, int(self.pipeline[-1].n_clusters) + 1)
+        return np.asarray(mapping, dtype=int)
 
     @property
     def numeric_features(self) -> list[str]:
@@ -87,7 +100,7 @@ class SegmentModel:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k) of shape (n_samples,)."""
-        return self.pipeline[-1].predict(self.transform(frame)) + 1
+        return self.segment_of_cluster[self.pipeline[-1].predict(self.transform(frame))]
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
@@ -95,22 +108,27 @@ class SegmentModel:
         Returns
         -------
         DataFrame of shape (n_samples, 5)
-            ``segment``; ``distance`` (model space); ``margin`` (distance to the second-nearest
-            centre minus ``distance``: small means a borderline customer); ``out_of_range``
-            (farther from its centre than 99.9% of the training rows); ``imputed`` (how many
+            ``segment``; ``distance`` (model space); ``margin`` (distance to the nearest
+            centre of another segment minus ``distance``: small means a borderline customer);
+            ``out_of_range`` (farther from its centre than 99.9% of the training rows);
+            ``imputed`` (how many
             of the row's model inputs were missing).
         """
         checked = self._checked_input(frame)
         Z = self._preprocess(checked)
         distances = self.pipeline[-1].transform(Z)
-        nearest = np.sort(distances, axis=1)
+        segment_of_cluster = self.segment_of_cluster
+        segments = segment_of_cluster[distances.argmin(axis=1)]
+        nearest = distances.min(axis=1)
+        # Merged segments own several centres: the margin is to the nearest *other* segment.
+        other = np.where(segment_of_cluster[None, :] == segments[:, None], np.inf, distances)
         cutoff = self.metadata.get("distance_cutoff", np.inf)
         return pd.DataFrame(
             {
-                "segment": distances.argmin(axis=1) + 1,
-                "distance": nearest[:, 0],
-                "margin": nearest[:, 1] - nearest[:, 0],
-                "out_of_range": nearest[:, 0] > cutoff,
+                "segment": segments,
+                "distance": nearest,
+                "margin": other.min(axis=1) - nearest,
+                "out_of_range": nearest > cutoff,
                 "imputed": checked.isna().sum(axis=1).to_numpy(),
             },
             index=frame.index,
@@ -162,10 +180,24 @@ class SegmentModel:
                 f"{MODEL_FORMAT_VERSION}.",
                 hint="Refit the model with this version of custseg.",
             )
+        _check_segment_map(path, artifact)
         return cls(
             pipeline=artifact["pipeline"],
             features=list(artifact["features"]),
             projection_mean=np.asarray(artifact["projection_mean"]),
             projection_components=np.asarray(artifact["projection_components"]),
             metadata=dict(artifact["metadata"]),
+        )
+
+
+def _check_segment_map(path: Path, artifact: dict[str, Any]) -> None:
+    mapping = artifact["metadata"].get("segment_map")
+    if mapping is None:
+        return
+    n_clusters = int(artifact["pipeline"][-1].n_clusters)
+    values = sorted(set(int(v) for v in mapping))
+    if len(mapping) != n_clusters or values != list(range(1, len(values) + 1)):
+        raise CustsegError(
+            f"{path} has a damaged segment map ({list(mapping)} for {n_clusters} clusters).",
+            hint="Run custseg relabel again on the original run, or refit the model.",
         )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from custseg import drift
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
@@ -201,6 +202,9 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     implicates = _implicates(prepared, fit, segments, k)
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
+    model.metadata["drift_reference"] = drift.reference(
+        prepared.values, segments, k=k, sample_weight=prepared.weights
+    )
     return SegmentationResult(
         prepared=prepared,
         sweep=sweep,

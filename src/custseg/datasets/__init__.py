@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from custseg import io
@@ -55,7 +56,7 @@ def load_dataset(
     """
     text = str(source)
     if scf.is_scf_name(text) and not Path(text).exists():
-        return scf.load(text)
+        return _recording_load(scf.load(text), text)
     if io.is_sql(text):
         frame = io.read_sql(text)
         name = io.parse_sql(text).table or "query"
@@ -63,12 +64,30 @@ def load_dataset(
         frame = io.read_table(text, sheet=sheet)
         name = Path(text).name
     if set(frame.columns) >= _SCF_ID_COLUMNS and not id_columns:
-        return scf.scf_dataset(frame, name=name, provenance={"file": text})
-    return from_frame(
-        frame,
-        name=name,
-        id_columns=tuple(id_columns),
+        dataset = scf.scf_dataset(frame, name=name, provenance={"file": text})
+    else:
+        dataset = from_frame(
+            frame,
+            name=name,
+            id_columns=tuple(id_columns),
+            weight_column=weight_column,
+            categorical=tuple(categorical),
+            exclude=tuple(exclude),
+        )
+    source_spec = text if io.is_sql(text) else str(Path(text).expanduser().resolve())
+    return _recording_load(
+        dataset,
+        source_spec,
+        id_columns=list(id_columns),
         weight_column=weight_column,
-        categorical=tuple(categorical),
-        exclude=tuple(exclude),
+        categorical=list(categorical),
+        exclude=list(exclude),
+        sheet=sheet,
     )
+
+
+def _recording_load(dataset: Dataset, source: str, **options) -> Dataset:
+    """``dataset`` with how to load it again in its provenance (``load``), so that a run can
+    be edited later; a password in a database URL is not kept."""
+    load = {"source": io.redact_password(source), **options}
+    return replace(dataset, provenance={**dataset.provenance, "load": load})
