@@ -201,8 +201,9 @@ def plan_edit(
             )
         kept = names.get(leader) if len(members) == 1 else None
         new_names[new_of_leader[leader]] = given[0] if given else kept
+    # Names the analyst gives must be unique; names kept from before are left as they were.
     chosen = [n for n in new_names.values() if n]
-    if duplicated := sorted({n for n in chosen if chosen.count(n) > 1}):
+    if duplicated := sorted({n for n in renames.values() if chosen.count(n) > 1}):
         raise CustsegError(
             f"Two segments would both be called {duplicated[0]!r}.",
             hint="Give each segment its own name.",

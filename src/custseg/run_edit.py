@@ -139,10 +139,32 @@ def reload_training(
         expected = household_assignments(prepared.households, scores["segment"].to_numpy())
         same = np.array_equal(expected["segment"], assignments["segment"])
     else:
-        same = np.array_equal(scores["segment"], assignments["segment"])
-    if not same:
+        same = np.array_equal(scores["segment"], assignments["segment"]) and all(
+            (assignments[c].astype(str) == ids[c].astype(str)).all()
+            for c in ids.columns
+            if c in assignments.columns
+        )
+    if not same or not _same_values(folder, frame, model.numeric_features):
         raise changed
     return TrainingRows(prepared, scores, ids)
+
+
+def _same_values(folder: Path, frame: pd.DataFrame, features: list[str]) -> bool:
+    """Whether the rows hold the feature values recorded in the run's ``pca.csv``."""
+    points = io.read_table(folder / "pca.csv")
+    if len(points) != len(frame):
+        return False
+    recorded = [f for f in features if f in points.columns]
+    return all(
+        np.allclose(
+            pd.to_numeric(points[f], errors="coerce").to_numpy(dtype=float),
+            frame[f].to_numpy(dtype=float),
+            rtol=1e-9,
+            atol=0,
+            equal_nan=True,
+        )
+        for f in recorded
+    )
 
 
 def _metrics(
