@@ -120,7 +120,9 @@ def test_edits_compose(run_copy, tmp_path):
     assert len(summary["edits"]) == 2 and summary["k"] == 2
     assert SegmentModel.load(run_dir).metadata["segment_map"] in ([1, 1, 2, 2], [2, 2, 1, 1])
     scored = _predict(run_dir, source, tmp_path / "scored.csv")
-    assert scored["segment"].tolist() == pd.read_csv(run_dir / "assignments.csv")["segment"].tolist()
+    assert (
+        scored["segment"].tolist() == pd.read_csv(run_dir / "assignments.csv")["segment"].tolist()
+    )
 
 
 @pytest.mark.parametrize(
@@ -161,8 +163,13 @@ def test_export_lists_every_customer_once(run_copy, tmp_path, fmt):
     out = tmp_path / "audiences"
     database = tmp_path / "crm.duckdb"
     target = f"duckdb:///{database}?table=audiences"
-    assert run(["export", str(run_dir), "--audiences", str(out), "--format", fmt]
-               + ["--write-to", target]) == 0
+    assert (
+        run(
+            ["export", str(run_dir), "--audiences", str(out), "--format", fmt]
+            + ["--write-to", target]
+        )
+        == 0
+    )
     manifest = json.loads((out / "audiences.json").read_text())
     files = sorted(out.glob(f"*.{fmt}"))
     assert [f.name for f in files] == sorted(s["file"] for s in manifest["segments"])
@@ -222,3 +229,39 @@ def test_drift_beside_the_scored_file(base_run, tmp_path):
     assert report["weighting"].startswith("unweighted")
     if weighted:
         assert report["segment_psi"] > 0.01
+
+
+@pytest.mark.scf
+def test_scf_households_relabel_export_and_drift(scf2019, tmp_path):
+    """The survey path: weighted, five implicates, assignments per household."""
+    run_dir = tmp_path / "run"
+    args = ["segment", "scf2019", "--population", "small-business", "--where", "INCOME<500000"]
+    args += ["--k", "4", "--k-range", "3-4", "--bootstrap", "0", "--assignments", "households"]
+    assert run([*args, "--out", str(run_dir)]) == 0
+    assert run(["relabel", str(run_dir), "--merge", "3,4", "--name", "1=Main street"]) == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["k"] == 3 and summary["implicates"]["n_implicates"] == 5
+    assert sum(s["share"] for s in summary["segments"]) == pytest.approx(1.0)
+
+    frame = scf2019.frame
+    training = frame[(frame["HBUS"] == 1) & (frame["INCOME"] < 500000)]
+    source = tmp_path / "training.parquet"
+    training.to_parquet(source)
+    scored_path = tmp_path / "scored" / "scored.parquet"
+    assert run(["predict", str(run_dir), "--input", str(source), "--out", str(scored_path)]) == 0
+    scored = pd.read_parquet(scored_path)
+    from custseg.survey import household_assignments
+
+    majority = household_assignments(scored["YY1"].to_numpy(), scored["segment"].to_numpy())
+    households = pd.read_csv(run_dir / "assignments.csv")
+    assert majority["segment"].tolist() == households["segment"].tolist()
+    report = json.loads((scored_path.parent / "drift.json").read_text())
+    assert report["weighting"].startswith("weighted by the input's WGT")
+    assert report["largest_psi"] < 1e-9 and report["level"] == "stable"
+
+    out = tmp_path / "audiences"
+    assert run(["export", str(run_dir), "--audiences", str(out)]) == 0
+    table = pd.concat([pd.read_csv(f) for f in out.glob("*.csv")], ignore_index=True)
+    assert len(table) == len(households) and table["YY1"].is_unique
+    assert set(table["YY1"]) == set(households["YY1"])
+    assert table["agreement"].between(0.2, 1).all()

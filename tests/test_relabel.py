@@ -19,9 +19,7 @@ NAMES = {1: "One", 2: "Two", 3: "Three", 4: "Four"}
 
 def _plan(sizes=(0.3, 0.25, 0.25, 0.2), names=(), merges=()):
     k = len(sizes)
-    return plan_edit(
-        sizes, NAMES, renames=parse_renames(names, k), merges=parse_merges(merges, k)
-    )
+    return plan_edit(sizes, NAMES, renames=parse_renames(names, k), merges=parse_merges(merges, k))
 
 
 def test_merge_renumbers_by_size_and_keeps_untouched_names():
@@ -36,7 +34,7 @@ def test_merge_renumbers_by_size_and_keeps_untouched_names():
 
 
 def test_rename_and_named_merge():
-    edit = _plan(names=['2= Debt-laden founders ', "4=Quiet ones"], merges=["4,3"])
+    edit = _plan(names=["2= Debt-laden founders ", "4=Quiet ones"], merges=["4,3"])
     assert edit.names == {1: "Quiet ones", 2: "One", 3: "Debt-laden founders"}
     assert edit.renamed == {2: "Debt-laden founders", 4: "Quiet ones"}
 

@@ -90,7 +90,8 @@ def write_audiences(
     """
     if fmt not in AUDIENCE_FORMATS:
         raise CustsegError(
-            f"Unknown audience format {fmt!r}.", hint=f"Choose one of: {', '.join(AUDIENCE_FORMATS)}."
+            f"Unknown audience format {fmt!r}.",
+            hint=f"Choose one of: {', '.join(AUDIENCE_FORMATS)}.",
         )
     files = audience_files(table, names, fmt)
     manifest = {

@@ -47,7 +47,9 @@ def relabel(
     summary_segments = _read_summary(run_dir)["segments"]
     table = Table("segment", "was", "name", "share", title=f"{run_dir}: k={edit.k_after}")
     for entry in summary_segments:
-        before = [str(old) for old, new in enumerate(edit.new_segment, 1) if new == entry["segment"]]
+        before = [
+            str(old) for old, new in enumerate(edit.new_segment, 1) if new == entry["segment"]
+        ]
         table.add_row(
             str(entry["segment"]), "+".join(before), entry["name"], f"{entry['share']:.1%}"
         )

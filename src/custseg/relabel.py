@@ -66,9 +66,7 @@ class SegmentEdit:
             "merged": [list(group) for group in self.merged],
             "k_before": self.k_before,
             "k_after": self.k_after,
-            "renumbered": {
-                str(old): int(new) for old, new in enumerate(self.new_segment, start=1)
-            },
+            "renumbered": {str(old): int(new) for old, new in enumerate(self.new_segment, start=1)},
         }
 
 

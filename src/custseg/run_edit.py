@@ -280,9 +280,9 @@ def relabel_run(
     assignments = io.read_table(folder / "assignments.csv")
     if "agreement" in assignments.columns:
         household_column = prepared.dataset.household_column
-        assignments = household_assignments(
-            prepared.households, segments, prepared.weights
-        ).rename(columns={"household": household_column})
+        assignments = household_assignments(prepared.households, segments, prepared.weights).rename(
+            columns={"household": household_column}
+        )
     else:
         assignments["segment"] = segments
 
