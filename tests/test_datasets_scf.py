@@ -25,7 +25,7 @@ def test_local_copy_has_roles_and_labels(scf2019):
     assert "INCCAT" in scf2019.categorical_columns
     assert scf2019.label("NETWORTH") == "Net worth"
     assert scf2019.label("PAYEDU3") == "Payment on third student loan"
-    assert scf2019.value_label("INCCAT", 6) == "90-100"
+    assert scf2019.value_label("INCCAT", 6) == "Percentile 90-100"
     assert not {"YY1", "Y1", "WGT", "INCCAT"} & set(scf2019.candidate_features())
     assert scf2019.frame["WGT"].sum() == pytest.approx(128_642_431, rel=1e-6)
 

@@ -20,7 +20,7 @@ def test_business_owner_shares(scf2019, scf2019_raw):
 def test_income_groups_by_ownership(scf2019, scf2019_raw):
     table = share_by_group(scf2019, "INCCAT", "HBUS", weighted=False)
     expected = scf2019_raw.groupby("HBUS")["INCCAT"].value_counts(normalize=True)
-    assert table.loc["90-100", "Business owner"] == pytest.approx(expected[(1, 6)])
+    assert table.loc["Percentile 90-100", "Business owner"] == pytest.approx(expected[(1, 6)])
     np.testing.assert_allclose(table.sum(axis=0), 1.0)
 
 

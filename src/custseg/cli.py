@@ -47,6 +47,13 @@ ExcludeOption = Annotated[
     str | None, typer.Option(help="Comma-separated columns never to use as features.")
 ]
 SheetOption = Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="CSV of your own labels: variable,code,label for codes (Channel,1,Horeca), "
+        "variable,label for columns."
+    ),
+]
 
 
 @contextlib.contextmanager
@@ -72,16 +79,22 @@ def _load(
     categorical: str | None = None,
     exclude: str | None = None,
     sheet: str | None = None,
+    labels: Path | None = None,
 ):
     from custseg.datasets import load_dataset
 
-    return load_dataset(
+    dataset = load_dataset(
         source,
         id_columns=_split(id_columns),
         categorical=_split(categorical),
         exclude=_split(exclude),
         sheet=sheet,
     )
+    if labels is None:
+        return dataset
+    from custseg import io
+
+    return dataset.with_labels(*io.read_labels(labels))
 
 
 def _print_roles(dataset) -> None:
@@ -156,6 +169,7 @@ def explore(
     categorical: CategoricalOption = None,
     exclude: ExcludeOption = None,
     sheet: SheetOption = None,
+    labels: LabelsOption = None,
 ) -> None:
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io
@@ -163,7 +177,12 @@ def explore(
     from custseg.report import explore_report
 
     dataset = _load(
-        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+        source,
+        id_columns=id_columns,
+        categorical=categorical,
+        exclude=exclude,
+        sheet=sheet,
+        labels=labels,
     )
     page = explore_report(run_explore(dataset))
     with io.atomic_output_dir(out) as staging:
@@ -226,6 +245,7 @@ def segment(
     categorical: CategoricalOption = None,
     exclude: ExcludeOption = None,
     sheet: SheetOption = None,
+    labels: LabelsOption = None,
     write_to: Annotated[
         str | None,
         typer.Option(
@@ -282,7 +302,12 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     dataset = _load(
-        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+        source,
+        id_columns=id_columns,
+        categorical=categorical,
+        exclude=exclude,
+        sheet=sheet,
+        labels=labels,
     )
     _print_roles(dataset)
     prepared = prepare(dataset, config)

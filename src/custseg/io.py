@@ -183,6 +183,61 @@ def _cached_parse(path: Path) -> pd.DataFrame:
     return frame
 
 
+def read_labels(path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    """Labels a user wrote for their own table: a CSV with columns ``variable, label`` and
+    optionally ``code`` (the SCF's scf_value_labels.csv layout).
+
+    A row with a code labels that code of the variable ("Channel, 1, Horeca"); a row without one
+    labels the variable itself.
+
+    Returns
+    -------
+    variable labels, and labels of codes by variable then integer code
+
+    Raises
+    ------
+    CustsegError
+        If the file cannot be read or lacks the columns, or a code is not a whole number.
+    """
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CustsegError(f"No such labels file: {path}.") from None
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise CustsegError(f"Cannot read the labels file {path}: {_first_line(err)}") from None
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    if not {"variable", "label"} <= set(table.columns):
+        raise CustsegError(
+            f"The labels file {path} needs the columns variable and label "
+            f"(it has {', '.join(table.columns) or 'none'}).",
+            hint="Write one row per code: variable,code,label (e.g. Channel,1,Horeca), "
+            "or variable,label to label a column.",
+        )
+    codes = table["code"] if "code" in table.columns else pd.Series("", index=table.index)
+    variable_labels: dict[str, str] = {}
+    value_labels: dict[str, dict[int, str]] = {}
+    for variable, code, label in zip(table["variable"], codes, table["label"], strict=True):
+        variable, code, label = variable.strip(), code.strip(), label.strip()
+        if not variable or not label:
+            continue
+        if not code:
+            variable_labels[variable] = label
+            continue
+        try:
+            number = float(code)
+        except ValueError:
+            number = float("nan")
+        if not number.is_integer():
+            raise CustsegError(
+                f"The labels file {path} gives {variable} the code {code!r}, "
+                "which is not a whole number.",
+                hint="Label the integer codes of coded columns; text categories need no labels.",
+            )
+        value_labels.setdefault(variable, {})[int(number)] = label
+    return variable_labels, value_labels
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``, renamed onto ``path`` if the block succeeds."""

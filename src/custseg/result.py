@@ -220,6 +220,7 @@ class SegmentationResult:
                     "variable": t.variable,
                     "label": t.label,
                     "standardized_difference": t.difference,
+                    "segment_median_percentile": t.percentile,
                     "segment_median": t.segment_median,
                     "population_median": t.population_median,
                 }

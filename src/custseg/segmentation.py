@@ -142,7 +142,11 @@ def _profile_table(
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]
     profiles["distinguishing"] = [
-        "; ".join(f"{t.label} ({t.difference:+.2f} sd)" for t in p.traits) for p in personas
+        "; ".join(
+            f"{t.label} (median at percentile {t.percentile:.0f}; {t.difference:+.2f} sd)"
+            for t in p.traits
+        )
+        for p in personas
     ]
     for persona in personas:
         for variable, shares in persona.make_up.items():

@@ -21,6 +21,7 @@ from custseg import io
 from custseg.dataset import Dataset, Population
 from custseg.datasets.scf_labels import VALUE_LABELS, VARIABLE_LABELS, scf_label
 from custseg.errors import CustsegError
+from custseg.naming import TraitWords
 
 DATA_DIR_ENV = "CUSTSEG_DATA_DIR"
 BASE_URL_ENV = "CUSTSEG_SCF_BASE_URL"
@@ -115,20 +116,25 @@ PERSONA_VARIABLES = (
     "KIDS",
 )
 DEMOGRAPHIC_VARIABLES = ("AGECL", "EDCL", "INCCAT", "RACE")
+#: How SCF variables read in segment names: (high, low, concept, word when the median is
+#: below zero). Variables of one concept give a name one word at most: total assets, net worth
+#: and non-financial assets move together in most households, so all three speak of wealth.
 TRAIT_WORDS = {
-    "AGE": ("older", "younger"),
-    "INCOME": ("high-income", "lower-income"),
-    "NETWORTH": ("wealthy", "less wealthy"),
-    "ASSET": ("asset-rich", "asset-light"),
-    "NFIN": ("property-rich", "with little property"),
-    "NHNFIN": ("with large holdings besides their home", "with little besides their home"),
-    "FIN": ("with large savings and investments", "with few financial assets"),
-    "DEBT": ("with heavy debts", "with little debt"),
-    "HOUSES": ("with valuable homes", "with modest or no homes"),
-    "BUS": ("with large businesses", "with small businesses"),
-    "KGTOTAL": ("with large unrealised gains", "with little unrealised gain"),
-    "KIDS": ("with children", "without children"),
-    "LIQ": ("cash-rich", "cash-poor"),
+    "AGE": TraitWords("older", "younger", "age"),
+    "INCOME": TraitWords("higher-income", "lower-income", "income"),
+    "NETWORTH": TraitWords("wealthy", "less wealthy", "wealth", "with negative net worth"),
+    "ASSET": TraitWords("asset-rich", "asset-light", "wealth"),
+    "NFIN": TraitWords("property-rich", "with little property", "wealth"),
+    "NHNFIN": TraitWords(
+        "with large holdings besides their home", "with little besides their home", "wealth"
+    ),
+    "HOUSES": TraitWords("with valuable homes", "with modest or no homes", "home"),
+    "FIN": TraitWords("with large savings and investments", "with few financial assets", "savings"),
+    "LIQ": TraitWords("cash-rich", "cash-poor", "savings"),
+    "DEBT": TraitWords("with heavy debts", "with little debt", "debt"),
+    "BUS": TraitWords("with larger businesses", "with smaller businesses", "business"),
+    "KGTOTAL": TraitWords("with large unrealised gains", "with little unrealised gain", "gains"),
+    "KIDS": TraitWords("with more children", "with fewer children", "children"),
 }
 
 POPULATIONS = {

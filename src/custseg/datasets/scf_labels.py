@@ -215,17 +215,23 @@ _LENDERS = {
     "12": "other lenders",
 }
 
+
+def _percentile_groups(*ranges: str) -> dict[int, str]:
+    """Codes 1, 2... of a percentile-group variable (INCCAT...) as the groups they stand for."""
+    return {code: f"Percentile {span}" for code, span in enumerate(ranges, start=1)}
+
+
 #: Labels for coded categories, by variable then code.
 VALUE_LABELS: dict[str, dict[int, str]] = {
     "HBUS": {0: "No business", 1: "Business owner"},
     "TURNFEAR": {0: "Not credit-fearful", 1: "Credit-fearful"},
     "TURNDOWN": {0: "No", 1: "Yes"},
     "FEARDENIAL": {0: "No", 1: "Yes"},
-    "INCCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "ASSETCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "NINCCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "NWCAT": {1: "0-24.9", 2: "25-49.9", 3: "50-74.9", 4: "75-89.9", 5: "90-100"},
-    "INCQRTCAT": {1: "0-24.9", 2: "25-49.9", 3: "50-74.9", 4: "75-100"},
+    "INCCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "ASSETCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "NINCCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "NWCAT": _percentile_groups("0-24.9", "25-49.9", "50-74.9", "75-89.9", "90-100"),
+    "INCQRTCAT": _percentile_groups("0-24.9", "25-49.9", "50-74.9", "75-100"),
     "AGECL": {1: "Under 35", 2: "35-44", 3: "45-54", 4: "55-64", 5: "65-74", 6: "75 or older"},
     "EDCL": {
         1: "No high-school diploma",
