@@ -265,3 +265,18 @@ def test_scf_households_relabel_export_and_drift(scf2019, tmp_path):
     assert len(table) == len(households) and table["YY1"].is_unique
     assert set(table["YY1"]) == set(households["YY1"])
     assert table["agreement"].between(0.2, 1).all()
+
+
+def test_relabel_reloads_with_the_runs_own_labels(shared_data, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("variable,code,label\nChannel,1,Horeca\nChannel,2,Retail\n")
+    out = tmp_path / "run"
+    table = shared_data / "customers" / "wholesale_customers.csv"
+    args = ["segment", str(table), "--bootstrap", "0", "--k", "4", "--labels", str(labels)]
+    assert run([*args, "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["provenance"]["load"]["labels"] == str(labels.resolve())
+    assert run(["relabel", str(out), "--merge", "3,4"]) == 0
+    profiles = pd.read_csv(out / "profiles.csv")
+    assert {"Channel=Horeca", "Channel=Retail"} <= set(profiles.columns)
+    assert not any(c.startswith("Channel=1") for c in profiles.columns)

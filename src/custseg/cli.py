@@ -93,8 +93,10 @@ def _load(
     if labels is None:
         return dataset
     from custseg import io
+    from custseg.datasets import record_load_options
 
-    return dataset.with_labels(*io.read_labels(labels))
+    labelled = dataset.with_labels(*io.read_labels(labels))
+    return record_load_options(labelled, labels=str(Path(labels).expanduser().resolve()))
 
 
 def _print_roles(dataset) -> None:

@@ -119,6 +119,8 @@ def reload_training(
         exclude=tuple(spec.get("exclude") or ()),
         sheet=spec.get("sheet"),
     )
+    if spec.get("labels"):
+        dataset = dataset.with_labels(*io.read_labels(spec["labels"]))
     prepared = prepare(dataset, _config(summary, model))
     changed = CustsegError(
         f"{spec['source']} no longer gives the rows of this run.",

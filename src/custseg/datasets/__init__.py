@@ -9,7 +9,7 @@ from custseg import io
 from custseg.dataset import Dataset, from_frame
 from custseg.datasets import scf
 
-__all__ = ["load_dataset", "builtin_names"]
+__all__ = ["load_dataset", "builtin_names", "record_load_options"]
 
 _SCF_ID_COLUMNS = {"YY1", "Y1", "WGT"}
 
@@ -89,5 +89,10 @@ def load_dataset(
 def _recording_load(dataset: Dataset, source: str, **options) -> Dataset:
     """``dataset`` with how to load it again in its provenance (``load``), so that a run can
     be edited later; a password in a database URL is not kept."""
-    load = {"source": io.redact_password(source), **options}
+    return record_load_options(dataset, source=io.redact_password(source), **options)
+
+
+def record_load_options(dataset: Dataset, **options) -> Dataset:
+    """``dataset`` with ``options`` added to how it was loaded (``provenance["load"]``)."""
+    load = {**dataset.provenance.get("load", {}), **options}
     return replace(dataset, provenance={**dataset.provenance, "load": load})
