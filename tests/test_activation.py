@@ -280,3 +280,17 @@ def test_relabel_reloads_with_the_runs_own_labels(shared_data, tmp_path):
     profiles = pd.read_csv(out / "profiles.csv")
     assert {"Channel=Horeca", "Channel=Retail"} <= set(profiles.columns)
     assert not any(c.startswith("Channel=1") for c in profiles.columns)
+
+
+def test_a_failure_while_rewriting_leaves_the_run_unchanged(run_copy, monkeypatch):
+    _, run_dir = run_copy
+    before = _snapshot(run_dir)
+
+    def broken_report(run):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("custseg.run_edit.run_report", broken_report)
+    with pytest.raises(OSError, match="disk full"):
+        run(["relabel", str(run_dir), "--merge", "1,2"])
+    assert _snapshot(run_dir) == before
+    assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]
