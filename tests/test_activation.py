@@ -75,7 +75,9 @@ def test_relabel_merge_round_trips_through_predict(run_copy, tmp_path):
     (edit,) = summary["edits"]
     renumbered = {int(old): new for old, new in edit["renumbered"].items()}
     assert after["segment"].tolist() == [renumbered[s] for s in before["segment"]]
-    assert summary["k"] == 3 and edit["merged"] == [[3, 4]]
+    assert summary["k"] == 3 and summary["kmeans_k"] == 4 and edit["merged"] == [[3, 4]]
+    assert edit["description"].startswith("Edited: merged segments 3 and 4 into segment")
+    assert edit["description"] in (run_dir / "figures.html").read_text().replace("&quot;", '"')
     assert edit["renamed"] == {"2": "Debt-laden founders"}
 
     scored = _predict(run_dir, source, tmp_path / "scored.csv")

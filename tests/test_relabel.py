@@ -30,6 +30,9 @@ def test_merge_renumbers_by_size_and_keeps_untouched_names():
     assert edit.apply(np.array([1, 2, 3, 4, 4])).tolist() == [2, 3, 1, 1, 1]
     assert edit.k_before == 4 and edit.k_after == 3
     record = edit.record()
+    assert (
+        record["description"] == "Edited: merged segments 3 and 4 into segment 1 (4 segments to 3)."
+    )
     assert record["merged"] == [[3, 4]] and record["renumbered"] == {"1": 2, "2": 3, "3": 1, "4": 1}
 
 

@@ -58,10 +58,24 @@ class SegmentEdit:
         """New segment numbers of shape (n_samples,) for old ones (1..k_before)."""
         return self.new_segment[np.asarray(segments, dtype=int) - 1]
 
+    def description(self) -> str:
+        """The edit in a sentence, for the report."""
+        parts = [
+            f"merged segments {' and '.join(map(str, group))} into segment "
+            f"{self.new_segment[group[0] - 1]}"
+            for group in self.merged
+        ]
+        parts += [
+            f'renamed segment {old} (now {self.new_segment[old - 1]}) to "{name}"'
+            for old, name in self.renamed.items()
+        ]
+        return f"Edited: {'; '.join(parts)} ({self.k_before} segments to {self.k_after})."
+
     def record(self) -> dict[str, Any]:
         """The edit as an entry of the run's ``edits`` history."""
         return {
             "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "description": self.description(),
             "renamed": {str(old): name for old, name in self.renamed.items()},
             "merged": [list(group) for group in self.merged],
             "k_before": self.k_before,

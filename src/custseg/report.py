@@ -154,7 +154,9 @@ def run_figures(run) -> dict[str, go.Figure]:
             trimmed=summary["selection"].get("method") == "trimmed-variance",
         )
     result["k_choice"] = figures.sweep_figure(
-        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
+        run.sweep,
+        k=summary.get("kmeans_k", summary["k"]),
+        recommended_k=summary["recommended"]["k"],
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
     result["pca"] = figures.pca_figure(
@@ -201,7 +203,8 @@ def _overview_sentences(summary: dict) -> list[str]:
         f"Transform: {summary['transform']}; scaling: {summary['scale']}; "
         + (f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."),
     ]
-    return sentences + list(summary.get("warnings", []))
+    edits = [edit["description"] for edit in summary.get("edits", [])]
+    return sentences + list(summary.get("warnings", [])) + edits
 
 
 def _roles_table(summary: dict) -> list[str]:

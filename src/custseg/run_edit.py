@@ -269,6 +269,7 @@ def relabel_run(
     summary = {
         **summary,
         "k": k_after,
+        "kmeans_k": int(model.pipeline[-1].n_clusters),
         "metrics": _metrics(edited_model, training, segments, k_after),
         "implicates": implicates.to_dict() if implicates else summary.get("implicates"),
         "segments": [
