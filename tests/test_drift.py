@@ -106,3 +106,17 @@ def test_merged_reference_adds_shares():
     reference = {"weighted": False, "segment_shares": [0.4, 0.3, 0.2, 0.1], "features": {}}
     merged = drift.merged_reference(reference, [1, 2, 3, 3])
     assert merged["segment_shares"] == pytest.approx([0.4, 0.3, 0.3])
+
+
+def test_edges_from_a_seeded_sample_on_large_inputs(monkeypatch):
+    values, segments = _training(n=4_000)
+    full = drift.reference(values, segments, k=3)
+    monkeypatch.setattr(drift, "EDGE_SAMPLE_ROWS", 1_000)
+    sampled = drift.reference(values, segments, k=3, random_state=7)
+    assert sampled == drift.reference(values, segments, k=3, random_state=7)
+    assert sampled["features"]["visits"]["edges"] != full["features"]["visits"]["edges"]
+    np.testing.assert_allclose(
+        sampled["features"]["visits"]["edges"], full["features"]["visits"]["edges"], atol=0.3
+    )
+    report = drift.drift_report(sampled, values, segments, np.zeros(len(values), bool))
+    assert report["largest_psi"] == 0.0

@@ -207,7 +207,11 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
     model.metadata["drift_reference"] = drift.reference(
-        prepared.values, segments, k=k, sample_weight=prepared.weights
+        prepared.values,
+        segments,
+        k=k,
+        sample_weight=prepared.weights,
+        random_state=prepared.config.random_state,
     )
     return SegmentationResult(
         prepared=prepared,
