@@ -116,7 +116,11 @@ def test_relabel_merge_round_trips_through_predict(run_copy, tmp_path):
 
 def test_edits_compose(run_copy, tmp_path):
     source, run_dir = run_copy
-    assert run(["relabel", str(run_dir), "--merge", "1,2"]) == 0
+    table = tmp_path / "assignments.parquet"
+    assert run(["relabel", str(run_dir), "--merge", "1,2", "--write-to", str(table)]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(table), pd.read_csv(run_dir / "assignments.csv"), check_dtype=False
+    )
     assert run(["relabel", str(run_dir), "--merge", "2,3", "--name", "1=Everyone else"]) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     assert len(summary["edits"]) == 2 and summary["k"] == 2

@@ -36,6 +36,13 @@ def relabel(
         typer.Option("--merge", help="Merge segments into one: 4,5; repeatable."),
     ] = None,
     source: SourceOverride = None,
+    write_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Also replace the assignments in this table or .parquet file (as segment "
+            "--write-to does)."
+        ),
+    ] = None,
 ) -> None:
     """Rename or merge a run's segments (model, assignments, profiles, summary, report).
 
@@ -43,7 +50,9 @@ def relabel(
     """
     from custseg.run_edit import relabel_run
 
-    edit, removed = relabel_run(run_dir, names=name or [], merges=merge or [], source=source)
+    edit, removed = relabel_run(
+        run_dir, names=name or [], merges=merge or [], source=source, write_to=write_to
+    )
     summary_segments = _read_summary(run_dir)["segments"]
     table = Table("segment", "was", "name", "share", title=f"{run_dir}: k={edit.k_after}")
     for entry in summary_segments:

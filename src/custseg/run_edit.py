@@ -206,6 +206,7 @@ def relabel_run(
     names: list[str],
     merges: list[str],
     source: str | None = None,
+    write_to: str | None = None,
 ) -> tuple[SegmentEdit, list[str]]:
     """Rename and merge a run's segments and rewrite its folder, all or nothing.
 
@@ -217,6 +218,9 @@ def relabel_run(
         ``A,B[,C...]`` items: segments to merge into one.
     source : str, optional
         Load the training data from here instead of the recorded source.
+    write_to : str, optional
+        Also write the edited assignments to this table or Parquet file (see
+        :func:`custseg.io.write_table`), last, so that a failure there leaves the run as it was.
 
     Returns
     -------
@@ -300,6 +304,8 @@ def relabel_run(
         refresh_explanations(staging, training, segments)
         sweep = io.read_table(staging / "sweep.csv")
         io.write_text(staging / REPORT_FILE, run_report(RunData(summary, sweep, profiles, points)))
+        if write_to:
+            io.write_table(assignments, write_to)
     return edit, removed
 
 
