@@ -300,3 +300,16 @@ def test_a_failure_while_rewriting_leaves_the_run_unchanged(run_copy, monkeypatc
         run(["relabel", str(run_dir), "--merge", "1,2"])
     assert _snapshot(run_dir) == before
     assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_explanations_of_the_old_segments_are_not_left_behind(run_copy):
+    _, run_dir = run_copy
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary_path.write_text(json.dumps({**summary, "rules": {"fidelity": 0.9}}))
+    (run_dir / "rules.csv").write_text("segment,rule\n1,spend < 4\n")
+    (run_dir / "figures").mkdir()
+    (run_dir / "figures" / "pca.png").write_bytes(b"png")
+    assert run(["relabel", str(run_dir), "--merge", "1,2"]) == 0
+    assert not (run_dir / "rules.csv").exists() and not (run_dir / "figures").exists()
+    assert "rules" not in json.loads(summary_path.read_text())

@@ -37,7 +37,8 @@ from custseg.survey import household_assignments, implicate_report
 STALE_OUTPUTS = ("figures",)
 #: Outputs derived from the segments that another module computes; see
 #: :func:`refresh_explanations`.
-EXPLANATION_OUTPUTS = ("rules.csv", "compare_segments.csv")
+EXPLANATION_OUTPUTS = ("rules.csv", "compare_segments.csv", "charts.json")
+EXPLANATION_KEYS = ("rules",)
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,75 @@ def _metrics(
     return {"inertia": inertia, **{c: float(v) for c, v in table.loc[k].items()}}
 
 
-def refresh_explanations(staging: Path, training: TrainingRows, segments: np.ndarray) -> None:
-    """The one place where outputs that explain the segments (decision-tree rules,
-    segment-vs-population tables) are brought up to date after an edit.
+def refresh_explanations(
+    staging: Path, result: SegmentationResult, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The one place where outputs that explain the segments (decision-tree rules, the
+    segment-vs-population table, chart numbers) are brought up to date after an edit.
 
-    Until they can be recomputed here, they are removed rather than left describing the
-    segments as they were before the edit.
+    Parameters
+    ----------
+    staging : Path
+        The run's new folder, being written.
+    result : SegmentationResult
+        The edited segmentation (``sweep`` is None: the k sweep is not refitted).
+    summary : dict
+        The edited ``summary.json``.
+
+    Returns
+    -------
+    dict
+        The summary to write. Until explanations can be recomputed here, their files and
+        summary entries are removed rather than left describing the segments before the edit.
     """
     for name in EXPLANATION_OUTPUTS:
         (staging / name).unlink(missing_ok=True)
+    return {key: value for key, value in summary.items() if key not in EXPLANATION_KEYS}
+
+
+def _edited_result(
+    folder: Path, edit: SegmentEdit, model: SegmentModel, training: TrainingRows, summary: dict
+) -> SegmentationResult:
+    """The segmentation after ``edit``: recomputed profiles, personas, implicate spread, and
+    the model with its segment map, names and drift reference."""
+    segments = edit.apply(training.segments)
+    k = edit.k_after
+    prepared = training.prepared
+    implicates = None
+    if prepared.implicates is not None:
+        weights = prepared.weights if prepared.weights is not None else np.ones(prepared.n_rows)
+        implicates = implicate_report(
+            "pooled", prepared.households, prepared.implicates, segments, weights, k
+        )
+    profiles, personas = _profile_table(prepared, segments, k, implicates)
+    names = {s: edit.names[s] or personas[s - 1].name for s in range(1, k + 1)}
+    personas = [replace(p, name=names[p.segment]) for p in personas]
+    profiles["name"] = [names[s] for s in profiles["segment"]]
+    metadata = {
+        **model.metadata,
+        "segment_map": [int(s) for s in edit.apply(model.segment_of_cluster)],
+        "k": k,
+        "segment_names": {str(s): n for s, n in names.items()},
+    }
+    if "drift_reference" in metadata:
+        metadata["drift_reference"] = drift.merged_reference(
+            metadata["drift_reference"], edit.new_segment
+        )
+    points = io.read_table(folder / "pca.csv")
+    return SegmentationResult(
+        prepared=prepared,
+        sweep=None,
+        k=k,
+        segments=segments,
+        model=replace(model, metadata=metadata),
+        pca=pd.DataFrame(
+            {"pc1": points["pc1"], "pc2": points["pc2"], "segment": edit.apply(points["segment"])}
+        ),
+        explained_variance_ratio=np.asarray(summary["pca"]["explained_variance_ratio"]),
+        profiles=profiles,
+        personas=personas,
+        implicates=implicates,
+    )
 
 
 def relabel_run(
@@ -229,12 +290,12 @@ def relabel_run(
         Outputs removed because the edit made them stale.
     """
     folder = Path(folder)
-    summary = io.read_json(folder / "summary.json") if _is_run(folder) else None
-    if summary is None:
+    if not _is_run(folder):
         raise CustsegError(
             f"{folder} is not a custseg run folder (no summary.json and model).",
             hint="Point at the --out folder of custseg segment.",
         )
+    summary = io.read_json(folder / "summary.json")
     model = SegmentModel.load(folder)
     k = model.k
     current_names = {int(s): n for s, n in model.metadata.get("segment_names", {}).items()}
@@ -245,65 +306,43 @@ def relabel_run(
         merges=parse_merges(merges, k),
     )
     training = reload_training(folder, summary, model, source=source)
-    segments = edit.apply(training.segments)
-    k_after = edit.k_after
-    prepared = training.prepared
-    implicates = None
-    if prepared.implicates is not None:
-        weights = prepared.weights if prepared.weights is not None else np.ones(prepared.n_rows)
-        implicates = implicate_report(
-            "pooled", prepared.households, prepared.implicates, segments, weights, k_after
-        )
-    profiles, personas = _profile_table(prepared, segments, k_after, implicates)
-    final_names = {s: edit.names[s] or personas[s - 1].name for s in range(1, k_after + 1)}
-    personas = [replace(p, name=final_names[p.segment]) for p in personas]
-    profiles["name"] = [final_names[s] for s in profiles["segment"]]
-
-    metadata = dict(model.metadata)
-    metadata["segment_map"] = [int(s) for s in edit.apply(model.segment_of_cluster)]
-    metadata["k"] = k_after
-    metadata["segment_names"] = {str(s): n for s, n in final_names.items()}
-    if "drift_reference" in metadata:
-        metadata["drift_reference"] = drift.merged_reference(
-            metadata["drift_reference"], edit.new_segment
-        )
-    edited_model = replace(model, metadata=metadata)
-
-    record = edit.record()
+    result = _edited_result(folder, edit, model, training, summary)
     summary = {
         **summary,
-        "k": k_after,
+        "k": result.k,
         "kmeans_k": int(model.pipeline[-1].n_clusters),
-        "metrics": _metrics(edited_model, training, segments, k_after),
-        "implicates": implicates.to_dict() if implicates else summary.get("implicates"),
+        "metrics": _metrics(result.model, training, result.segments, result.k),
+        "implicates": result.implicates.to_dict() if result.implicates else None,
         "segments": [
             SegmentationResult._segment_summary(row, persona)
-            for row, persona in zip(profiles.to_dict("records"), personas, strict=True)
+            for row, persona in zip(
+                result.profiles.to_dict("records"), result.personas, strict=True
+            )
         ],
-        "edits": [*summary.get("edits", []), record],
+        "edits": [*summary.get("edits", []), edit.record()],
     }
-    points = io.read_table(folder / "pca.csv")
-    points["segment"] = edit.apply(points["segment"].to_numpy())
+    points = io.read_table(folder / "pca.csv").assign(segment=result.pca["segment"])
     assignments = io.read_table(folder / "assignments.csv")
     if "agreement" in assignments.columns:
-        household_column = prepared.dataset.household_column
-        assignments = household_assignments(prepared.households, segments, prepared.weights).rename(
-            columns={"household": household_column}
-        )
+        prepared = training.prepared
+        assignments = household_assignments(
+            prepared.households, result.segments, prepared.weights
+        ).rename(columns={"household": prepared.dataset.household_column})
     else:
-        assignments["segment"] = segments
+        assignments["segment"] = result.segments
 
     removed = [name for name in STALE_OUTPUTS if (folder / name).exists()]
     with io.atomic_output_dir(folder) as staging:
         io.copy_folder(folder, staging, skip=STALE_OUTPUTS)
-        io.write_csv(staging / "profiles.csv", profiles)
+        summary = refresh_explanations(staging, result, summary)
+        io.write_csv(staging / "profiles.csv", result.profiles)
         io.write_csv(staging / "pca.csv", points)
         io.write_csv(staging / "assignments.csv", assignments)
         io.write_json(staging / "summary.json", summary)
-        edited_model.save(staging / MODEL_FILENAME)
-        refresh_explanations(staging, training, segments)
+        result.model.save(staging / MODEL_FILENAME)
         sweep = io.read_table(staging / "sweep.csv")
-        io.write_text(staging / REPORT_FILE, run_report(RunData(summary, sweep, profiles, points)))
+        run = RunData(summary, sweep, result.profiles, points)
+        io.write_text(staging / REPORT_FILE, run_report(run))
         if write_to:
             io.write_table(assignments, write_to)
     return edit, removed
