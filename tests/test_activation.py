@@ -313,3 +313,18 @@ def test_explanations_of_the_old_segments_are_not_left_behind(run_copy):
     assert run(["relabel", str(run_dir), "--merge", "1,2"]) == 0
     assert not (run_dir / "rules.csv").exists() and not (run_dir / "figures").exists()
     assert "rules" not in json.loads(summary_path.read_text())
+
+
+def test_text_ids_with_leading_zeros_from_parquet(tmp_path):
+    data = _groups().assign(customer_id=lambda f: [f"{i:07d}" for i in range(len(f))])
+    source = tmp_path / "customers.parquet"
+    data.to_parquet(source)
+    out = tmp_path / "run"
+    args = ["segment", str(source), "--features", "spend,visits", "--k", "4", "--bootstrap", "0"]
+    assert run([*args, "--id", "customer_id", "--out", str(out)]) == 0
+    assert run(["relabel", str(out), "--merge", "3,4"]) == 0
+    assert (
+        run(["export", str(out), "--audiences", str(tmp_path / "aud"), "--format", "parquet"]) == 0
+    )
+    table = pd.concat([pd.read_parquet(f) for f in (tmp_path / "aud").glob("*.parquet")])
+    assert sorted(table["customer_id"]) == list(data["customer_id"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,10 @@ def reload_training(
         expected = household_assignments(prepared.households, scores["segment"].to_numpy())
         same = np.array_equal(expected["segment"], assignments["segment"])
     else:
+        # The ids as they read back from a CSV file, like assignments.csv's.
+        written = pd.read_csv(StringIO(ids.to_csv(index=False)))
         same = np.array_equal(scores["segment"], assignments["segment"]) and all(
-            (assignments[c].astype(str) == ids[c].astype(str)).all()
+            (assignments[c].astype(str) == written[c].astype(str)).all()
             for c in ids.columns
             if c in assignments.columns
         )
