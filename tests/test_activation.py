@@ -328,3 +328,14 @@ def test_text_ids_with_leading_zeros_from_parquet(tmp_path):
     )
     table = pd.concat([pd.read_parquet(f) for f in (tmp_path / "aud").glob("*.parquet")])
     assert sorted(table["customer_id"]) == list(data["customer_id"])
+
+
+def test_older_models_without_a_drift_reference_still_predict(run_copy, tmp_path, capsys):
+    source, run_dir = run_copy
+    model = SegmentModel.load(run_dir)
+    del model.metadata["drift_reference"]
+    model.save(run_dir / "model.skops")
+    scored = _predict(run_dir, source, tmp_path / "scored.csv")
+    assert len(scored) == sum(SIZES)
+    assert "No drift report" in capsys.readouterr().err
+    assert not (tmp_path / "drift.json").exists()
