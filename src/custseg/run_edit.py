@@ -84,16 +84,16 @@ def _load_spec(summary: dict[str, Any], source: str | None) -> dict[str, Any]:
     return recorded
 
 
-def _config(summary: dict[str, Any], model: SegmentModel) -> SegmentationConfig:
+def _config(summary: dict[str, Any]) -> SegmentationConfig:
     known = SegmentationConfig.__dataclass_fields__
     recorded = {
         key: tuple(value) if isinstance(value, list) else value
         for key, value in summary["config"].items()
         if key in known
     }
-    # The model's features, named: the same columns as selected at the run, without ranking
-    # every candidate again.
-    return replace(SegmentationConfig(**recorded), features=tuple(model.features), bootstrap=0)
+    # The same choices, so that feature selection (and its scores, which the explaining charts
+    # use) is made again as at the run; no resampling, which only the sweep needs.
+    return replace(SegmentationConfig(**recorded), bootstrap=0)
 
 
 def reload_training(
@@ -123,13 +123,13 @@ def reload_training(
     )
     if spec.get("labels"):
         dataset = dataset.with_labels(*io.read_labels(spec["labels"]))
-    prepared = prepare(dataset, _config(summary, model))
+    prepared = prepare(dataset, _config(summary))
     changed = CustsegError(
         f"{spec['source']} no longer gives the rows of this run.",
         hint="The source changed since the run; segment it again, or pass the original "
         "data with --source.",
     )
-    if prepared.n_rows != summary["n_rows"]:
+    if prepared.n_rows != summary["n_rows"] or prepared.features != list(model.features):
         raise changed
     frame = dataset.frame.loc[prepared.rows]
     scores = model.score(frame).reset_index(drop=True)
