@@ -5,7 +5,7 @@ import base64
 import dash_bootstrap_components as dbc
 import numpy as np
 import pytest
-from dash import no_update
+from dash import dcc, html, no_update
 
 import custseg.dashboard.analysis as analysis_module
 from custseg.dashboard import ids
@@ -34,9 +34,9 @@ REFERENCE = ViewState(
 )
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    return Analysis(datasets=["scf2019", "scf2022"])
+@pytest.fixture
+def analysis(scf_analysis):
+    return scf_analysis
 
 
 def test_view_matches_the_core(analysis):
@@ -45,8 +45,8 @@ def test_view_matches_the_core(analysis):
     inertia = sweep.table.set_index("k").loc[3, "inertia"]
     assert view.metrics[0] == f"Inertia (3 clusters): {inertia:,.2f}"
     assert view.metrics[1].startswith("Silhouette score (3 clusters): 0.")
-    assert [t["name"] for t in view.pca["data"]] == ["Segment 1", "Segment 2", "Segment 3"]
-    assert sum(len(values(t, "x")) for t in view.pca["data"]) == prepared.n_rows == 4364
+    assert legend(view) == ["Segment 1", "Segment 2", "Segment 3"]
+    assert len(values(view.pca["data"][0], "x")) == prepared.n_rows == 4364
     assert list(view.variance["data"][0]["customdata"][-5:]) == [
         "BUS",
         "NHNFIN",
@@ -56,7 +56,11 @@ def test_view_matches_the_core(analysis):
     ]
     assert list(view.profile_table.columns[:4]) == ["Segment", "Persona", "Size", "Rows"]
     assert view.profile_table["Size"][0].endswith("of small-business owners)")
-    assert "Median Net worth" in view.profile_table.columns
+    assert "Median Net worth (2019 $)" in view.profile_table.columns
+
+
+def legend(view) -> list[str]:
+    return [t["name"] for t in view.pca["data"][1:] if t["visible"]]
 
 
 def test_every_k_reuses_one_sweep(analysis, monkeypatch):
@@ -66,7 +70,8 @@ def test_every_k_reuses_one_sweep(analysis, monkeypatch):
     fresh = Analysis(datasets=["scf2019"])
     for k in range(2, 13):
         view = fresh.view(ViewState(k=k))
-        assert len(view.pca["data"]) == k
+        assert legend(view) == [f"Segment {s}" for s in range(1, k + 1)]
+        assert sorted(set(view.pca_segments)) == list(range(1, k + 1))
     assert len(calls) == 1
     assert fresh.view(ViewState(k=5)) is fresh.view(ViewState(k=5))
 
@@ -87,29 +92,35 @@ def test_large_population_scatter_is_sampled(analysis):
     view = analysis.view(
         ViewState(population="all", features=("INCOME", "NETWORTH"), transform="asinh", k=3)
     )
-    assert sum(len(values(t, "x")) for t in view.pca["data"]) == 5000
+    assert len(values(view.pca["data"][0], "x")) == len(view.pca_segments) == 5000
     assert "a random 5,000 of 28,885 points" in view.pca["layout"]["title"]["text"]
 
 
 def test_hover_shows_household_values(analysis):
-    text = analysis.view(REFERENCE).pca["data"][0]["text"][0]
-    assert text.startswith("Segment 1<br>Household id: ")
+    points = analysis.view(REFERENCE).pca["data"][0]
+    assert points["hovertemplate"].startswith("Segment %{customdata}")
+    text = points["text"][0]
+    assert text.startswith("<br>Household id: ")
     assert "Net worth: $" in text and "Age of head: " in text
 
 
 def test_sync_url_both_ways(analysis):
     values = controls_from_state(REFERENCE)
     loaded = sync_url(analysis, REFERENCE, ids.URL, "?k=7&population=all", values)
-    assert loaded[0] is no_update and loaded[-1] == 7 and loaded[2] == "all"
+    assert loaded[0] is no_update and loaded[-2] == 7 and loaded[2] == "all"
+    assert loaded[-1] == []  # nothing to report
     moved = sync_url(analysis, REFERENCE, ids.K, "?k=7", [*values[:-1], 9])
     assert "k=9" in moved[0] and all(v is no_update for v in moved[1:])
 
 
 def test_segments_children_component_tree(analysis):
-    children = segments_children(analysis, controls_from_state(REFERENCE))
+    children = segments_children(analysis, REFERENCE, controls_from_state(REFERENCE))
     metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
-    assert recommendation.startswith("Recommended k = ")
+    assert recommendation[0].children.startswith("Recommended k = ")
+    assert recommendation[1].children[0].children == "How k is recommended"
+    warnings = [alert.children for alert in recommendation[2:]]  # the seed's view warns
+    assert any(w.startswith("collinear_features: ") for w in warnings)
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5
     assert [card.children.children[0].children.split(":")[0] for card in personas] == [
@@ -121,19 +132,21 @@ def test_segments_children_component_tree(analysis):
 
 def test_bad_feature_in_url_gives_a_message(analysis):
     values = controls_from_state(ViewState(features=("NOT_A_COLUMN",)))
-    alert, *_ = segments_children(analysis, values)
+    (alert, *metrics), *_ = segments_children(analysis, ViewState(), values)
     assert isinstance(alert, dbc.Alert) and "NOT_A_COLUMN" in alert.children
+    assert metrics[0].children.startswith("Inertia")  # the default view, features by variance
 
 
 def test_explore_tab_sections(analysis):
-    cards = explore_children(analysis, "scf2019")
+    cards = explore_children(analysis, REFERENCE, "scf2019")
     titles = [card.children.children[0].children for card in cards]
     assert titles[:3] == [
         "Overview",
-        "Owns a business",
-        "Credit-fearful (refused or afraid to apply)",
+        "Has a business (actively or passively managed)",
+        "Credit-fearful (turned down or feared refusal, past 12 months)",
     ]
-    assert "Income group by business ownership" in titles and "Distributions" in titles
+    assert "Income group by business ownership" in titles
+    assert "Distributions (weighted), in 2019 dollars" in titles
 
 
 def test_weighted_view_counts_us_households(analysis):
@@ -141,7 +154,8 @@ def test_weighted_view_counts_us_households(analysis):
     assert "weighted by WGT" in view.metrics[3]
     assert "US households" in view.profile_table["Size"][0]
     assert "households have all rows in one segment" in view.metrics[4]
-    assert "Share ± SE (imputation)" in view.profile_table.columns
+    assert view.metrics[-1].startswith("Amounts in 2019 dollars")
+    assert "Share ± SE (imputation uncertainty only)" in view.profile_table.columns
 
 
 def test_assignments_download_frame(analysis):
@@ -152,16 +166,21 @@ def test_assignments_download_frame(analysis):
 def test_compare_years_tab(analysis):
     from custseg.dashboard.callbacks import compare_children
 
-    text, graph, table = compare_children(analysis, controls_from_state(REFERENCE))
-    assert "applied to scf2022" in text.children and "0.8736" in text.children
-    names = [trace["name"] for trace in graph.figure["data"]]
-    assert names == ["scf2019", "scf2022"]
-    assert isinstance(table, dbc.Table)
+    children = compare_children(analysis, REFERENCE, controls_from_state(REFERENCE))
+    text = " ".join(c.children for c in children if isinstance(c, html.P))
+    assert "applied to scf2022" in text and "0.8627" in text and "R-CPI-U-RS" in text
+    assert "INCOME < 579,603" in text and "imputation uncertainty only" in text
+    (graph,) = [c for c in children if isinstance(c, dcc.Graph)]
+    assert [trace["name"] for trace in graph.figure["data"]] == ["scf2019", "scf2022"]
+    segments, headlines = [c for c in children if isinstance(c, dbc.Table)]
+    header = str(segments.children[0])
+    assert "SE, imputation uncertainty only" in header and "sample households" in header
+    assert "Median net worth" in str(headlines) and "2022 dollars" in str(headlines)
 
 
 def test_compare_needs_another_year():
     from custseg.dashboard.callbacks import compare_children
 
     single = Analysis(datasets=["scf2019"])
-    (message,) = compare_children(single, controls_from_state(REFERENCE))
+    (message,) = compare_children(single, REFERENCE, controls_from_state(REFERENCE))
     assert "another year" in message.children

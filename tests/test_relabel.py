@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from custseg import drift
 from custseg.errors import CustsegError
 from custseg.model import SegmentModel
 from custseg.relabel import (
@@ -120,11 +121,14 @@ def test_model_with_a_segment_map_predicts_merged_segments(blob_model, tmp_path)
     others = [s for s in range(1, 5) if s not in (first, second)]
     new_number = {first: 1, second: 1, others[0]: 2, others[1]: 3}
     mapping = [new_number[s] for s in range(1, 5)]
+    reference = model.metadata["drift_reference"]
     model.metadata["segment_map"] = mapping
+    model.metadata["drift_reference"] = drift.merged_reference(reference, mapping)
     try:
         model.save(tmp_path / "model.skops")
     finally:
         del model.metadata["segment_map"]
+        model.metadata["drift_reference"] = reference
     merged = SegmentModel.load(tmp_path / "model.skops")
     assert merged.k == 3
     after = merged.score(frame)
@@ -148,5 +152,13 @@ def test_models_without_a_map_load_and_damaged_maps_are_refused(blob_model, tmp_
         model.save(tmp_path / "broken.skops")
     finally:
         del model.metadata["segment_map"]
-    with pytest.raises(CustsegError, match="damaged segment map"):
+    with pytest.raises(CustsegError, match="damaged custseg model: its segment map"):
         SegmentModel.load(tmp_path / "broken.skops")
+    reference = model.metadata["drift_reference"]
+    model.metadata["drift_reference"] = {**reference, "segment_shares": [1.0]}
+    try:
+        model.save(tmp_path / "bad_reference.skops")
+    finally:
+        model.metadata["drift_reference"] = reference
+    with pytest.raises(CustsegError, match="its drift reference does not match"):
+        SegmentModel.load(tmp_path / "bad_reference.skops")

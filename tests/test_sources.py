@@ -100,13 +100,16 @@ def test_bad_sql_sources(databases, template, message):
 @pytest.mark.parametrize("scheme", ["duckdb", "sqlite"])
 def test_write_table_replaces_atomically(databases, scheme):
     path = databases[0] if scheme == "duckdb" else databases[1]
-    spec = f"{scheme}:///{path}?table=customers"
+    spec = f"{scheme}:///{path}?table=segments"
     new = FRAME.assign(segment=[1, 2, 1])
     io.write_table(new, spec)
+    io.write_table(new, spec)  # custseg's own table is replaced
     pd.testing.assert_frame_equal(io.read_sql(spec), new, check_dtype=False)
     with pytest.raises(CustsegError, match="Could not write"):
         io.write_table(pd.DataFrame({"bad": [1 + 2j]}), spec)
     pd.testing.assert_frame_equal(io.read_sql(spec), new, check_dtype=False)
+    with pytest.raises(CustsegError, match="not written by custseg"):
+        io.write_table(new, f"{scheme}:///{path}?table=customers")
 
 
 def test_write_parquet(tmp_path):

@@ -109,7 +109,7 @@ def write_audiences(
             for segment, file in files.items()
         ],
     }
-    with io.atomic_output_dir(folder, markers=(MANIFEST,)) as staging:
+    with io.atomic_output_dir(folder, option="--audiences") as staging:
         for segment, file in files.items():
             io.write_frame(table[table["segment"] == segment], staging / file)
         io.write_json(staging / MANIFEST, manifest)

@@ -29,12 +29,19 @@ class Population:
         Structured conditions (see :mod:`custseg.population`), all of which must hold.
     noun : str
         What its members are called in sentences ("small-business owners").
+    features : tuple of str
+        The features that answer this population's question, by priority: the default of
+        ``--select auto`` (near-duplicates among them are still skipped).
+    features_reason : str
+        Why these features, for the README, summaries and reports.
     """
 
     name: str
     description: str
     conditions: tuple[str, ...] = ()
     noun: str = "customers"
+    features: tuple[str, ...] = ()
+    features_reason: str = ""
 
 
 @dataclass(frozen=True)

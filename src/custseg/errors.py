@@ -19,3 +19,9 @@ class CustsegError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's text (drivers often append pages of detail)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

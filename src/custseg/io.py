@@ -8,30 +8,38 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import gzip
 import hashlib
 import json
 import os
-import re
 import shutil
-import sqlite3
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 
 from custseg.errors import CustsegError
+from custseg.errors import first_line as _first_line
+from custseg.output_dirs import atomic_output_dir as atomic_output_dir
+from custseg.output_dirs import check_replaceable as check_replaceable
+from custseg.output_dirs import umask as _umask
+from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
+    SqlSpec,
+    is_sql,
+    parse_sql,
+    quote_identifier,
+    read_sql,
+)
+from custseg.sql_targets import write_sql_table
 
 CACHE_ENV = "CUSTSEG_CACHE_DIR"
-#: Files whose presence marks a folder as custseg's own output, safe to replace on a re-run.
-OUTPUT_MARKERS = ("summary.json", "report.html")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".zip")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -116,7 +124,10 @@ def _parse_delimited(path: Path) -> pd.DataFrame:
 
 
 def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.DataFrame:
-    """Read a delimited text, Parquet or Excel file into a DataFrame.
+    """Read a delimited text, Parquet or Excel file, or a Parquet dataset, into a DataFrame.
+
+    A folder (hive-partitioned folders such as ``year=2024/`` become columns) or a glob
+    (``parts/*.parquet``) of Parquet files is read as one table.
 
     Delimited text (any of , ; tab | as delimiter, UTF-8 or Latin-1, optionally gzipped or in a
     single-file zip) is parsed once and then served from a columnar (Parquet) copy in the cache,
@@ -130,6 +141,8 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     """
     path = Path(path).expanduser()
     if not path.is_file():
+        if path.is_dir() or (glob.has_magic(str(path)) and glob.glob(str(path), recursive=True)):
+            return _read_parquet_dataset(path)
         raise CustsegError(
             f"No such file: {path}", hint="Check the path, or name a built-in dataset (scf2019)."
         )
@@ -167,6 +180,31 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     return frame
 
 
+def _read_parquet_dataset(path: Path) -> pd.DataFrame:
+    """A folder or glob of Parquet files as one table (pyarrow.dataset; hive partitions)."""
+    import pyarrow.dataset as ds
+
+    if path.is_dir():
+        source: Path | list[str] = path
+        found = any(_suffix(p) in _PARQUET_SUFFIXES for p in path.rglob("*") if p.is_file())
+    else:
+        source = sorted(glob.glob(str(path), recursive=True))
+        found = bool(source) and all(_suffix(Path(p)) in _PARQUET_SUFFIXES for p in source)
+    if not found:
+        raise CustsegError(
+            f"No Parquet files {'in' if path.is_dir() else 'match'} {path}.",
+            hint="A folder or glob source must hold .parquet files (a hive-partitioned "
+            "folder works too); name a single CSV or Excel file directly.",
+        )
+    try:
+        frame = ds.dataset(source, format="parquet", partitioning="hive").to_table().to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise CustsegError(f"Could not read {path}: {_first_line(exc)}") from None
+    if frame.shape[1] == 0 or frame.empty:
+        raise CustsegError(f"{path} holds no rows.")
+    return frame
+
+
 def _cached_parse(path: Path) -> pd.DataFrame:
     stat = path.stat()
     key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
@@ -178,7 +216,7 @@ def _cached_parse(path: Path) -> pd.DataFrame:
             columnar.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, not trusted
     frame = _parse_delimited(path)
     # The cache is an optimisation: a read-only or full cache folder must not fail the run.
-    with contextlib.suppress(OSError, ValueError), atomic_file(columnar) as tmp:
+    with contextlib.suppress(OSError, ValueError, CustsegError), atomic_file(columnar) as tmp:
         frame.to_parquet(tmp, index=False)
     return frame
 
@@ -242,8 +280,11 @@ def read_labels(path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str,
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``, renamed onto ``path`` if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CustsegError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o666 & ~_umask())
@@ -254,50 +295,13 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def atomic_output_dir(
-    path: str | os.PathLike[str], *, markers: tuple[str, ...] = OUTPUT_MARKERS
-) -> Iterator[Path]:
-    """Yield a fresh temporary folder that replaces ``path`` when the block succeeds.
-
-    An existing ``path`` is replaced only if it is empty or holds one of ``markers`` (files
-    custseg writes); anything else is refused so that a typo in ``--out`` cannot delete a
-    user's files.
-    """
-    final = Path(path).expanduser()
-    if final.exists():
-        if not final.is_dir():
-            raise CustsegError(f"--out {final} is a file, not a folder.", hint="Name a folder.")
-        entries = list(final.iterdir())
-        if entries and not any((final / marker).exists() for marker in markers):
-            raise CustsegError(
-                f"--out {final} already holds files that custseg did not write.",
-                hint="Choose a new or empty folder, or remove that one first.",
-            )
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the umask
-    except OSError as exc:
-        raise CustsegError(f"Cannot write to {final.parent}: {exc.strerror}.") from None
-    try:
-        yield staging
-        if final.exists():
-            retired = staging.with_name(staging.name + ".old")
-            os.replace(final, retired)
-            os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
-    """Copy the files and folders of ``source`` (but the names in ``skip``) into ``staging``,
-    the temporary folder of :func:`atomic_output_dir` that is to replace it."""
+    """Copy the files and folders of ``source`` (but the names in ``skip`` and its marker) into
+    ``staging``, the temporary folder of :func:`atomic_output_dir` that is to replace it."""
+    from custseg.output_dirs import MARKER_FILE
+
     for entry in Path(source).iterdir():
-        if entry.name in skip:
+        if entry.name in (*skip, MARKER_FILE):
             continue
         if entry.is_dir():
             shutil.copytree(entry, staging / entry.name)
@@ -305,10 +309,18 @@ def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> N
             shutil.copy2(entry, staging / entry.name)
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+REDACTED = "***"
+
+
+def redact_password(spec: str) -> str:
+    """A source spec safe to write into outputs: a database URL's password replaced."""
+    if not is_sql(spec):
+        return spec
+    parts = urlsplit(spec)
+    if parts.password is None:
+        return spec
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _json_default(value: Any) -> Any:
@@ -357,6 +369,8 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         For another file type.
     """
     suffix = _suffix(Path(path))
+    if Path(path).is_dir():
+        raise CustsegError(f"Cannot write {path}: it is a folder; name a .csv or .parquet file.")
     if suffix not in (".csv", *_PARQUET_SUFFIXES):
         raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
     with atomic_file(path) as tmp:
@@ -400,8 +414,7 @@ def export_figures(figures: dict[str, Any], folder: str | os.PathLike[str], fmt:
         raise CustsegError(
             f"Unknown export format {fmt!r}.", hint=f"Choose one of: {', '.join(EXPORT_FORMATS)}."
         )
-    names = tuple(f"{name}.{f}" for name in figures for f in EXPORT_FORMATS)
-    with atomic_output_dir(folder, markers=names) as staging:
+    with atomic_output_dir(folder, option="The figures folder") as staging:
         try:
             pio.write_images(
                 list(figures.values()), [staging / f"{name}.{fmt}" for name in figures]
@@ -448,131 +461,6 @@ def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str,
         raise CustsegError(f"{path} is not a readable custseg model ({exc}).") from None
 
 
-# --- SQL sources and targets ---------------------------------------------------------------
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
-
-
-@dataclass(frozen=True)
-class SqlSpec:
-    """``duckdb:///file.db?table=T``, ``sqlite:///file.db?query=SELECT ...`` or any SQLAlchemy
-    URL with ``table=`` or ``query=``."""
-
-    scheme: str
-    location: str
-    table: str | None
-    query: str | None
-
-    @property
-    def statement(self) -> str:
-        return self.query or f"SELECT * FROM {quote_identifier(self.table or '')}"
-
-
-def is_sql(spec: str) -> bool:
-    return re.match(r"^[a-z][a-z0-9+]*://", spec) is not None
-
-
-REDACTED = "***"
-
-
-def redact_password(spec: str) -> str:
-    """A source spec safe to write into outputs: a database URL's password replaced."""
-    if not is_sql(spec):
-        return spec
-    parts = urlsplit(spec)
-    if parts.password is None:
-        return spec
-    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def parse_sql(spec: str) -> SqlSpec:
-    """Split a SQL source into engine, location and table/query.
-
-    Raises
-    ------
-    CustsegError
-        Without exactly one of ``table=`` and ``query=``, or with an invalid table name.
-    """
-    parts = urlsplit(spec)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    table, query = params.pop("table", None), params.pop("query", None)
-    if (table is None) == (query is None):
-        raise CustsegError(
-            f"The SQL source {spec!r} needs ?table=NAME or ?query=SELECT ...",
-            hint="For example duckdb:///shop.db?table=customers",
-        )
-    if table is not None:
-        quote_identifier(table)
-    scheme = parts.scheme.split("+")[0]
-    if scheme in ("duckdb", "sqlite"):
-        location = parts.path if not parts.netloc else parts.netloc + parts.path
-        location = location[1:] if location.startswith("//") else location
-    else:
-        location = urlunsplit(parts._replace(query=urlencode(params)))
-    return SqlSpec(scheme, location, table, query)
-
-
-def quote_identifier(name: str) -> str:
-    """``schema.table`` double-quoted, after checking it is a plain identifier."""
-    if not _IDENTIFIER.fullmatch(name):
-        raise CustsegError(
-            f"{name!r} is not a valid table name.",
-            hint="Use letters, digits and underscores (schema.table allowed).",
-        )
-    return ".".join(f'"{part}"' for part in name.split("."))
-
-
-def read_sql(spec: str) -> pd.DataFrame:
-    """Read a table or query from DuckDB, SQLite or a SQLAlchemy database.
-
-    Raises
-    ------
-    CustsegError
-        If the database cannot be opened, the table does not exist or the query fails.
-    """
-    sql = parse_sql(spec)
-    try:
-        if sql.scheme == "duckdb":
-            import duckdb
-
-            if not Path(sql.location).is_file():
-                raise CustsegError(f"No DuckDB database at {sql.location}.")
-            with duckdb.connect(sql.location, read_only=True) as connection:
-                frame = connection.execute(sql.statement).df()
-        elif sql.scheme == "sqlite":
-            if not Path(sql.location).is_file():
-                raise CustsegError(f"No SQLite database at {sql.location}.")
-            with contextlib.closing(
-                sqlite3.connect(f"file:{sql.location}?mode=ro", uri=True)
-            ) as connection:
-                frame = pd.read_sql_query(sql.statement, connection)
-        else:
-            frame = pd.read_sql_query(sql.statement, _sqlalchemy_engine(sql.location))
-    except CustsegError:
-        raise
-    except Exception as exc:  # each driver has its own error types
-        raise CustsegError(f"Could not read {spec}: {_first_line(exc)}") from None
-    if frame.empty:
-        raise CustsegError(f"{spec} returned no rows.")
-    return frame
-
-
-def _sqlalchemy_engine(url: str):
-    try:
-        import sqlalchemy
-    except ImportError:
-        raise CustsegError(
-            "Reading a server database needs SQLAlchemy and the database's driver.",
-            hint="pip install sqlalchemy psycopg (for PostgreSQL).",
-        ) from None
-    return sqlalchemy.create_engine(url)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def write_table(frame: pd.DataFrame, spec: str) -> None:
     """Write ``frame`` to a Parquet file or a DuckDB/SQLite table, replacing it atomically.
 
@@ -588,33 +476,4 @@ def write_table(frame: pd.DataFrame, spec: str) -> None:
         with atomic_file(spec) as tmp:
             frame.to_parquet(tmp, index=False)
         return
-    sql = parse_sql(spec)
-    if sql.table is None or sql.scheme not in ("duckdb", "sqlite"):
-        raise CustsegError(
-            f"--write-to {spec}: name a table of a DuckDB or SQLite file.",
-            hint="For example duckdb:///shop.db?table=segments",
-        )
-    target = quote_identifier(sql.table)
-    staging = quote_identifier(sql.table.split(".")[-1] + "__custseg_new")
-    try:
-        if sql.scheme == "duckdb":
-            import duckdb
-
-            with duckdb.connect(sql.location) as connection:
-                connection.register("incoming", frame)
-                connection.execute("BEGIN TRANSACTION")
-                connection.execute(f"CREATE OR REPLACE TABLE {staging} AS SELECT * FROM incoming")
-                connection.execute(f"DROP TABLE IF EXISTS {target}")
-                connection.execute(
-                    f"ALTER TABLE {staging} RENAME TO {quote_identifier(sql.table.split('.')[-1])}"
-                )
-                connection.execute("COMMIT")
-        else:
-            with contextlib.closing(sqlite3.connect(sql.location)) as connection:
-                frame.to_sql(staging.strip('"'), connection, if_exists="replace", index=False)
-                connection.execute("BEGIN")  # DDL too, so the swap is all or nothing
-                connection.execute(f"DROP TABLE IF EXISTS {target}")
-                connection.execute(f"ALTER TABLE {staging} RENAME TO {target}")
-                connection.commit()
-    except Exception as exc:
-        raise CustsegError(f"Could not write to {spec}: {_first_line(exc)}") from None
+    write_sql_table(frame, spec)

@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 
+from custseg import threads
 from custseg.engine import Engine, KMeansFit
+
+#: Above this many rows, bootstrap resamples draw about this many rows (see below).
+BOOTSTRAP_MAX_ROWS = 100_000
+
+
+def canonical_order(
+    Z: np.ndarray, groups: np.ndarray | None = None, sample_weight: np.ndarray | None = None
+) -> np.ndarray:
+    """A row order that depends on the data, not on how its rows happen to be ordered.
+
+    Rows are sorted by group (household id), then by their values and weight, so a shuffled
+    table yields the same sequence of rows (rows that tie are identical, so their order does
+    not matter).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Indices into the rows of ``Z``.
+    """
+    keys = [Z[:, j] for j in reversed(range(Z.shape[1]))]  # np.lexsort: last key sorts first
+    if sample_weight is not None:
+        keys.insert(0, sample_weight)
+    if groups is not None:
+        keys.append(np.unique(groups, return_inverse=True)[1])
+    return np.lexsort(keys)
 
 
 def bootstrap_stability(
@@ -21,39 +49,69 @@ def bootstrap_stability(
     random_state: int = 0,
     n_init: int = 10,
     progress: Callable[[], None] | None = None,
+    max_rows: int | None = BOOTSTRAP_MAX_ROWS,
 ) -> dict[int, float]:
     """Mean adjusted Rand index between each k's fit and refits on bootstrap resamples.
 
     Every resample draws whole groups (households: all implicate rows of a household go in
     together, or not at all) with replacement, refits KMeans for every k, and labels the full
-    data with the refit; its agreement with the original labels is the adjusted Rand index.
+    data with the refit; its agreement with the fit on the full data is the adjusted Rand index.
+
+    Everything happens in :func:`canonical_order`, so the result does not change when the input
+    rows are shuffled: groups are drawn by their sorted ids (rows by their values), and when the
+    rows do not come in that order the full data is refitted in it once per k (``fits``, from
+    the rows as given, could land in another local optimum).
 
     Parameters
     ----------
     Z : ndarray of shape (n_samples, n_features)
-    fits : mapping of k to the fit on the full data
+    fits : mapping of k to the fit on the full data (in the given row order)
     n_boot : int
         Number of resamples.
     groups : ndarray of shape (n_samples,), optional
         The unit of resampling (household id); each row on its own when None.
     sample_weight : ndarray of shape (n_samples,), optional
+    max_rows : int or None, default BOOTSTRAP_MAX_ROWS
+        Above this many rows every resample draws about this many rows' worth of groups (an
+        m-out-of-n bootstrap), so that its cost stops growing with the data; None: never.
+
+    The resamples run side by side (:func:`custseg.threads.parallel_map`); the result does not
+    depend on how many at a time.
 
     Returns
     -------
     dict of k to mean adjusted Rand index (1 = the same segments every time)
     """
     rng = np.random.default_rng(random_state)
-    if groups is None:
-        groups = np.arange(Z.shape[0])
+    canonical = canonical_order(Z, groups, sample_weight)
+    in_order = bool(np.array_equal(canonical, np.arange(len(canonical))))
+    Z = Z[canonical]
+    sample_weight = None if sample_weight is None else sample_weight[canonical]
+    groups = np.arange(Z.shape[0]) if groups is None else groups[canonical]
+    reference = {
+        k: fit.labels[canonical]
+        if in_order
+        else engine.fit_kmeans(  # on a copy: fitting may round Z's values (centred in place)
+            Z.copy(), k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
+        ).labels
+        for k, fit in fits.items()
+    }
     unique, inverse = np.unique(groups, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     starts = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
-    scores: dict[int, list[float]] = {k: [] for k in fits}
+    n_groups = _groups_per_resample(len(unique), Z.shape[0], max_rows)
+    # Every resample's groups and seed are drawn here, in order, so that the results do not
+    # depend on how many resamples run at a time.
+    draws = []
     for _ in range(n_boot):
-        chosen = rng.integers(0, len(unique), size=len(unique))
-        rows = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
-        seed = int(rng.integers(0, 2**31 - 1))
-        for k, fit in fits.items():
+        chosen = rng.integers(0, len(unique), size=n_groups)
+        draws.append((chosen, int(rng.integers(0, 2**31 - 1))))
+
+    def resample_scores(draw: tuple[np.ndarray, int]) -> dict[int, float]:
+        chosen, seed = draw
+        rows = _rows_of(chosen, order, starts)
+        scores = {}
+        for k in fits:
             refit = engine.fit_kmeans(
                 Z[rows],
                 k,
@@ -61,7 +119,26 @@ def bootstrap_stability(
                 random_state=seed,
                 n_init=n_init,
             )
-            scores[k].append(adjusted_rand_score(fit.labels, refit.estimator.predict(Z)))
-        if progress is not None:
-            progress()
-    return {k: float(np.mean(values)) for k, values in scores.items()}
+            scores[k] = adjusted_rand_score(reference[k], refit.estimator.predict(Z))
+        return scores
+
+    with warnings.catch_warnings():
+        # A resample of a small table can hold fewer distinct points than k. The filter is set
+        # here, once for every worker thread (warning filters are per process).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = threads.parallel_map(resample_scores, draws, done=progress)
+    return {k: float(np.mean([scores[k] for scores in results])) for k in fits}
+
+
+def _groups_per_resample(n_groups: int, n_rows: int, max_rows: int | None) -> int:
+    """All groups (the classic bootstrap), or as many as make about ``max_rows`` rows."""
+    if max_rows is None or n_rows <= max_rows:
+        return n_groups
+    return max(2, round(n_groups * max_rows / n_rows))
+
+
+def _rows_of(chosen: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The rows of the chosen groups, group by group (``order[starts[g]:starts[g + 1]]``)."""
+    lengths = starts[chosen + 1] - starts[chosen]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return order[np.repeat(starts[chosen], lengths) + offsets]

@@ -19,9 +19,11 @@ import pandas as pd
 
 from custseg import figures
 from custseg.compare import Comparison, compare
+from custseg.dashboard import scatter
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
+from custseg.errors import CustsegError
 from custseg.explore import describe_amounts, explore
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
@@ -52,10 +54,14 @@ class View:
     variance: dict[str, Any]
     sweep: dict[str, Any]
     pca: dict[str, Any]
+    #: The segment of each point drawn in ``pca``, for a k move's patch.
+    pca_segments: list[int]
+    k: int
     profile: dict[str, Any]
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
     personas: list[Persona]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Analysis:
         self._locks: dict[Hashable, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.dataset = lru_cache(maxsize=4)(self._load)
+        self.feature_names = lru_cache(maxsize=4)(self._feature_names)
         self._sweep = lru_cache(maxsize=32)(self._compute_sweep)
         self._view = lru_cache(maxsize=512)(self._compute_view)
         self._scores = lru_cache(maxsize=32)(self._compute_scores)
@@ -100,7 +107,12 @@ class Analysis:
             return self._locks.setdefault(key, threading.Lock())
 
     def _load(self, name: str) -> Dataset:
+        if name not in self.datasets:  # the callbacks check first; this is the last line
+            raise CustsegError("This dashboard does not serve that dataset.")
         return load_dataset(name)
+
+    def _feature_names(self, name: str) -> frozenset[str]:
+        return frozenset(self.dataset(name).candidate_features())
 
     def populations(self, name: str) -> list[str]:
         return list(self.dataset(name).populations)
@@ -193,6 +205,12 @@ class Analysis:
                 f"{report.households:,} households have all rows in one segment "
                 f"(mean agreement {percent(report.mean_agreement)})."
             )
+        if dataset.provenance.get("dollars_of"):
+            lines.append(
+                f"Amounts in {dataset.provenance['dollars_of']} dollars "
+                f"({dataset.provenance.get('dollars_how', 'as loaded')})."
+            )
+        pca = self._pca_figure(result, money_columns)
         return View(
             metrics=lines,
             recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
@@ -205,16 +223,20 @@ class Analysis:
             sweep=figures.sweep_figure(
                 result.sweep.table, k=state.k, recommended_k=recommendation.k
             ).to_dict(),
-            pca=self._pca_figure(result, money_columns).to_dict(),
+            pca=pca.to_dict(),
+            pca_segments=pca.data[0].customdata.tolist(),
+            k=result.k,
             profile=figures.profile_figure(
                 result.profiles,
                 features=result.prepared.numeric,
                 labels=labels,
                 money_columns=money_columns,
+                dollars_of=dataset.provenance.get("dollars_of"),
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
             personas=result.personas,
+            warnings=tuple(f"{w.code}: {w.message}" for w in result.warnings),
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
@@ -223,12 +245,15 @@ class Analysis:
         frame = result.hover_frame(extras)
         hover = figures.hover_columns(frame, {c: dataset.label(c) for c in frame.columns})
         title = "Segments in two dimensions (PCA)"
+        if dataset.provenance.get("dollars_of") and money_columns:
+            title += f"; hover amounts in {dataset.provenance['dollars_of']} dollars"
         if len(frame) > self.display_points:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
             frame = frame.iloc[np.sort(keep)]
             title += f": a random {self.display_points:,} of {len(result.pca):,} points"
-        return figures.pca_figure(
+        return scatter.pca_points_figure(
             frame,
+            k_max=K_MAX,
             explained_variance_ratio=result.explained_variance_ratio,
             hover_columns=hover,
             money_columns=money_columns,
@@ -248,13 +273,15 @@ class Analysis:
             }
         )
         if "share_se" in profiles:
-            table["Share ± SE (imputation)"] = [
+            table["Share ± SE (imputation uncertainty only)"] = [
                 f"{percent(s)} ± {percent(se)}"
                 for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
             ]
+        year = dataset.provenance.get("dollars_of")
         for feature in result.prepared.numeric:
             fmt = money if feature in money_columns else number
-            table[f"Median {dataset.label(feature)}"] = [
+            dollars = f" ({year} $)" if year and feature in money_columns else ""
+            table[f"Median {dataset.label(feature)}{dollars}"] = [
                 fmt(v) for v in profiles[f"{feature}_median"]
             ]
         return table
@@ -305,11 +332,23 @@ class Analysis:
             as_money = exploration.amounts_are_money
             sections.append(
                 ExploreSection(
-                    "Distributions",
-                    describe_amounts(exploration.dollars, as_money=as_money),
+                    "Distributions"
+                    + (" (weighted)" if dataset.weight_column else "")
+                    + (f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""),
+                    describe_amounts(
+                        exploration.dollars,
+                        as_money=as_money,
+                        weighted=bool(dataset.weight_column),
+                        dollars_of=exploration.dollars_of,
+                    ),
                     [
                         figures.distribution_figure(
-                            exploration.distributions[c], label=dataset.label(c), as_money=as_money
+                            exploration.distributions[c],
+                            label=dataset.label(c),
+                            as_money=as_money,
+                            weights=exploration.distribution_weights.get(c),
+                            unit=exploration.weight_unit,
+                            dollars_of=exploration.dollars_of if as_money else None,
                         ).to_dict()
                         for c in exploration.dollars["variable"]
                     ],

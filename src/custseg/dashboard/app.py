@@ -12,7 +12,7 @@ from dash import Dash
 from flask import Blueprint
 
 from custseg import preprocess
-from custseg.dashboard import callbacks, layout
+from custseg.dashboard import callbacks, layout, validate
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import N_FEATURES_MAX, ViewState
 from custseg.datasets import builtin_names, scf
@@ -103,6 +103,8 @@ def _new_app() -> Dash:
         external_stylesheets=[f"{STYLESHEET_ROUTE}/bootstrap.min.css"],
     )
     app.server.register_blueprint(_bootstrap_blueprint())
+    # Callback requests are a few kB; a larger body is refused (413) before it is read.
+    app.server.config["MAX_CONTENT_LENGTH"] = validate.MAX_REQUEST_BYTES
     return app
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from custseg import figures
-from custseg.dashboard import ids
+from custseg import compare_text, figures
+from custseg.dashboard import ids, scatter, validate
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.state import ViewState, from_search
+from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
-from custseg.formatting import percent
+from custseg.recommend import RULE
 
 #: ViewState field -> the control that sets it; the callbacks' inputs follow this order.
 CONTROL_IDS = {
@@ -41,19 +41,15 @@ SEGMENT_OUTPUTS = [
 ]
 
 
-def state_from_controls(*values) -> ViewState:
-    """The view state of the control values, in ``CONTROL_IDS`` order."""
-    raw = dict(zip(CONTROL_IDS, values, strict=True))
-    return ViewState(
-        dataset=raw["dataset"],
-        population=raw["population"],
-        weighted=bool(raw["weighted"]),
-        trimmed=bool(raw["trimmed"]),
-        n_features=int(raw["n_features"]),
-        features=tuple(raw["features"] or ()),
-        transform=raw["transform"],
-        k=int(raw["k"]),
-    )
+def checked_state(analysis: Analysis, defaults: ViewState, values: list) -> validate.Checked:
+    """The view state of the control values (in ``CONTROL_IDS`` order), every value checked
+    against what the server serves; refused values become defaults, with a message."""
+    return validate.view_state(analysis, defaults, list(CONTROL_IDS), values)
+
+
+def notice(messages: list[str]) -> list:
+    """One warning per refused value, for the page."""
+    return [dbc.Alert(message, color="warning", className="mb-2") for message in messages]
 
 
 def controls_from_state(state: ViewState) -> list:
@@ -65,26 +61,41 @@ def controls_from_state(state: ViewState) -> list:
 def sync_url(
     analysis: Analysis, defaults: ViewState, triggered: str | None, search: str | None, values: list
 ) -> list:
-    """On load the URL sets the controls; afterwards the controls set the URL."""
+    """On load the URL sets the controls (and the notice says what it could not use);
+    afterwards the controls set the URL."""
     if triggered == ids.URL:
-        state = from_search(
-            search,
+        text, messages = validate.search(search)
+        parsed = from_search(
+            text,
             defaults=defaults,
             datasets=analysis.datasets,
             populations=analysis.populations(defaults.dataset),
         )
-        return [no_update, *controls_from_state(state)]
-    return [state_from_controls(*values).to_search(), *[no_update] * len(CONTROLS)]
+        checked = checked_state(analysis, defaults, controls_from_state(parsed))
+        messages += checked.messages or validate.search_resets(text, checked.state)
+        return [no_update, *controls_from_state(checked.state), notice(messages)]
+    state = checked_state(analysis, defaults, values).state
+    return [state.to_search(), *[no_update] * len(CONTROLS), no_update]
 
 
-def segments_children(analysis: Analysis, values: list) -> list:
-    """Metrics, recommendation, the five figures and the profile table for the controls."""
+def segments_children(
+    analysis: Analysis, defaults: ViewState, values: list, *, only_k_moved: bool = False
+) -> list:
+    """Metrics, recommendation, the five figures and the profile table for the controls.
+
+    When only k moved (and every value was valid), the browser already shows this
+    configuration's points: the scatter gets a patch of its colours and the variance figure
+    (which does not depend on k) is left alone.
+    """
+    checked = checked_state(analysis, defaults, values)
+    only_k_moved = only_k_moved and not checked.messages
     try:
-        view = analysis.view(state_from_controls(*values))
+        view = analysis.view(checked.state)
     except CustsegError as err:
         alert = dbc.Alert(str(err), color="warning", className="mb-0")
-        return [alert, "", *[no_update] * 5, "", ""]
-    metrics = [html.H5(line, className="mb-1") for line in view.metrics[:2]]
+        return [[*notice(checked.messages), alert], "", *[no_update] * 5, "", ""]
+    metrics = notice(checked.messages)
+    metrics += [html.H5(line, className="mb-1") for line in view.metrics[:2]]
     metrics += [html.Div(line) for line in view.metrics[2:]]
     table = dbc.Table.from_dataframe(view.profile_table, striped=True, hover=True, size="sm")
     personas = [
@@ -99,12 +110,21 @@ def segments_children(analysis: Analysis, values: list) -> list:
         )
         for p in view.personas
     ]
+    warnings = [
+        dbc.Alert(warning, color="warning", className="mt-2 mb-0 py-1") for warning in view.warnings
+    ]
+    rule = html.Details(
+        [html.Summary("How k is recommended"), html.Small(RULE)], className="small mt-1"
+    )
+    pca = (
+        scatter.k_move_patch(view.pca_segments, k=view.k, k_max=K_MAX) if only_k_moved else view.pca
+    )
     return [
         metrics,
-        view.recommendation,
-        view.variance,
+        [html.Span(view.recommendation), rule, *warnings],
+        no_update if only_k_moved else view.variance,
         view.sweep,
-        view.pca,
+        pca,
         view.profile,
         view.sizes,
         table,
@@ -112,9 +132,10 @@ def segments_children(analysis: Analysis, values: list) -> list:
     ]
 
 
-def explore_children(analysis: Analysis, dataset: str) -> list:
+def explore_children(analysis: Analysis, defaults: ViewState, dataset: str) -> list:
     """The EDA tab: one card per section."""
-    return [
+    checked = validate.dataset(analysis, defaults, dataset)
+    return notice(checked.messages) + [
         dbc.Card(
             dbc.CardBody(
                 [
@@ -125,47 +146,61 @@ def explore_children(analysis: Analysis, dataset: str) -> list:
             ),
             className="mb-3 shadow-sm",
         )
-        for section in analysis.explore_sections(dataset)
+        for section in analysis.explore_sections(checked.state.dataset)
     ]
 
 
-def compare_children(analysis: Analysis, values: list) -> list:
+def compare_children(analysis: Analysis, defaults: ViewState, values: list) -> list:
     """The years tab: how the current segments' shares differ in the other survey year."""
-    state = state_from_controls(*values)
+    checked = checked_state(analysis, defaults, values)
+    messages = notice(checked.messages)
     try:
-        comparison = analysis.comparison(state)
+        comparison = analysis.comparison(checked.state)
     except CustsegError as err:
-        return [dbc.Alert(str(err), color="warning")]
+        return [*messages, dbc.Alert(str(err), color="warning")]
     if comparison is None:
-        return [html.P("Comparing years needs a built-in survey with another year.")]
-    base, other = comparison.base, comparison.other
-    table = comparison.table[
-        ["segment", "name", f"share_{base}", f"share_{other}", "change_points"]
-    ]
-    shown = table.assign(
-        **{c: table[c].map(percent) for c in table if c.startswith("share")},
-        change_points=table["change_points"].map("{:+.1f}".format),
-    )
-    factor = comparison.dollar_factors[other]
+        return [*messages, html.P("Comparing years needs a built-in survey with another year.")]
+    headlines = compare_text.headline_table(comparison)
     return [
-        html.P(
-            f"The segments fitted on {base} applied to {other}; {other} dollar features "
-            f"multiplied by {factor:.4f} (CPI-U) to put them in {comparison.dollars_of} "
-            "dollars. Error bars: imputation standard errors."
+        *messages,
+        *[html.P(s) for s in compare_text.basis_sentences(comparison)],
+        dcc.Graph(
+            figure=figures.compare_figure(
+                comparison.table, base=comparison.base, other=comparison.other
+            )
         ),
-        dcc.Graph(figure=figures.compare_figure(comparison.table, base=base, other=other)),
-        dbc.Table.from_dataframe(
-            shown.rename(columns={"change_points": "change (points)"}), striped=True, size="sm"
+        dbc.Table.from_dataframe(compare_text.segment_table(comparison), striped=True, size="sm"),
+        *(
+            [
+                html.H5(f"Headline figures in {comparison.headline_dollars} dollars"),
+                *[html.P(s) for s in compare_text.headline_sentences(comparison)],
+                dbc.Table.from_dataframe(headlines, striped=True, size="sm"),
+            ]
+            if not headlines.empty
+            else []
         ),
     ]
+
+
+def download(analysis: Analysis, defaults: ViewState, values: list):
+    """The assignments CSV of the controls' view; nothing for values the server does not serve."""
+    checked = checked_state(analysis, defaults, values)
+    if checked.messages:
+        return no_update
+    state = checked.state
+    name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
+    return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
 
 def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
-    """Attach every callback of the dashboard to ``app``."""
+    """Attach every callback of the dashboard to ``app``; each checks what the browser sent
+    (:mod:`custseg.dashboard.validate`)."""
+    validate.require_checks(list(CONTROL_IDS))
 
     @app.callback(
         Output(ids.URL, "search"),
         *[Output(i, p) for i, p in CONTROLS],
+        Output(ids.NOTICE, "children"),
         Input(ids.URL, "search"),
         *[Input(i, p) for i, p in CONTROLS],
     )
@@ -178,11 +213,13 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
         Input(ids.DATASET, "value"),
     )
     def _dataset_options(dataset):
-        return analysis.population_options(dataset), analysis.feature_options(dataset)
+        name = validate.dataset(analysis, defaults, dataset).state.dataset
+        return analysis.population_options(name), analysis.feature_options(name)
 
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
-        return segments_children(analysis, list(values))
+        only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
+        return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
@@ -191,9 +228,7 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
         prevent_initial_call=True,
     )
     def _download(_clicks, *values):
-        state = state_from_controls(*values)
-        name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
-        return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
+        return download(analysis, defaults, list(values))
 
     @app.callback(
         Output(ids.COMPARE_CONTENT, "children"),
@@ -201,7 +236,9 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
         *[Input(i, p) for i, p in CONTROLS],
     )
     def _compare(tab, *values):
-        return compare_children(analysis, list(values)) if tab == ids.TAB_COMPARE else no_update
+        if validate.tab(tab) != ids.TAB_COMPARE:
+            return no_update
+        return compare_children(analysis, defaults, list(values))
 
     @app.callback(
         Output(ids.EXPLORE_CONTENT, "children"),
@@ -209,4 +246,6 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
         Input(ids.TABS, "value"),
     )
     def _explore(dataset, tab):
-        return explore_children(analysis, dataset) if tab == ids.TAB_EXPLORE else no_update
+        if validate.tab(tab) != ids.TAB_EXPLORE:
+            return no_update
+        return explore_children(analysis, defaults, dataset)

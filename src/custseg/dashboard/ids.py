@@ -1,6 +1,7 @@
 """Component ids of the dashboard, in one place for the layout, the callbacks and the tests."""
 
 URL = "url"
+NOTICE = "notice"
 TABS = "tabs"
 TAB_SEGMENTS = "tab-segments"
 TAB_EXPLORE = "tab-explore"

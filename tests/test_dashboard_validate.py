@@ -1,0 +1,246 @@
+"""Hostile requests to the dashboard's callbacks get the defaults or a message, never a file.
+
+Every callback is POSTed to ``/_dash-update-component`` as a crafted client would, with foreign,
+out-of-range and wrongly typed values in each slot, on the Flask test client of the app's server.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+import custseg.dashboard.analysis as analysis_module
+from custseg.dashboard import create_app, ids, validate
+from custseg.dashboard.app import create_server
+from custseg.dashboard.callbacks import CONTROL_IDS, controls_from_state
+from custseg.dashboard.state import ViewState
+
+SECRET = "A-SECRET-VALUE"  # in the attacker's target file; must never come back
+
+
+@pytest.fixture(scope="module")
+def served(shared_data, tmp_path_factory):
+    """The dashboard of one customer table, and a folder of files it must never touch."""
+    folder = tmp_path_factory.mktemp("attacker")
+    pd.DataFrame({"note": [SECRET] * 3, "amount": [4.0, 5.0, 6.0]}).to_csv(
+        folder / "secret.csv", index=False
+    )
+    source = str(shared_data / "customers" / "mall_customers.csv")
+    app = create_app(source, warm=False)
+    return app, source, folder
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """Every dataset the analysis loads, by name."""
+    names = []
+    real = analysis_module.load_dataset
+
+    def recording(name, *args, **kwargs):
+        names.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "load_dataset", recording)
+    return names
+
+
+def key_of(app, output: str) -> str:
+    return next(key for key in app.callback_map if output in key)
+
+
+def post(app, output: str, values: list, changed: str):
+    """POST a callback as the browser does; ``values`` fill its inputs, then its states."""
+    key = key_of(app, output)
+    callback = app.callback_map[key]
+    slots = [*callback["inputs"], *callback["state"]]
+    filled = [{**slot, "value": value} for slot, value in zip(slots, values, strict=True)]
+    declared = callback["output"]
+    outputs = [
+        {"id": o.component_id, "property": o.component_property}
+        for o in (declared if isinstance(declared, list) else [declared])
+    ]
+    body = {
+        "output": key,
+        "outputs": outputs if isinstance(declared, list) else outputs[0],
+        "inputs": filled[: len(callback["inputs"])],
+        "state": filled[len(callback["inputs"]) :],
+        "changedPropIds": [changed],
+    }
+    return app.server.test_client().post("/_dash-update-component", json=body)
+
+
+def hostile(folder):
+    """Field -> values a crafted request may carry; the issue's attacks first."""
+    leak = folder / "leak.csv"
+    return {
+        "dataset": [
+            str(folder / "secret.csv"),
+            f"duckdb:///{folder}/x.duckdb?query=COPY (SELECT 42 AS a) TO '{leak}'",
+            "duckdb:///x.duckdb?query=SELECT * FROM read_csv('/etc/passwd')",
+            "scf2019",  # built in, but not what this server was started with
+            None,
+            7,
+            ["a"],
+            {"a": 1},
+            "x" * 100_000,
+        ],
+        "population": ["rich", None, 3, "a" * 10_000, ["all"]],
+        "weighted": ["yes", 2, None, [True]],
+        "trimmed": ["no", 0, None],
+        "n_features": [0, 11, -1, 1e308, "5", None, True, 2.5],
+        "features": [
+            ["NOT_A_COLUMN"],
+            "Age",
+            [1],
+            ["Age"] * (validate.MAX_NAMED_FEATURES + 1),
+            [{"a": 1}],
+            ["x" * 1000],
+            ["Age", "Age"],
+            ["amount"],
+        ],
+        "transform": ["__import__", None, 7, "LOG"],
+        "k": [1, 13, 10**100, "3", None, 3.5, True, -5],
+    }
+
+
+def cases(folder, defaults):
+    base = controls_from_state(defaults)
+    for position, field in enumerate(CONTROL_IDS):
+        for value in hostile(folder)[field]:
+            values = list(base)
+            values[position] = value
+            yield field, values
+
+
+def nothing_sent(response) -> bool:
+    return response.status_code == 204 or response.get_json() == {"multi": True, "response": {}}
+
+
+def assert_untouched(folder, loads, source, *responses):
+    assert sorted(p.name for p in folder.iterdir()) == ["secret.csv"]
+    assert set(loads) <= {source}
+    for response in responses:
+        assert SECRET not in response.get_data(as_text=True)
+        assert "root:" not in response.get_data(as_text=True)
+
+
+def defaults_of(app) -> ViewState:
+    values = {c.id: getattr(c, "value", None) for c in app.layout._traverse() if hasattr(c, "id")}
+    fields = {f: values[i] for f, i in CONTROL_IDS.items()}
+    return ViewState(**{**fields, "features": tuple(fields["features"])})
+
+
+def test_segments_callback_answers_hostile_values_with_defaults_and_a_message(served, loads):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    # A move of another control than k gets the full answer (a k move alone gets a patch of
+    # the scatter's colours); a hostile value must always get the full default answer.
+    trigger = f"{CONTROL_IDS['transform']}.value"
+    reference = post(app, ids.METRICS, controls_from_state(defaults), trigger)
+    expected = reference.get_json()["response"]
+    assert reference.status_code == 200
+    for field, values in cases(folder, defaults):
+        response = post(app, ids.METRICS, values, f"{CONTROL_IDS[field]}.value")
+        assert response.status_code == 200, (field, values)
+        answer = response.get_json()["response"]
+        alert, *metrics = answer[ids.METRICS]["children"]
+        label = field.replace("_", " ")
+        assert alert["type"] == "Alert" and f"Ignored the {label}" in alert["props"]["children"]
+        assert metrics == expected[ids.METRICS]["children"], field
+        assert {k: v for k, v in answer.items() if k != ids.METRICS} == {
+            k: v for k, v in expected.items() if k != ids.METRICS
+        }
+        assert_untouched(folder, loads, source, response)
+
+
+@pytest.mark.parametrize("callback", [ids.DOWNLOAD, ids.COMPARE_CONTENT])
+def test_download_and_compare_refuse_hostile_values(served, loads, callback):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    first = 1 if callback == ids.DOWNLOAD else ids.TAB_COMPARE
+    for field, values in cases(folder, defaults):
+        response = post(app, callback, [first, *values], f"{ids.DOWNLOAD_BUTTON}.n_clicks")
+        if callback == ids.DOWNLOAD:
+            assert nothing_sent(response), field
+        else:
+            alert = response.get_json()["response"][callback]["children"][0]
+            assert "Ignored the" in alert["props"]["children"]
+        assert_untouched(folder, loads, source, response)
+    good = post(app, ids.DOWNLOAD, [1, *controls_from_state(defaults)], "download-button.n_clicks")
+    assert good.get_json()["response"][ids.DOWNLOAD]["data"]["filename"].endswith(".csv")
+
+
+def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):
+    app, source, folder = served
+    options = post(app, "population.options", [source], f"{ids.DATASET}.value").get_json()
+    for dataset in hostile(folder)["dataset"]:
+        response = post(app, "population.options", [dataset], f"{ids.DATASET}.value")
+        assert response.get_json() == options
+        explore = post(app, ids.EXPLORE_CONTENT, [dataset, ids.TAB_EXPLORE], f"{ids.TABS}.value")
+        alert, *cards = explore.get_json()["response"][ids.EXPLORE_CONTENT]["children"]
+        assert "Ignored the dataset" in alert["props"]["children"] and cards
+        for tab in ("x", None, 5, [ids.TAB_EXPLORE]):
+            ignored = post(app, ids.EXPLORE_CONTENT, [dataset, tab], f"{ids.TABS}.value")
+            assert nothing_sent(ignored)
+        assert_untouched(folder, loads, source, response, explore)
+
+
+@pytest.mark.parametrize(
+    ("search", "ignored"),
+    [
+        ("?dataset=/etc/passwd&k=99", "dataset, k"),
+        ("?features=NOT_A_COLUMN,Age", "Ignored the features"),
+        ("?k=4&evil=1", "evil"),
+        ("x" * 100_000, "not a query string"),
+        (5, "not a query string"),
+        (["?k=3"], "not a query string"),
+    ],
+)
+def test_the_address_is_checked_and_the_page_says_what_was_ignored(served, loads, search, ignored):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    values = [search, *controls_from_state(defaults)]
+    response = post(app, ids.NOTICE, values, f"{ids.URL}.search")
+    answer = response.get_json()["response"]
+    assert ignored in json.dumps(answer[ids.NOTICE]["children"])
+    controls = {i: answer[i]["value"] for i in CONTROL_IDS.values()}
+    expected = dict(zip(CONTROL_IDS.values(), controls_from_state(defaults), strict=True))
+    if search == "?k=4&evil=1":
+        expected[ids.K] = 4
+    assert controls == expected
+    assert_untouched(folder, loads, source, response)
+
+
+def test_a_control_sent_by_a_crafted_request_cannot_change_the_address(served, loads):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    values = [None, *controls_from_state(defaults)]
+    values[1] = str(folder / "secret.csv")
+    response = post(app, ids.NOTICE, values, f"{ids.DATASET}.value")
+    search = response.get_json()["response"][ids.URL]["search"]
+    assert search == defaults.to_search()
+    assert_untouched(folder, loads, source, response)
+
+
+def test_wrong_number_of_values_gives_defaults():
+    checked = validate.view_state(None, ViewState(), list(CONTROL_IDS), [1, 2])
+    assert checked.state == ViewState() and "unexpected set of settings" in checked.messages[0]
+
+
+def test_every_control_has_a_check():
+    validate.require_checks(list(CONTROL_IDS))
+    with pytest.raises(RuntimeError, match="without a check"):
+        validate.require_checks([*CONTROL_IDS, "method"])
+
+
+@pytest.mark.parametrize("factory", ["create_app", "create_server"])
+def test_large_requests_are_refused(served, factory):
+    app, source, _folder = served
+    server = app.server if factory == "create_app" else create_server(source)
+    response = server.test_client().post(
+        "/_dash-update-component",
+        data=b"{" + b" " * 10_000_000 + b"}",
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert server.config["MAX_CONTENT_LENGTH"] == validate.MAX_REQUEST_BYTES
