@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
 from custseg.cli import err_console, out_console
 from custseg.errors import CustsegError
+
+if TYPE_CHECKING:  # numpy and pandas load only when a command runs
+    import numpy as np
+    import pandas as pd
 
 RunArgument = Annotated[Path, typer.Argument(help="A segment output folder.")]
 SourceOverride = Annotated[
@@ -137,6 +139,9 @@ def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str
         return None, (
             f"unweighted: the input has no {column} column (training shares are weighted by it)"
         )
+    import numpy as np
+    import pandas as pd
+
     weights = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         return None, f"unweighted: the input's {column} values are not usable weights"
