@@ -96,6 +96,8 @@ class SegmentationConfig:
         varies the minimum segment size and ``k_range`` bounds the k it may find.
     covariance : {"full", "diag", "tied", "spherical"}
         Covariance type of the Gaussian mixture (``method="gmm"``).
+    rule_depth : int, default 3
+        Depth of the decision tree that describes the segments as rules (1-8).
     """
 
     population: str = "all"
@@ -119,6 +121,7 @@ class SegmentationConfig:
     silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
     method: str = "kmeans"
     covariance: str = "full"
+    rule_depth: int = 3
 
     def __post_init__(self) -> None:
         for value, choices, option in (
@@ -168,6 +171,11 @@ class SegmentationConfig:
             n_features=self.n_features,
             random_state=self.random_state,
         )
+        if not 1 <= self.rule_depth <= 8:
+            raise CustsegError(
+                f"--rule-depth {self.rule_depth} must be from 1 to 8.",
+                hint="Rules deeper than 8 conditions are no longer readable.",
+            )
 
     @property
     def ks(self) -> list[int]:

@@ -60,13 +60,31 @@ class SegmentModel:
 
     @property
     def k(self) -> int:
-        """Number of segments (not counting segment 0, the unassigned, if any)."""
-        estimator = self.pipeline[-1]
-        return int(getattr(estimator, "n_clusters", None) or estimator.n_components)
+        """The number of segments (not counting segment 0, the unassigned, if any; fewer
+        than the method's clusters after a merge)."""
+        return int(self.segment_of_cluster.max())
 
     @property
     def method(self) -> str:
         return str(self.metadata.get("method", "kmeans"))
+
+    @property
+    def segment_of_cluster(self) -> np.ndarray:
+        """Segment number (1..k) of every cluster of the method, of shape (n_clusters,).
+
+        The identity unless ``custseg relabel`` merged segments; then ``metadata["segment_map"]``
+        holds it (models without it load as before).
+        """
+        mapping = self.metadata.get("segment_map")
+        if mapping is None:
+            estimator = self.pipeline[-1]
+            n_clusters = getattr(estimator, "n_clusters", None) or estimator.n_components
+            return np.arange(1, int(n_clusters) + 1)
+        return np.asarray(mapping, dtype=int)
+
+    def _segments(self, labels: np.ndarray) -> np.ndarray:
+        """Segment numbers of method labels: 0 for unassigned (-1), else through the map."""
+        return np.where(labels < 0, 0, self.segment_of_cluster[np.maximum(labels, 0)])
 
     @property
     def numeric_features(self) -> list[str]:
@@ -121,7 +139,9 @@ class SegmentModel:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k; 0 for unassigned) of shape (n_samples,)."""
-        return get_method(self.method).labels(self.pipeline[-1], self.transform(frame)) + 1
+        return self._segments(
+            get_method(self.method).labels(self.pipeline[-1], self.transform(frame))
+        )
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
@@ -130,23 +150,30 @@ class SegmentModel:
         -------
         DataFrame of shape (n_samples, 5), or 7 for a mixture model
             ``segment`` (0: unassigned by a density method); ``distance`` (model space, to
-            the nearest centre); ``margin`` (distance to the second-nearest centre minus
-            ``distance``: small means a borderline customer); ``out_of_range`` (farther from
-            its centre than 99.9% of the training rows); ``imputed`` (how many of the row's
-            model inputs were missing); for a mixture model ``probability`` (of the segment)
-            and ``borderline`` (probability below the model's ``borderline_probability``).
+            its segment's centre, or the nearest centre when unassigned); ``margin`` (distance
+            to the nearest centre of another segment minus ``distance``: small means a
+            borderline customer); ``out_of_range`` (farther from its centre than 99.9% of the
+            training rows); ``imputed`` (how many of the row's model inputs were missing); for
+            a mixture model ``probability`` (of the segment) and ``borderline`` (probability
+            below the model's ``borderline_probability``).
         """
         checked = self._checked_input(frame)
         Z = self._preprocess(checked)
         assignment = get_method(self.method).assign(self.pipeline[-1], Z)
-        nearest = np.sort(assignment.distances, axis=1)
+        distances, labels = assignment.distances, assignment.labels
+        segment_of_cluster = self.segment_of_cluster
+        segments = self._segments(labels)
+        own = np.where(labels < 0, distances.argmin(axis=1), labels)
+        nearest = distances[np.arange(len(own)), own]
+        # Merged segments own several centres: the margin is to the nearest *other* segment.
+        other = np.where(segment_of_cluster[None, :] == segments[:, None], np.inf, distances)
         cutoff = self.metadata.get("distance_cutoff", np.inf)
         scores = pd.DataFrame(
             {
-                "segment": assignment.labels + 1,
-                "distance": nearest[:, 0],
-                "margin": nearest[:, 1] - nearest[:, 0],
-                "out_of_range": nearest[:, 0] > cutoff,
+                "segment": segments,
+                "distance": nearest,
+                "margin": other.min(axis=1) - nearest,
+                "out_of_range": nearest > cutoff,
                 "imputed": checked.isna().sum(axis=1).to_numpy(),
             },
             index=frame.index,
@@ -278,4 +305,32 @@ def _artifact_problem(artifact: dict[str, Any]) -> str | None:
         return f"its projection does not match its {width} model dimensions"
     if not 1 <= components.shape[0] <= 2:
         return "its projection is not to one or two dimensions"
+    return _edit_problem(metadata, centres.shape[0])
+
+
+def _edit_problem(metadata: dict[str, Any], n_clusters: int) -> str | None:
+    """What is wrong with the segment map and drift reference that newer models carry."""
+    mapping = metadata.get("segment_map")
+    k = n_clusters
+    if mapping is not None:
+        try:
+            numbers = [int(v) for v in mapping]
+        except (TypeError, ValueError):
+            return "its segment map is not a list of segment numbers"
+        k = max(numbers, default=0)
+        if len(numbers) != n_clusters or sorted(set(numbers)) != list(range(1, k + 1)):
+            return f"its segment map {numbers} does not number {n_clusters} centres' segments"
+    reference = metadata.get("drift_reference")
+    if reference is None:
+        return None
+    try:
+        shares = np.asarray(reference["segment_shares"], dtype=float)
+        bins = [
+            (np.asarray(f["edges"], dtype=float), np.asarray(f["shares"], dtype=float))
+            for f in reference["features"].values()
+        ]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return "its drift reference is not a table of shares"
+    if shares.shape != (k,) or any(s.shape != (e.size + 2,) for e, s in bins):
+        return "its drift reference does not match its segments and bins"
     return None

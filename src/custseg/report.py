@@ -15,6 +15,7 @@ from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
 from custseg.method_figures import dendrogram_figure
 from custseg.precision import IMPUTATION_ONLY
+from custseg.report_explain import explain_figures, explain_sections
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -221,7 +222,9 @@ def run_figures(run) -> dict[str, go.Figure]:
             trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
-        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
+        run.sweep,
+        k=summary.get("kmeans_k", summary["k"]),
+        recommended_k=summary["recommended"]["k"],
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
     points, title = _scatter_points(run.points)
@@ -242,6 +245,7 @@ def run_figures(run) -> dict[str, go.Figure]:
     )
     if tree := summary.get("method", {}).get("dendrogram"):
         result["dendrogram"] = dendrogram_figure(tree, k=summary["k"])
+    result.update(explain_figures(run))
     return result
 
 
@@ -281,6 +285,7 @@ def run_report(run) -> str:
     dollars = _dollars_note(summary)
     body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
     body.append(section("Personas" + dollars, *persona_cards(summary, run.profiles)))
+    body += explain_sections(run, shown, section, paragraphs, table_html)
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")
@@ -341,7 +346,8 @@ def _overview_sentences(summary: dict) -> list[str]:
         sentences.append(
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
-    return sentences + list(summary.get("notes", []))
+    edits = [edit["description"] for edit in summary.get("edits", [])]
+    return sentences + list(summary.get("notes", [])) + edits
 
 
 def _selection_sentences(summary: dict) -> list[str]:
