@@ -90,8 +90,11 @@ def bin_shares(
 
 
 def segment_shares(segments: np.ndarray, k: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Shares of shape (k,) of segments numbered 1..k."""
-    return _shares(np.asarray(segments, dtype=int) - 1, k, weights)
+    """Shares of shape (k,) of segments numbered 1..k (unassigned customers, segment 0 of a
+    density method, are in no segment's share)."""
+    index = np.asarray(segments, dtype=int) - 1
+    index[index < 0] = k
+    return _shares(index, k, weights)
 
 
 def reference(
