@@ -300,9 +300,14 @@ class Method:
         return self.assign(estimator, Z).labels
 
     def row_distances(self, fit: Fit, Z: np.ndarray) -> np.ndarray:
-        """Distance of every assigned row to its own centre, as ``predict`` measures it."""
+        """Distance of every row to its own centre (an unassigned row's: the nearest), as
+        ``predict`` measures it."""
         assigned = fit.labels != NOISE
-        return np.linalg.norm(Z[assigned] - fit.centers[fit.labels[assigned]], axis=1)
+        if assigned.all():
+            return np.linalg.norm(Z - fit.centers[fit.labels], axis=1)
+        distances = self.assign(fit.estimator, Z).distances
+        own = np.where(assigned, fit.labels, distances.argmin(axis=1))
+        return distances[np.arange(len(own)), own]
 
 
 def fit_rows_note(
