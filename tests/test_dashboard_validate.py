@@ -100,6 +100,7 @@ def hostile(folder):
         ],
         "transform": ["__import__", None, 7, "LOG"],
         "k": [1, 13, 10**100, "3", None, 3.5, True, -5],
+        "method": ["spectral", None, 7, "KMEANS", "x" * 1000, ["gmm"]],
     }
 
 
@@ -241,7 +242,7 @@ def test_wrong_number_of_values_gives_defaults():
 def test_every_control_has_a_check():
     validate.require_checks(list(CONTROL_IDS))
     with pytest.raises(RuntimeError, match="without a check"):
-        validate.require_checks([*CONTROL_IDS, "method"])
+        validate.require_checks([*CONTROL_IDS, "not_a_control"])
 
 
 @pytest.mark.parametrize("factory", ["create_app", "create_server"])
