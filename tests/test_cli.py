@@ -44,6 +44,7 @@ def reference_run(tmp_path_factory):
 def test_reference_run_writes_every_output(reference_run):
     names = {p.name for p in reference_run.iterdir()}
     assert names == {
+        ".custseg-run",
         "summary.json",
         "sweep.csv",
         "assignments.csv",
@@ -79,8 +80,12 @@ def test_reference_run_writes_every_output(reference_run):
         "calinski_harabasz",
         "davies_bouldin",
         "stability",
+        "min_segment_share",
+        "min_segment_households",
     ]
     assert list(sweep["k"]) == list(range(2, 13))
+    codes = {w["code"] for w in summary["warnings"]}
+    assert {"collinear_features", "dominant_component", "dominant_segment"} <= codes
     profiles = pd.read_csv(reference_run / "profiles.csv")
     assert list(profiles.columns[:3]) == ["segment", "n_rows", "share"]
     assert {"BUS_mean", "BUS_median"} <= set(profiles.columns)
@@ -93,6 +98,7 @@ def test_reference_run_writes_every_output(reference_run):
     )
     html = (reference_run / "figures.html").read_text()
     assert "plotly" in html and "Segment profiles" in html
+    assert "<h2>Warnings</h2>" in html and "dominant_component" in html
 
 
 @pytest.mark.scf
@@ -120,6 +126,21 @@ def test_plain_table_with_ids(customers, tmp_path):
     assert list(pd.read_csv(out / "assignments.csv").columns) == ["id", "segment"]
 
 
+def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
+    table = pd.read_csv(customers).assign(spend_again=lambda t: t["spend"] * 2 + 1)
+    table.to_csv(customers, index=False)
+    out = tmp_path / "out"
+    assert run(["segment", str(customers), "--id", "id", "--k", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    summary = json.loads((out / "summary.json").read_text())
+    skipped = summary["selection"]["skipped"]
+    assert {"spend", "spend_again"} & {s["name"] for s in skipped}  # a copy of the other
+    for feature in skipped:
+        assert f"Skipped feature {feature['name']}" in " ".join(printed.err.split())
+    for warning in summary["warnings"]:
+        assert f"Warning ({warning['code']})" in printed.out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -127,12 +148,14 @@ def test_plain_table_with_ids(customers, tmp_path):
         (["segment", "{customers}", "--population", "rich"], "Unknown population 'rich'"),
         (["segment", "{customers}", "--features", "spend,height"], "no column 'height'"),
         (["segment", "{customers}", "--features", "city"], "not numeric"),
-        (["segment", "{customers}", "--k", "60"], "too few for k up to 60"),
+        (["segment", "{customers}", "--k", "60"], "too few for --k 60"),
         (["segment", "{customers}", "--k", "1"], "at least 2 segments"),
         (["segment", "{customers}", "--where", "spend >> 3"], "Cannot read the condition"),
         (["segment", "{customers}", "--where", "spend > 10000"], "No row"),
         (["segment", "{customers}", "--k-range", "twelve"], "Cannot read the k range"),
         (["segment", "{customers}", "--transform", "sqrt"], "Unknown --transform"),
+        (["segment", "{customers}", "--min-segment", "0.7"], "--min-segment 0.7 must be"),
+        (["segment", "{customers}", "--select", "random"], "Unknown --select"),
         (["segment", "{customers}", "--weight", "visitz"], "no column 'visitz'"),
         (["explore", "scf1850"], "Unknown dataset"),
         (["data", "fetch", "census"], "Unknown dataset family"),
@@ -201,7 +224,8 @@ def test_survey_weighted_run_per_household_and_compare(tmp_path):
     assert summary["weight"] == "WGT" and "KMeans (sample_weight)" in summary["weighting"]
     first = summary["segments"][0]
     assert first["size"].startswith("Segment 1: ") and "US households (" in first["size"]
-    assert first["size"].endswith("of small-business owners)")
+    assert "of small-business owners; " in first["size"]
+    assert first["size"].endswith("sample households)")
     assert summary["implicates"]["n_implicates"] == 5
     assert sum(s["weighted_count"] for s in summary["segments"]) == pytest.approx(
         summary["weighted_total"]
@@ -216,4 +240,11 @@ def test_survey_weighted_run_per_household_and_compare(tmp_path):
     assert run(["compare", str(out), "scf2022", "--out", str(compared)]) == 0
     table = pd.read_csv(compared / "compare.csv")
     assert list(table["segment"]) == [1, 2, 3]
-    assert "How segment shares moved" in (compared / "report.html").read_text()
+    page = (compared / "report.html").read_text()
+    assert "How segment shares moved (amounts in 2019 dollars)" in page
+    assert "imputation uncertainty only" in page and "R-CPI-U-RS" in page
+    compare_summary = json.loads((compared / "summary.json").read_text())
+    assert compare_summary["dataset_dollars"] == {"scf2019": 2019, "scf2022": 2022}
+    headlines = pd.DataFrame(compare_summary["headlines"]["figures"])
+    assert len(headlines) == 8 and compare_summary["headlines"]["dollars_of"] == 2022
+    assert {"change_se_points", "few_households", "households_scf2022"} <= set(table.columns)

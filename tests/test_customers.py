@@ -43,11 +43,12 @@ def test_mall_defaults_give_readable_segments(mall_run):
     assert "Personas" in report and profiles["name"][0] in report
 
 
-def test_wholesale_defaults_log_transform_and_codes(tables, tmp_path):
+def test_wholesale_defaults_scaled_asinh_and_codes(tables, tmp_path):
     out = tmp_path / "wholesale"
     assert run(["segment", str(tables / "wholesale_customers.csv"), "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["transform"] == "log"
+    assert summary["transform"] == "scaled-asinh"  # the spending columns are strongly skewed
+    assert set(summary["transform_scales"]) == set(summary["numeric_features"])
     assert summary["categorical_features"] == ["Channel", "Region"]
     assert len(summary["numeric_features"]) == 6
 
@@ -213,7 +214,7 @@ def test_rfm_to_segments(tmp_path):
             "name,city\n" + "".join(f"person {i} text,place {i} text\n" for i in range(80)),
             "No column",
         ),
-        ("id,spend\n1,5\n2,7\n3,9\n", "too few for k up to 12"),
+        ("id,spend\n1,5\n2,7\n3,9\n", "too few for --k-range 2-12"),
     ],
 )
 def test_bad_tables_on_the_cli(tmp_path, content, message, capsys):

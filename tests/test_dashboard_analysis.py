@@ -5,7 +5,7 @@ import base64
 import dash_bootstrap_components as dbc
 import numpy as np
 import pytest
-from dash import no_update
+from dash import dcc, html, no_update
 
 import custseg.dashboard.analysis as analysis_module
 from custseg.dashboard import ids
@@ -56,7 +56,7 @@ def test_view_matches_the_core(analysis):
     ]
     assert list(view.profile_table.columns[:4]) == ["Segment", "Persona", "Size", "Rows"]
     assert view.profile_table["Size"][0].endswith("of small-business owners)")
-    assert "Median Net worth" in view.profile_table.columns
+    assert "Median Net worth (2019 $)" in view.profile_table.columns
 
 
 def test_every_k_reuses_one_sweep(analysis, monkeypatch):
@@ -110,7 +110,10 @@ def test_segments_children_component_tree(analysis):
     children = segments_children(analysis, REFERENCE, controls_from_state(REFERENCE))
     metrics, recommendation, *figures, table, personas = children
     assert metrics[0].children.startswith("Inertia (3 clusters)")
-    assert recommendation.startswith("Recommended k = ")
+    assert recommendation[0].children.startswith("Recommended k = ")
+    assert recommendation[1].children[0].children == "How k is recommended"
+    warnings = [alert.children for alert in recommendation[2:]]  # the seed's view warns
+    assert any(w.startswith("collinear_features: ") for w in warnings)
     assert isinstance(table, dbc.Table)
     assert len(figures) == 5
     assert [card.children.children[0].children.split(":")[0] for card in personas] == [
@@ -132,10 +135,11 @@ def test_explore_tab_sections(analysis):
     titles = [card.children.children[0].children for card in cards]
     assert titles[:3] == [
         "Overview",
-        "Owns a business",
-        "Credit-fearful (refused or afraid to apply)",
+        "Has a business (actively or passively managed)",
+        "Credit-fearful (turned down or feared refusal, past 12 months)",
     ]
-    assert "Income group by business ownership" in titles and "Distributions" in titles
+    assert "Income group by business ownership" in titles
+    assert "Distributions (weighted), in 2019 dollars" in titles
 
 
 def test_weighted_view_counts_us_households(analysis):
@@ -143,7 +147,8 @@ def test_weighted_view_counts_us_households(analysis):
     assert "weighted by WGT" in view.metrics[3]
     assert "US households" in view.profile_table["Size"][0]
     assert "households have all rows in one segment" in view.metrics[4]
-    assert "Share ± SE (imputation)" in view.profile_table.columns
+    assert view.metrics[-1].startswith("Amounts in 2019 dollars")
+    assert "Share ± SE (imputation uncertainty only)" in view.profile_table.columns
 
 
 def test_assignments_download_frame(analysis):
@@ -154,11 +159,16 @@ def test_assignments_download_frame(analysis):
 def test_compare_years_tab(analysis):
     from custseg.dashboard.callbacks import compare_children
 
-    text, graph, table = compare_children(analysis, REFERENCE, controls_from_state(REFERENCE))
-    assert "applied to scf2022" in text.children and "0.8736" in text.children
-    names = [trace["name"] for trace in graph.figure["data"]]
-    assert names == ["scf2019", "scf2022"]
-    assert isinstance(table, dbc.Table)
+    children = compare_children(analysis, REFERENCE, controls_from_state(REFERENCE))
+    text = " ".join(c.children for c in children if isinstance(c, html.P))
+    assert "applied to scf2022" in text and "0.8627" in text and "R-CPI-U-RS" in text
+    assert "INCOME < 579,603" in text and "imputation uncertainty only" in text
+    (graph,) = [c for c in children if isinstance(c, dcc.Graph)]
+    assert [trace["name"] for trace in graph.figure["data"]] == ["scf2019", "scf2022"]
+    segments, headlines = [c for c in children if isinstance(c, dbc.Table)]
+    header = str(segments.children[0])
+    assert "SE, imputation uncertainty only" in header and "sample households" in header
+    assert "Median net worth" in str(headlines) and "2022 dollars" in str(headlines)
 
 
 def test_compare_needs_another_year():

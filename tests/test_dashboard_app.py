@@ -96,7 +96,7 @@ def test_plain_table_opens_on_its_own_defaults(shared_data):
     for component in layout._traverse():
         if getattr(component, "id", None) in CONTROL_IDS.values():
             values[component.id] = component.value
-    assert values["transform"] == "log"  # the spending columns are strongly skewed
+    assert values["transform"] == "scaled-asinh"  # the spending columns are strongly skewed
     assert values["n-features"] == 6 and values["weighted"] is False
 
 

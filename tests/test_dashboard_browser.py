@@ -61,7 +61,7 @@ def test_controls_drive_the_views(dashboard):
     sweep_marks = plotted(
         dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
     )
-    assert sweep_marks == [4, 4, 4]  # inertia, silhouette and stability panels
+    assert sweep_marks == [4, 4, 4, 4]  # inertia, silhouette, stability, smallest segment
 
     assert "weighted by WGT" in dash_duo.find_element(f"#{ids.METRICS}").text
     choose(dash_duo, ids.WEIGHTED, "unweighted")
@@ -107,10 +107,14 @@ def open_tab(dash_duo, label):
 def test_explore_and_compare_tabs(dashboard):
     dash_duo = dashboard
     open_tab(dash_duo, "Explore data")
-    dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Owns a business", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Has a business", timeout=TIMEOUT)
     assert "13.4% of households" in dash_duo.find_element(f"#{ids.EXPLORE_CONTENT}").text
     open_tab(dash_duo, "Compare years")
     dash_duo.wait_for_contains_text(
         f"#{ids.COMPARE_CONTENT}", "applied to scf2022", timeout=TIMEOUT
     )
-    assert len(dash_duo.find_elements(f"#{ids.COMPARE_CONTENT} tbody tr")) == 3
+    segments, headlines = dash_duo.find_elements(f"#{ids.COMPARE_CONTENT} table")
+    assert len(segments.find_elements("css selector", "tbody tr")) == 3
+    assert len(headlines.find_elements("css selector", "tbody tr")) == 8
+    text = dash_duo.find_element(f"#{ids.COMPARE_CONTENT}").text
+    assert "imputation uncertainty only" in text and "2019 dollars" in text

@@ -25,7 +25,7 @@ def test_local_copy_has_roles_and_labels(scf2019):
     assert "INCCAT" in scf2019.categorical_columns
     assert scf2019.label("NETWORTH") == "Net worth"
     assert scf2019.label("PAYEDU3") == "Payment on third student loan"
-    assert scf2019.value_label("INCCAT", 6) == "90-100"
+    assert scf2019.value_label("INCCAT", 6) == "Percentile 90-100"
     assert not {"YY1", "Y1", "WGT", "INCCAT"} & set(scf2019.candidate_features())
     assert scf2019.frame["WGT"].sum() == pytest.approx(128_642_431, rel=1e-6)
 
@@ -116,3 +116,27 @@ def test_bad_download_leaves_nothing(fed_site, empty_cache, monkeypatch, folder)
     assert leftovers == []
     with pytest.raises(CustsegError, match="not on this machine"):
         load_dataset("scf2022")
+
+
+@pytest.mark.parametrize("variable", ["TURNDOWN", "FEARDENIAL", "TURNFEAR", "CRDAPP"])
+def test_credit_questions_cover_the_past_12_months(variable):
+    # Since 2016 the SCF asks about the past 12 months (the codebook's CRDAPP note says so).
+    assert "past 12 months" in scf.VARIABLE_LABELS[variable]
+    assert "5 years" not in scf.POPULATIONS["credit-fearful"].description
+    assert "past 12 months" in scf.POPULATIONS["credit-fearful"].description
+
+
+def test_every_label_agrees_with_the_codebook_on_periods(shared_data):
+    """Labels state the reference period wherever the Fed's codebook states one."""
+    import pandas as pd
+
+    codebook = pd.read_csv(shared_data / "scf_codebook.csv").set_index("variable")["label"]
+    credit = {"TURNDOWN", "FEARDENIAL", "TURNFEAR", "CRDAPP"}
+    for variable, label in scf.VARIABLE_LABELS.items():
+        text = str(codebook.get(variable, "")).lower()
+        if variable in credit:
+            continue
+        if "5 years" in text or "five years" in text:
+            assert "5 years" in label, variable
+        elif "past year" in text or "last year" in text or "past 12 months" in text:
+            assert "year" in label or "12 months" in label, variable

@@ -30,6 +30,21 @@ def test_sweep_figure_marks_chosen_and_recommended():
     assert marks[("recommended k", "x2")] == ([3], [0.6])
 
 
+def test_sweep_figure_shows_the_smallest_segment_the_k_rule_checks():
+    sweep = pd.DataFrame(
+        {
+            "k": [2, 3],
+            "inertia": [30.0, 20.0],
+            "silhouette": [0.5, 0.6],
+            "min_segment_share": [0.3, 0.01],
+        }
+    )
+    fig = figures.sweep_figure(sweep, k=3, recommended_k=2)
+    assert [a.text for a in fig.layout.annotations][-1] == "Smallest segment (share)"
+    curve = next(t for t in fig.data if t.name == "min_segment_share")
+    assert list(curve.y) == [0.3, 0.01]
+
+
 def test_pca_figure_one_trace_per_segment_with_hover():
     pca = pd.DataFrame(
         {
@@ -96,3 +111,13 @@ def test_money_format(value, text):
     from custseg.formatting import money
 
     assert money(value) == text
+
+
+def test_profile_figure_states_the_dollar_year():
+    profiles = pd.DataFrame(
+        {"segment": [1, 2], "INCOME_median": [5e4, 9e4], "AGE_median": [40, 60]}
+    )
+    kwargs = {"features": ["INCOME", "AGE"], "labels": {}, "money_columns": ["INCOME"]}
+    fig = figures.profile_figure(profiles, dollars_of=2019, **kwargs)
+    assert "amounts in 2019 dollars" in fig.layout.title.text
+    assert "dollars" not in figures.profile_figure(profiles, **kwargs).layout.title.text

@@ -24,7 +24,7 @@ def test_previous_run_is_replaced_whole(tmp_path):
         (staging / "stale.csv").write_text("old")
     with io.atomic_output_dir(out) as staging:
         (staging / "summary.json").write_text("new")
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".custseg-run", "summary.json"]
     assert (out / "summary.json").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 

@@ -80,3 +80,57 @@ def test_scoring_training_rows_reproduces_assignments(fitted, blobs):
     scored = fitted.model.score(blobs)
     np.testing.assert_array_equal(scored["segment"], fitted.segments)
     assert scored["out_of_range"].sum() <= 1  # at most the 0.1% farthest training rows
+
+
+def _mutations():
+    """Damaged artifacts built only from trusted types: the keys, types or shapes are wrong."""
+
+    def drop(key):
+        return lambda artifact: artifact.pop(key)
+
+    def put(key, value):
+        return lambda artifact: artifact.__setitem__(key, value)
+
+    def put_meta(key, value):
+        return lambda artifact: artifact["metadata"].__setitem__(key, value)
+
+    def centres(value):
+        return lambda artifact: setattr(artifact["pipeline"][-1], "cluster_centers_", value)
+
+    return {
+        "no pipeline": drop("pipeline"),
+        "no features": drop("features"),
+        "no metadata": drop("metadata"),
+        "pipeline is a list": put("pipeline", [1, 2]),
+        "features are a number": put("features", 7),
+        "features are a string": put("features", "spend"),
+        "features repeat": put("features", ["spend", "spend"]),
+        "features are numbers": put("features", [1, 2]),
+        "metadata is a list": put("metadata", ["a"]),
+        "source is a number": put_meta("source", 3),
+        "no source": lambda artifact: artifact["metadata"].pop("source"),
+        "numeric features unknown": put_meta("numeric_features", ["height"]),
+        "segment names a list": put_meta("segment_names", ["a"]),
+        "cutoff is text": put_meta("distance_cutoff", "far"),
+        "projection is text": put("projection_mean", "abc"),
+        "projection wrong width": put("projection_mean", np.zeros(5)),
+        "projection to 3-D": put("projection_components", np.zeros((3, 2))),
+        "centres of wrong shape": centres(np.zeros(3)),
+        "centres not finite": centres(np.full((3, 2), np.nan)),
+    }
+
+
+@pytest.mark.parametrize("mutation", list(_mutations()))
+def test_damaged_models_of_trusted_types_are_refused(fitted, blobs, tmp_path, mutation):
+    fitted.model.save(tmp_path / "model.skops")
+    artifact = skops.io.load(tmp_path / "model.skops", trusted=["numpy.dtype"])
+    _mutations()[mutation](artifact)
+    skops.io.dump(artifact, tmp_path / "model.skops")
+    with pytest.raises(CustsegError, match="damaged custseg model"):
+        SegmentModel.load(tmp_path)
+
+
+def test_a_model_whose_preprocessing_is_damaged_fails_with_a_message(fitted, blobs):
+    del fitted.model.pipeline[0][-1].scale_
+    with pytest.raises(CustsegError, match="the model is damaged"):
+        fitted.model.score(blobs)

@@ -1,3 +1,6 @@
+import itertools
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -79,3 +82,45 @@ def test_unknown_variables_become_phrases():
         size_texts={1: "a", 2: "b"},
     )
     assert personas[0].name == "Shoppers with high spending score"
+
+
+def _weighted_median(values, weights):
+    order = np.argsort(values, kind="stable")
+    values, weights = values[order], weights[order]
+    share = np.cumsum(weights) / weights.sum()
+    return values[np.searchsorted(share, 0.5)]
+
+
+def _says(name, word):
+    """Whether a name uses a word ("wealthy" is not in "less wealthy")."""
+    return re.search(rf"(?<![\w-])(?<!less ){re.escape(word)}(?![\w-])", name, re.I) is not None
+
+
+@pytest.mark.scf
+@pytest.mark.parametrize("population", ["small-business", "credit-fearful", "all"])
+def test_scf_names_are_unique_and_agree_with_weighted_medians(scf2019, population):
+    from custseg import segment
+    from custseg.datasets.scf import TRAIT_WORDS
+
+    result = segment(scf2019, population=population, bootstrap=0)
+    names = [p.name for p in result.personas]
+    assert len(set(names)) == len(names)
+    frame = scf2019.frame.loc[result.prepared.rows]
+    weights = frame["WGT"].to_numpy()
+    checked = 0
+    for persona, variable in itertools.product(result.personas, TRAIT_WORDS):
+        words = TRAIT_WORDS[variable]
+        members = result.segments == persona.segment
+        x = frame[variable].to_numpy(dtype=float)
+        inside = _weighted_median(x[members], weights[members])
+        everyone = _weighted_median(x, weights)
+        if _says(persona.name, words.high):
+            assert inside > everyone, (persona.name, variable)
+        elif words.negative and _says(persona.name, words.negative):
+            assert inside < 0, (persona.name, variable)
+        elif _says(persona.name, words.low):
+            assert inside < everyone, (persona.name, variable)
+        else:
+            continue
+        checked += 1
+    assert checked >= len(names) - 1

@@ -78,3 +78,29 @@ def test_plain_dataset_features(table):
     dataset = from_frame(table, name="t")
     assert set(dataset.candidate_features()) == {"spend", "visits"}
     assert dataset.categorical_features == ("country", "channel")
+
+
+@pytest.mark.parametrize("name", ["customer_id", "CustomerID", "Member No"])
+def test_id_column_with_a_duplicate_is_not_a_silent_feature(name):
+    frame = pd.DataFrame({name: np.arange(100), "spend": np.linspace(1, 50, 100)})
+    frame.loc[5, name] = 6
+    role = infer_roles(frame)[0]
+    assert role.role == "excluded"
+    assert "1 repeat(s), e.g. 6" in role.reason and "id with duplicates" in role.reason
+    dataset = from_frame(frame, name="t.csv")
+    assert name not in dataset.candidate_features()
+
+
+def test_a_numeric_column_with_many_repeats_stays_a_feature():
+    frame = pd.DataFrame({"order_id": np.arange(100) % 50, "spend": np.linspace(1, 50, 100)})
+    assert infer_roles(frame)[0].role == "numeric"
+
+
+def test_a_very_long_column_name_is_classified_in_linear_time():
+    import time
+
+    name = "x" * 200_000 + "ID"
+    start = time.perf_counter()
+    role = infer_roles(pd.DataFrame({name: np.arange(50)}))[0]
+    assert time.perf_counter() - start < 5
+    assert role.role == "id"

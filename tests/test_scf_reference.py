@@ -90,3 +90,15 @@ def test_large_population_samples_silhouette(scf2019):
     )
     assert result.prepared.n_rows == 28_885
     assert result.sweep.silhouette_info == {"rows": 10_000, "sampled": True, "sample_seed": 42}
+
+
+def test_seed_run_states_its_warnings(result):
+    """The seed's choices reproduce exactly, and the run says what is wrong with them."""
+    warnings = {w.code: w for w in result.warnings}
+    assert {"collinear_features", "dominant_component", "dominant_segment"} <= set(warnings)
+    assert warnings["dominant_component"].numbers["pc1_share"] == pytest.approx(0.954, abs=5e-4)
+    assert warnings["dominant_segment"].numbers["share"] == pytest.approx(0.947, abs=5e-4)
+    pairs = {tuple(sorted(p[:2])) for p in warnings["collinear_features"].numbers["pairs"]}
+    assert ("ASSET", "NETWORTH") in pairs
+    summary = result.summary()
+    assert [w["code"] for w in summary["warnings"]] == [w.code for w in result.warnings]

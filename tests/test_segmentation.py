@@ -25,7 +25,9 @@ def test_three_blobs_recommend_three_segments(shoppers):
         "calinski_harabasz",
         "davies_bouldin",
         "stability",
+        "min_segment_share",
     ]
+    assert result.warnings == []  # well separated, stable, no near-duplicate features
     assert list(result.assignments.columns) == ["customer", "segment"]
 
 
@@ -102,7 +104,7 @@ def test_missing_values_are_imputed_and_counted(blobs):
         ({"features": ("name",)}, "not numeric"),
         ({"features": ("customer",)}, "id or weight column"),
         ({"features": ("spend", "spend")}, "more than once"),
-        ({"k": 95}, "too few for k up to 95"),
+        ({"k": 95}, "too few for --k 95"),
         ({"k": 1}, "at least 2 segments"),
         ({"k_range": (1, 5)}, "k range 1-5 is invalid"),
         (

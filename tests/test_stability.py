@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from custseg.engine import LocalEngine
-from custseg.stability import bootstrap_stability
+from custseg.stability import bootstrap_stability, canonical_order
 
 
 @pytest.fixture
@@ -38,3 +38,57 @@ def test_whole_households_are_resampled(fits):
         matches = (rows[:, None, :] == Z[None, :, :]).all(axis=2).argmax(axis=1)
         counts = np.bincount(groups[matches], minlength=18)
         assert np.all(counts % 5 == 0)
+
+
+def test_canonical_order_ignores_the_row_order():
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(50, 3)).round(1)
+    groups = rng.integers(0, 12, 50)
+    weights = rng.uniform(1, 2, 50)
+    shuffle = rng.permutation(50)
+    first = canonical_order(Z, groups, weights)
+    second = canonical_order(Z[shuffle], groups[shuffle], weights[shuffle])
+    np.testing.assert_array_equal(Z[first], Z[shuffle][second])
+    np.testing.assert_array_equal(groups[first], groups[shuffle][second])
+    assert (np.diff(groups[first]) >= 0).all()  # whole households together, by id
+
+
+@pytest.mark.parametrize("households", [False, True])
+def test_stability_does_not_change_with_the_row_order(households):
+    rng = np.random.default_rng(7)
+    Z = rng.normal(size=(120, 2))  # no real structure: each k's fit is fragile
+    groups = np.repeat(np.arange(40), 3) if households else None
+    shuffle = rng.permutation(120)
+    engine = LocalEngine()
+
+    def stability(rows):
+        fits = {
+            k: engine.fit_kmeans(Z[rows], k, sample_weight=None, random_state=0, n_init=2)
+            for k in (2, 3, 4)
+        }
+        return bootstrap_stability(
+            Z[rows],
+            fits,
+            engine=engine,
+            n_boot=4,
+            n_init=2,
+            groups=None if groups is None else groups[rows],
+        )
+
+    assert stability(np.arange(120)) == stability(shuffle)
+
+
+def test_shuffled_table_gives_the_same_stability_and_k(shared_data):
+    from custseg.dataset import from_frame
+    from custseg.io import read_table
+    from custseg.segmentation import segment
+
+    frame = read_table(shared_data / "customers" / "mall_customers.csv")
+    shuffled = frame.sample(frac=1, random_state=1).reset_index(drop=True)
+    results = [
+        segment(from_frame(table, name="mall.csv"), k_range=(2, 6), bootstrap=6)
+        for table in (frame, shuffled)
+    ]
+    first, second = (result.sweep for result in results)
+    np.testing.assert_array_equal(first.table["stability"], second.table["stability"])
+    assert first.recommendation.k == second.recommendation.k

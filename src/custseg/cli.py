@@ -13,9 +13,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from custseg._version import __version__
 from custseg.errors import CustsegError
+from custseg.terminal_text import clip, clip_message, os_error_message
 
 app = typer.Typer(
     help="Customer segments you can act on.",
@@ -26,8 +28,10 @@ app = typer.Typer(
 data_app = typer.Typer(help="Get and inspect the built-in datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-out_console = Console()
-err_console = Console(stderr=True)
+# User text (column names, values, paths) is printed as is: never read as markup, never
+# highlighted (rich's highlighter takes minutes on a 100,000-character name).
+out_console = Console(markup=False, highlight=False)
+err_console = Console(stderr=True, markup=False, highlight=False)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results to.")]
 SourceArgument = Annotated[
@@ -47,6 +51,13 @@ ExcludeOption = Annotated[
     str | None, typer.Option(help="Comma-separated columns never to use as features.")
 ]
 SheetOption = Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="CSV of your own labels: variable,code,label for codes (Channel,1,Horeca), "
+        "variable,label for columns."
+    ),
+]
 
 
 @contextlib.contextmanager
@@ -72,16 +83,22 @@ def _load(
     categorical: str | None = None,
     exclude: str | None = None,
     sheet: str | None = None,
+    labels: Path | None = None,
 ):
     from custseg.datasets import load_dataset
 
-    return load_dataset(
+    dataset = load_dataset(
         source,
         id_columns=_split(id_columns),
         categorical=_split(categorical),
         exclude=_split(exclude),
         sheet=sheet,
     )
+    if labels is None:
+        return dataset
+    from custseg import io
+
+    return dataset.with_labels(*io.read_labels(labels))
 
 
 def _print_roles(dataset) -> None:
@@ -94,7 +111,7 @@ def _print_roles(dataset) -> None:
         title="Column roles (override with --id, --categorical, --exclude, --features)",
     )
     for role in dataset.column_roles:
-        table.add_row(str(role.column), role.role, role.reason)
+        table.add_row(clip(role.column), role.role, clip_message(role.reason))
     err_console.print(table)
 
 
@@ -142,7 +159,8 @@ def data_list() -> None:
     for name in builtin_names():
         try:
             dataset = load_dataset(name)
-            table.add_row(name, f"ready ({dataset.provenance.get('file')})")
+            dollars = dataset.provenance.get("dollars_of")
+            table.add_row(name, f"ready ({dataset.provenance.get('file')}; in {dollars} dollars)")
         except CustsegError as err:
             table.add_row(name, err.message)
     out_console.print(table)
@@ -156,15 +174,24 @@ def explore(
     categorical: CategoricalOption = None,
     exclude: ExcludeOption = None,
     sheet: SheetOption = None,
+    labels: LabelsOption = None,
 ) -> None:
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io
     from custseg.explore import explore as run_explore
+    from custseg.limits import check_magnitudes
     from custseg.report import explore_report
 
+    io.check_replaceable(out, "--out")
     dataset = _load(
-        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+        source,
+        id_columns=id_columns,
+        categorical=categorical,
+        exclude=exclude,
+        sheet=sheet,
+        labels=labels,
     )
+    check_magnitudes(dataset.frame, dataset.candidate_features())
     page = explore_report(run_explore(dataset))
     with io.atomic_output_dir(out) as staging:
         io.write_text(staging / "report.html", page)
@@ -186,7 +213,13 @@ def segment(
         list[str] | None,
         typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
     ] = None,
-    select: Annotated[str, typer.Option(help="trimmed-variance or variance.")] = "trimmed-variance",
+    select: Annotated[
+        str,
+        typer.Option(
+            help="auto (the population's feature set, or the numeric columns ranked in model "
+            "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
+        ),
+    ] = "auto",
     n_features: Annotated[
         int | None,
         typer.Option(
@@ -208,6 +241,13 @@ def segment(
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
     ] = None,
+    min_segment: Annotated[
+        float,
+        typer.Option(
+            help="Smallest segment a recommended k may have, as a share of the (weighted) "
+            "population (surveys: also 30 households)."
+        ),
+    ] = 0.02,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
     weight: Annotated[
         str,
@@ -226,6 +266,7 @@ def segment(
     categorical: CategoricalOption = None,
     exclude: ExcludeOption = None,
     sheet: SheetOption = None,
+    labels: LabelsOption = None,
     write_to: Annotated[
         str | None,
         typer.Option(
@@ -246,6 +287,7 @@ def segment(
     ] = None,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    from custseg.io import check_replaceable
     from custseg.runs import ASSIGNMENT_MODES, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -266,6 +308,7 @@ def segment(
         scale=scale,
         k_range=parse_k_range(k_range),
         k=k,
+        min_segment=min_segment,
         random_state=random_state,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
@@ -273,6 +316,7 @@ def segment(
         missing=missing,
         categorical=_split(categorical),
     )
+    check_replaceable(out, "--out")
     if _engine(engine, source) == "dask":
         _segment_distributed(source, config, out, scheduler)
         return
@@ -282,12 +326,24 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     dataset = _load(
-        source, id_columns=id_columns, categorical=categorical, exclude=exclude, sheet=sheet
+        source,
+        id_columns=id_columns,
+        categorical=categorical,
+        exclude=exclude,
+        sheet=sheet,
+        labels=labels,
     )
     _print_roles(dataset)
     prepared = prepare(dataset, config)
     for warning in prepared.warnings:
-        err_console.print(f"[yellow]Note:[/] {warning}")
+        err_console.print(Text.assemble(("Note:", "yellow"), " " + clip_message(warning)))
+    for skipped in prepared.skipped:
+        err_console.print(
+            Text.assemble(
+                ("Skipped feature", "yellow"),
+                f" {clip_message(skipped.name)}: {clip_message(skipped.reason)}",
+            )
+        )
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
@@ -305,11 +361,24 @@ def report(
 ) -> None:
     """Rebuild the HTML report of a run (RUN_DIR/figures.html) from its files."""
     from custseg import io
+    from custseg.output_dirs import MARKER_FILE, is_custseg_folder
     from custseg.report import run_figures, run_report
     from custseg.runs import REPORT_FILE, RunData
 
     run = RunData.load(run_dir)
-    page = run_report(run)
+    if (run_dir / REPORT_FILE).exists() and not is_custseg_folder(run_dir):
+        raise CustsegError(
+            f"{run_dir} was not written by this custseg (it has no {MARKER_FILE} marker), so "
+            f"its {REPORT_FILE} will not be replaced.",
+            hint="Run custseg segment again to write a fresh run folder.",
+        )
+    try:
+        page = run_report(run)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CustsegError(
+            f"{run_dir} is damaged: its files do not describe a run ({type(exc).__name__}: {exc}).",
+            hint="Run custseg segment again to rewrite the folder.",
+        ) from None
     if export:
         io.export_figures(run_figures(run), run_dir / "figures", export)
     with io.atomic_file(run_dir / REPORT_FILE) as tmp:
@@ -380,10 +449,12 @@ def rfm(
     from custseg import io
     from custseg.dataset import from_frame
     from custseg.rfm import customer_table
-    from custseg.runs import save_run
+    from custseg.runs import write_run
     from custseg.segmentation import SegmentationConfig
     from custseg.segmentation import segment as run_segment
 
+    if segment_out is not None:
+        io.check_replaceable(segment_out, "--segment-out")
     source = (
         io.read_sql(transactions)
         if io.is_sql(transactions)
@@ -398,11 +469,27 @@ def rfm(
         varying = tuple(
             c for c in ("recency_days", "frequency", "monetary") if table[c].nunique() > 1
         )
-        result = run_segment(dataset, SegmentationConfig(features=varying))
-    io.write_frame(table, out)
-    if result is not None:
+        # As many segments as the customers allow (at most the usual 12), and any failure
+        # named after the option that asked for it.
+        high = min(12, len(table) - 1)
+        try:
+            if high < 2:
+                raise CustsegError(f"There are only {len(table)} customers.")
+            result = run_segment(dataset, SegmentationConfig(features=varying, k_range=(2, high)))
+        except CustsegError as err:
+            raise CustsegError(
+                f"Cannot segment the customers for --segment-out: {err.message}",
+                hint="Leave out --segment-out, or use transactions of more customers.",
+            ) from None
+    if result is None:
+        io.write_frame(table, out)
+    else:
         groups = pd.crosstab(table["rfm_group"], result.segments).add_prefix("segment_")
-        save_run(result, segment_out, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
+        # The customer table is written inside the folder's staging, so neither output
+        # appears unless both are complete.
+        with io.atomic_output_dir(segment_out, option="--segment-out") as staging:
+            write_run(result, staging, extra_tables={"rfm_vs_segments.csv": groups.reset_index()})
+            io.write_frame(table, out)
     counts = table["rfm_group"].value_counts()
     out_console.print(
         f"{len(table):,} customers as of {reference.date()}: "
@@ -421,17 +508,22 @@ def compare(
     ] = None,
     cpi: Annotated[
         list[str] | None,
-        typer.Option(help="CPI-U value YEAR=VALUE overriding the built-in one; repeatable."),
+        typer.Option(
+            help="Price index value YEAR=VALUE replacing the Fed's R-CPI-U-RS (September) for "
+            "that year; repeatable."
+        ),
     ] = None,
 ) -> None:
     """Apply a fitted segmentation to another year and show how segment shares moved."""
     from custseg import io
     from custseg.compare import compare as run_compare
     from custseg.compare import parse_cpi
+    from custseg.compare_text import segment_sentences, to_dict
     from custseg.datasets import load_dataset
     from custseg.model import SegmentModel
     from custseg.report import compare_report
 
+    io.check_replaceable(out, "--out")
     model = SegmentModel.load(run_dir)
     overrides = parse_cpi(cpi or [])
     comparison = run_compare(
@@ -439,21 +531,10 @@ def compare(
     )
     with io.atomic_output_dir(out) as staging:
         io.write_csv(staging / "compare.csv", comparison.table)
-        io.write_json(
-            staging / "summary.json",
-            {
-                "base": comparison.base,
-                "other": comparison.other,
-                "population": comparison.population,
-                "dollars_of": comparison.dollars_of,
-                "dollar_factors": comparison.dollar_factors,
-                "cpi_overrides": overrides,
-                "segments": comparison.table.to_dict("records"),
-            },
-        )
+        io.write_json(staging / "summary.json", to_dict(comparison, cpi_overrides=overrides))
         io.write_text(staging / "report.html", compare_report(comparison))
-    for row in comparison.table.itertuples():
-        out_console.print(f"Segment {row.segment}: {row.change_points:+.1f} points  ({row.name})")
+    for sentence in segment_sentences(comparison):
+        out_console.print(clip_message(sentence))
     out_console.print(f"Wrote {out}")
 
 
@@ -476,6 +557,8 @@ def dashboard(
     """Serve the interactive dashboard (development server; see the README for production)."""
     from custseg.dashboard import create_app
 
+    if not 1 <= port <= 65535:
+        raise CustsegError(f"--port {port} is not a port.", hint="Use a number from 1 to 65535.")
     app_ = create_app(source, population=population)
     err_console.print(f"custseg dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     app_.run(host=host, port=port, debug=debug)
@@ -521,11 +604,15 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
         save_distributed_run(result, out)
     summary = result.summary
     out_console.print(
-        f"[bold]{source}[/] on Dask: {summary['n_rows']:,} rows; features "
-        f"{', '.join(f['name'] for f in summary['features'])}"
+        Text.assemble(
+            (clip(source), "bold"),
+            f" on Dask: {summary['n_rows']:,} rows; features "
+            f"{', '.join(clip(f['name']) for f in summary['features'])}",
+        )
     )
     out_console.print(
-        f"Recommended k={summary['recommended']['k']}: {summary['recommended']['reason']}"
+        f"Recommended k={summary['recommended']['k']}: "
+        + clip_message(summary["recommended"]["reason"])
     )
     for row in result.profiles.itertuples():
         out_console.print(f"  {row.size}")
@@ -537,12 +624,15 @@ def _print_result(result, out: Path) -> None:
 
     prepared = result.prepared
     out_console.print(
-        f"[bold]{prepared.dataset.name}[/]: {prepared.selection.description}, "
-        f"{prepared.n_rows:,} rows"
+        Text.assemble(
+            (clip(prepared.dataset.name), "bold"),
+            f": {clip_message(prepared.selection.description)}, {prepared.n_rows:,} rows",
+        )
     )
-    out_console.print("Features: " + ", ".join(result.features))
+    out_console.print("Features: " + ", ".join(clip(f) for f in result.features))
     out_console.print(
-        f"Recommended k={result.sweep.recommendation.k}: {result.sweep.recommendation.reason}"
+        f"Recommended k={result.sweep.recommendation.k}: "
+        + clip_message(result.sweep.recommendation.reason)
     )
     metrics = result.metrics
     out_console.print(
@@ -560,8 +650,19 @@ def _print_result(result, out: Path) -> None:
         )
     table = Table("segment", "persona", "size", "rows")
     for row in result.profiles.itertuples():
-        table.add_row(str(row.segment), row.name, row.size.split(": ", 1)[1], f"{row.n_rows:,}")
+        table.add_row(
+            str(row.segment),
+            clip_message(row.name),
+            row.size.split(": ", 1)[1],
+            f"{row.n_rows:,}",
+        )
     out_console.print(table)
+    for warning in result.warnings:
+        out_console.print(
+            Text.assemble(
+                ("Warning", "bold yellow"), f" ({warning.code}): {clip_message(warning.message)}"
+            )
+        )
     out_console.print(f"Wrote {out}")
 
 
@@ -573,9 +674,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         status = app(args=argv, prog_name="custseg", standalone_mode=False)
     except CustsegError as err:
-        err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False)
-        if err.hint:
-            err_console.print(err.hint, highlight=False)
+        _print_error(err.message, err.hint)
+        return 1
+    except OSError as err:  # the disk, not the input: full, read-only, gone...
+        _print_error(*os_error_message(err))
         return 1
     except typer.TyperException as err:  # usage errors: unknown option, missing argument...
         err.show(file=sys.stderr)
@@ -584,6 +686,12 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("Interrupted.")
         return 130
     return status if isinstance(status, int) else 0
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    err_console.print(Text.assemble(("Error:", "bold red"), " " + clip_message(message)))
+    if hint:
+        err_console.print(clip_message(hint))
 
 
 def main() -> None:

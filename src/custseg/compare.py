@@ -1,26 +1,33 @@
 """Applying a fitted segmentation to another dataset (another survey year) and comparing shares.
 
-Dollar features are put on the model's dollar basis first: a 2022 amount is multiplied by
-CPI(2019) / CPI(2022) before a model fitted on 2019 dollars scores it.
+Everything in dollars is put on the model's dollar basis with the Fed's price index
+(:mod:`custseg.deflator`): a 2022 amount is multiplied by CPI(2019) / CPI(2022) before a model
+fitted on 2019 dollars scores it, and every dollar limit of the population or of ``--where``
+(``INCOME < 500000`` in 2019 dollars) is rebased the other way, so the 2022 population is the
+2019 definition in real terms.
+
+Standard errors are the imputation part only (spread across implicates); the change's is
+``sqrt(se_base**2 + se_other**2)``, the two survey years being independent samples.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from custseg.dataset import Dataset
+from custseg.deflator import CPI_U_RS_SEPTEMBER, dollar_factor, index_name, parse_cpi, price_index
 from custseg.errors import CustsegError
+from custseg.headlines import real_changes
 from custseg.model import SegmentModel
 from custseg.population import select_population
+from custseg.precision import MIN_HOUSEHOLDS
 from custseg.survey import implicate_sizes
 
-#: CPI-U, US city average, all items, annual average (1982-84 = 100), from the Bureau of Labor
-#: Statistics. Override with ``cpi=`` / ``--cpi YEAR=VALUE``.
-CPI_U = {2016: 240.007, 2019: 255.657, 2022: 292.655}
+__all__ = ["CPI_U_RS_SEPTEMBER", "Comparison", "compare", "dollar_factor", "parse_cpi", "score"]
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,20 @@ class Comparison:
     Attributes
     ----------
     table : DataFrame
-        Per segment: ``segment, name, share_<base>, share_<other>, change`` (percentage points),
-        weighted counts and, for surveys, the imputation standard errors of the shares.
+        Per segment: ``segment, name``, then for each dataset ``share_<name>``,
+        ``count_<name>`` (weighted), ``households_<name>`` (sample households: rows / implicates)
+        and ``share_se_<name>`` (imputation SE, surveys); ``change_points``, ``change_se_points``
+        and ``few_households`` (an estimate rests on fewer than ``min_households``).
     dollar_factors : dict of dataset name to float
         What each dataset's dollar features were multiplied by.
+    dollars_of : int or None
+        The dollars the model (and the comparison) is stated in.
+    dataset_dollars : dict of dataset name to int or None
+        The dollar year of each dataset as loaded.
+    populations : dict of dataset name to str
+        Each dataset's population as selected (with rebased dollar limits).
+    headlines : DataFrame
+        :func:`custseg.headlines.real_changes` of the two years, levels in ``headline_dollars``.
     """
 
     base: str
@@ -42,25 +59,36 @@ class Comparison:
     dollar_factors: dict[str, float]
     dollars_of: int | None
     population: str
+    index: str = ""
+    dataset_dollars: dict[str, int | None] = field(default_factory=dict)
+    populations: dict[str, str] = field(default_factory=dict)
+    headlines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headline_dollars: int | None = None
+    min_households: int = MIN_HOUSEHOLDS
 
 
-def dollar_factor(from_year: int | None, to_year: int | None, cpi: Mapping[int, float]) -> float:
-    """Multiply ``from_year`` dollars by this to get ``to_year`` dollars.
-
-    Raises
-    ------
-    CustsegError
-        If a year has no CPI value.
-    """
-    if from_year is None or to_year is None or from_year == to_year:
-        return 1.0
-    missing = [year for year in (from_year, to_year) if year not in cpi]
-    if missing:
+def _factor(dataset: Dataset, model: SegmentModel, cpi: Mapping[int, float]) -> float:
+    """What ``dataset``'s dollars are multiplied by to be in the model's dollars."""
+    own, target = dataset.provenance.get("dollars_of"), model.metadata.get("dollars_of")
+    if (own is None) != (target is None):
+        missing = dataset.name if own is None else "the model's training data"
         raise CustsegError(
-            f"No CPI value for {', '.join(map(str, missing))}.",
-            hint="Give one with --cpi YEAR=VALUE (CPI-U annual average).",
+            f"The dollar year of {missing} is unknown, so its amounts cannot be put on the "
+            "same basis.",
+            hint="For an SCF copy, state it: CUSTSEG_DOLLARS_OF=scf2019=YEAR.",
         )
-    return cpi[to_year] / cpi[from_year]
+    return dollar_factor(own, target, cpi)
+
+
+def _selection(model: SegmentModel, dataset: Dataset, factor: float):
+    population = model.metadata.get("population", "all")
+    if population not in dataset.populations:
+        raise CustsegError(
+            f"{dataset.name} has no population {population!r}, which the model was fitted on."
+        )
+    return select_population(
+        dataset, population, model.metadata.get("where", []), dollar_rebase=1 / factor
+    )
 
 
 def score(
@@ -71,18 +99,11 @@ def score(
     Returns
     -------
     frame : DataFrame with columns ``segment, weight, implicate``
-    factor : the multiplier applied to the dollar features
+    factor : the multiplier applied to the dollar features (and divided into dollar limits)
     """
-    population = model.metadata.get("population", "all")
-    if population not in dataset.populations:
-        raise CustsegError(
-            f"{dataset.name} has no population {population!r}, which the model was fitted on."
-        )
-    subset = select_population(dataset, population, model.metadata.get("where", [])).dataset
+    factor = _factor(dataset, model, cpi)
+    subset = _selection(model, dataset, factor).dataset
     frame = subset.frame[model.features].astype(float)
-    factor = dollar_factor(
-        subset.provenance.get("dollars_of"), model.metadata.get("dollars_of"), cpi
-    )
     dollars = [f for f in model.metadata.get("dollar_features", []) if f in frame]
     frame[dollars] = frame[dollars] * factor
     finite = np.isfinite(frame.to_numpy()).all(axis=1)
@@ -104,15 +125,18 @@ def score(
 
 def _shares(scored: pd.DataFrame, k: int, label: str) -> pd.DataFrame:
     sizes = np.bincount(scored["segment"], weights=scored["weight"], minlength=k + 1)[1:]
+    implicates = scored["implicate"].to_numpy()
+    n_implicates = len(np.unique(implicates))
+    rows = np.bincount(scored["segment"], minlength=k + 1)[1:]
     table = pd.DataFrame(
         {
             "segment": np.arange(1, k + 1),
             f"share_{label}": sizes / sizes.sum(),
             f"count_{label}": sizes,
+            f"households_{label}": rows / n_implicates,
         }
     )
-    implicates = scored["implicate"].to_numpy()
-    if len(np.unique(implicates)) > 1:
+    if n_implicates > 1:
         by_implicate = {
             int(m): scored["segment"].to_numpy()[implicates == m] for m in np.unique(implicates)
         }
@@ -122,7 +146,12 @@ def _shares(scored: pd.DataFrame, k: int, label: str) -> pd.DataFrame:
 
 
 def compare(
-    model: SegmentModel, base: Dataset, other: Dataset, *, cpi: Mapping[int, float] | None = None
+    model: SegmentModel,
+    base: Dataset,
+    other: Dataset,
+    *,
+    cpi: Mapping[int, float] | None = None,
+    min_households: int = MIN_HOUSEHOLDS,
 ) -> Comparison:
     """Score ``base`` (the training data) and ``other`` with ``model`` and compare shares.
 
@@ -131,19 +160,50 @@ def compare(
     model : SegmentModel
     base, other : Dataset
         Typically scf2019 and scf2022.
-    cpi : mapping of year to CPI value, optional
-        Defaults to :data:`CPI_U`.
+    cpi : mapping of year to price index value, optional
+        Replaces years of the Fed's R-CPI-U-RS September values
+        (:data:`custseg.deflator.CPI_U_RS_SEPTEMBER`).
+    min_households : int, default 30
+        Segments resting on fewer sample households in either year are flagged.
     """
-    cpi = {**CPI_U, **(cpi or {})}
+    index = price_index(cpi)
     k = model.k
-    scored_base, base_factor = score(model, base, cpi=cpi)
-    scored_other, other_factor = score(model, other, cpi=cpi)
+    scored_base, base_factor = score(model, base, cpi=index)
+    scored_other, other_factor = score(model, other, cpi=index)
     table = _shares(scored_base, k, base.name).merge(
         _shares(scored_other, k, other.name), on="segment"
     )
     names = model.metadata.get("segment_names", {})
     table.insert(1, "name", [names.get(str(s), f"Segment {s}") for s in table["segment"]])
     table["change_points"] = 100 * (table[f"share_{other.name}"] - table[f"share_{base.name}"])
+    se_columns = [f"share_se_{base.name}", f"share_se_{other.name}"]
+    if all(c in table for c in se_columns):
+        table["change_se_points"] = 100 * np.hypot(table[se_columns[0]], table[se_columns[1]])
+    table["few_households"] = (
+        table[[f"households_{base.name}", f"households_{other.name}"]].min(axis=1) < min_households
+    )
+    selections = {
+        d.name: _selection(model, d, f) for d, f in ((base, base_factor), (other, other_factor))
+    }
+    dataset_dollars = {d.name: d.provenance.get("dollars_of") for d in (base, other)}
+    headline_dollars = None
+    headlines = pd.DataFrame()
+    if None not in dataset_dollars.values() and {"INCOME", "NETWORTH"} <= set(base.frame):
+        headline_dollars = max(dataset_dollars.values())
+        population = model.metadata.get("population", "all")
+        extra = (
+            {
+                selections[base.name].description: (
+                    selections[base.name].dataset,
+                    selections[other.name].dataset,
+                )
+            }
+            if population != "all" or model.metadata.get("where")
+            else {}
+        )
+        headlines = real_changes(
+            base, other, cpi=index, dollars_of=headline_dollars, populations=extra
+        )
     return Comparison(
         base=base.name,
         other=other.name,
@@ -151,26 +211,10 @@ def compare(
         dollar_factors={base.name: base_factor, other.name: other_factor},
         dollars_of=model.metadata.get("dollars_of"),
         population=model.metadata.get("population_description", ""),
+        index=index_name(cpi),
+        dataset_dollars=dataset_dollars,
+        populations={name: s.description for name, s in selections.items()},
+        headlines=headlines,
+        headline_dollars=headline_dollars,
+        min_households=min_households,
     )
-
-
-def parse_cpi(items: list[str]) -> dict[int, float]:
-    """Read ``["2019=255.657", ...]``.
-
-    Raises
-    ------
-    CustsegError
-        For an item that is not YEAR=VALUE with a positive value.
-    """
-    cpi = {}
-    for item in items:
-        year, _, value = item.partition("=")
-        try:
-            cpi[int(year)] = float(value)
-        except ValueError:
-            raise CustsegError(
-                f"Cannot read --cpi {item!r}.", hint="Write YEAR=VALUE, e.g. --cpi 2022=292.655."
-            ) from None
-        if cpi[int(year)] <= 0:
-            raise CustsegError(f"--cpi {item!r} must be positive.")
-    return cpi

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from custseg.errors import CustsegError
+from custseg.limits import check_counts
 from custseg.metrics import SILHOUETTE_MAX_ROWS
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
 from custseg.selection import DEFAULT_TRIM
 from custseg.survey import IMPLICATE_MODES
 
 MISSING_MODES = ("impute", "drop")
+#: The seed's selection methods and the share each cuts from each tail.
 SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
+SELECT_CHOICES = ("auto", *SELECTIONS)
+#: Default smallest segment a recommended k may have, as a share of the (weighted) population.
+MIN_SEGMENT_SHARE = 0.02
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
@@ -41,18 +46,23 @@ class SegmentationConfig:
         A named population of the dataset (``small-business``...).
     where : tuple of str
         Extra ``COLUMN OP VALUE`` conditions, all of which must hold.
-    select : {"trimmed-variance", "variance"}
-        How to choose features when ``features`` is empty.
+    select : {"auto", "trimmed-variance", "variance"}
+        How to choose features when ``features`` is empty. ``auto``: the population's feature
+        set (SCF populations) or the numeric columns ranked in model space, skipping
+        near-duplicates (see :mod:`custseg.feature_choice`); the others are the seed's ranking
+        by raw (trimmed) variance, without the guard.
     n_features : int, optional
-        How many numeric features to select; by default 5 for the SCF and every numeric column
-        (at most 10) for other tables.
+        How many numeric features to select; by default the population's feature set, 5 for
+        the seed's methods on the SCF, and every numeric column (at most 10) for other
+        tables.
     features : tuple of str
         Features named explicitly (overrides ``select``); categorical ones are one-hot encoded.
     categorical : tuple of str
         Extra columns to treat as categorical features.
-    transform : {"auto", "none", "log", "asinh"}
-        Applied to numeric features before scaling; ``asinh`` handles negative amounts, and
-        ``auto`` picks log/asinh for strongly skewed features and none otherwise.
+    transform : {"auto", "none", "log", "asinh", "scaled-asinh"}
+        Applied to numeric features before scaling; ``asinh`` handles negative amounts;
+        ``scaled-asinh`` is asinh(x / s), s the typical non-zero magnitude; ``auto`` applies
+        scaled-asinh to money and strongly skewed features and leaves the others.
     missing : {"impute", "drop"}
         Missing values: imputed inside the saved model (median, most frequent category), or
         their rows dropped.
@@ -61,6 +71,9 @@ class SegmentationConfig:
         The sweep, inclusive.
     k : int, optional
         The final number of segments; the recommended k when None.
+    min_segment : float, default 0.02
+        The smallest segment a recommended k may have, as a share of the (weighted)
+        population; surveys also need ``MIN_SEGMENT_HOUSEHOLDS`` households per segment.
     random_state : int, default 42
         Seeds KMeans and the silhouette sample.
     weight : str or None, default "auto"
@@ -81,7 +94,7 @@ class SegmentationConfig:
 
     population: str = "all"
     where: tuple[str, ...] = ()
-    select: str = "trimmed-variance"
+    select: str = "auto"
     n_features: int | None = None
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
@@ -90,6 +103,7 @@ class SegmentationConfig:
     scale: str = "standard"
     k_range: tuple[int, int] = (2, 12)
     k: int | None = None
+    min_segment: float = MIN_SEGMENT_SHARE
     random_state: int = 42
     weight: str | None = "auto"
     implicates: str = "pooled"
@@ -100,7 +114,7 @@ class SegmentationConfig:
 
     def __post_init__(self) -> None:
         for value, choices, option in (
-            (self.select, SELECTIONS, "--select"),
+            (self.select, SELECT_CHOICES, "--select"),
             (self.transform, TRANSFORM_CHOICES, "--transform"),
             (self.missing, MISSING_MODES, "--missing"),
             (self.scale, SCALERS, "--scale"),
@@ -122,10 +136,22 @@ class SegmentationConfig:
             )
         if self.n_features is not None and self.n_features < 1:
             raise CustsegError(f"--n-features {self.n_features} must be at least 1.")
+        if not 0 <= self.min_segment < 0.5:
+            raise CustsegError(
+                f"--min-segment {self.min_segment} must be a share from 0 up to 0.5 "
+                "(e.g. 0.02 for 2%)."
+            )
         if self.n_init < 1:
             raise CustsegError(f"n_init={self.n_init} must be at least 1.")
         if self.bootstrap < 0:
             raise CustsegError(f"--bootstrap {self.bootstrap} must be 0 or more.")
+        check_counts(
+            k_high=high,
+            k=self.k,
+            bootstrap=self.bootstrap,
+            n_features=self.n_features,
+            random_state=self.random_state,
+        )
 
     @property
     def ks(self) -> list[int]:
@@ -134,3 +160,37 @@ class SegmentationConfig:
         if self.k is not None:
             ks.add(self.k)
         return sorted(ks)
+
+
+def fit_sweep_to(
+    config: SegmentationConfig, n_points: int, points: str, warnings: list[str]
+) -> SegmentationConfig:
+    """``config`` with a sweep every k of which is below ``n_points``.
+
+    A chosen ``--k`` that fits keeps the run going with the sweep cut short (and a warning
+    appended to ``warnings``); otherwise the message names what the user asked for.
+
+    Raises
+    ------
+    CustsegError
+        If the chosen k, or the whole sweep without one, needs more points.
+    """
+    low, high = config.k_range
+    if max(config.ks) < n_points:
+        return config
+    if config.k is not None and config.k >= n_points:
+        raise CustsegError(
+            f"The population has {points}, too few for --k {config.k} "
+            "(k must be below the number of points).",
+            hint="Lower --k or widen the population.",
+        )
+    if config.k is not None:
+        warnings.append(
+            f"The population has {points}: the k sweep stops at {n_points - 1} instead of {high}."
+        )
+        return replace(config, k_range=(min(low, config.k), n_points - 1))
+    raise CustsegError(
+        f"The population has {points}, too few for --k-range {low}-{high} "
+        "(k must be below the number of points).",
+        hint="Lower --k-range (or choose --k) or widen the population.",
+    )

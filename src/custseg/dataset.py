@@ -29,12 +29,19 @@ class Population:
         Structured conditions (see :mod:`custseg.population`), all of which must hold.
     noun : str
         What its members are called in sentences ("small-business owners").
+    features : tuple of str
+        The features that answer this population's question, by priority: the default of
+        ``--select auto`` (near-duplicates among them are still skipped).
+    features_reason : str
+        Why these features, for the README, summaries and reports.
     """
 
     name: str
     description: str
     conditions: tuple[str, ...] = ()
     noun: str = "customers"
+    features: tuple[str, ...] = ()
+    features_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class Dataset:
         Variables that describe segments in personas (default: the candidate features).
     demographic_columns : tuple of str
         Coded categories whose make-up personas report.
-    trait_words : mapping of str to (str, str)
+    trait_words : mapping of str to custseg.naming.TraitWords (or plain tuples of its fields)
         Words for a variable being high or low in a persona name.
     categorical_features : tuple of str
         Categorical columns used as (one-hot encoded) features by default.
@@ -98,7 +105,7 @@ class Dataset:
     weight_unit: str | None = None
     descriptor_columns: tuple[str, ...] = ()
     demographic_columns: tuple[str, ...] = ()
-    trait_words: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    trait_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     categorical_features: tuple[str, ...] = ()
     default_n_features: int | None = None
     column_roles: tuple[ColumnRole, ...] = ()
@@ -159,6 +166,24 @@ class Dataset:
     def with_frame(self, frame: pd.DataFrame) -> Dataset:
         """The same dataset description over other rows (a population, a sample)."""
         return replace(self, frame=frame)
+
+    def with_labels(
+        self,
+        labels: Mapping[str, str],
+        value_labels: Mapping[str, Mapping[int, str]],
+    ) -> Dataset:
+        """The same dataset with a user's labels of columns and codes added (they win).
+
+        Raises
+        ------
+        CustsegError
+            If a label names a column the dataset does not have.
+        """
+        self.require_columns(sorted({*labels, *value_labels}), purpose="--labels")
+        merged_values = {column: dict(codes) for column, codes in self.value_labels.items()}
+        for column, codes in value_labels.items():
+            merged_values.setdefault(column, {}).update(codes)
+        return replace(self, labels={**self.labels, **labels}, value_labels=merged_values)
 
     def require_columns(self, columns: list[str], *, purpose: str) -> None:
         """Raise a clear error if any of ``columns`` is missing."""

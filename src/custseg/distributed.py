@@ -23,10 +23,11 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from custseg.diagnostics import diagnose
 from custseg.errors import CustsegError
 from custseg.metrics import SILHOUETTE_SAMPLE, silhouette_scores
 from custseg.model import SegmentModel
-from custseg.recommend import recommend_k
+from custseg.recommend import recommend_k, smallest_segment
 from custseg.roles import ID_NAME
 from custseg.segmentation import OUT_OF_RANGE_QUANTILE, SegmentationConfig, versions
 from custseg.selection import DEFAULT_TRIM
@@ -153,7 +154,7 @@ def plan(ddf, config: SegmentationConfig) -> Plan:
         if missing:
             raise CustsegError(f"{', '.join(missing)} is not a numeric column of the source.")
         candidates = list(config.features)
-    trim = DEFAULT_TRIM if config.select == "trimmed-variance" else 0.0
+    trim = 0.0 if config.select == "variance" else DEFAULT_TRIM
     frame = ddf[candidates]
     low, high = frame.quantile(trim), frame.quantile(1 - trim)
     (n_rows,) = _compute(frame.shape[0])
@@ -502,7 +503,11 @@ def segment(
     )
     sweep = pd.DataFrame(rows)
     sweep.insert(2, "silhouette", sweep["k"].map(silhouettes))
-    recommendation = recommend_k(sweep[sweep["k"].between(*config.k_range)])
+    # Segment sizes from the (random) sample, as the medians are.
+    sweep["min_segment_share"] = [smallest_segment(labels[k_], sample_w)[0] for k_ in sweep["k"]]
+    recommendation = recommend_k(
+        sweep[sweep["k"].between(*config.k_range)], min_share=config.min_segment
+    )
     k = config.k or recommendation.k
     model = _model(the_plan, sample_z, fits[k], config, source)
     segments = ddf[the_plan.features].map_partitions(
@@ -549,8 +554,15 @@ def segment(
             "reason": recommendation.reason,
             "elbow_k": recommendation.elbow_k,
             "best_silhouette_k": recommendation.best_silhouette_k,
+            "qualified": recommendation.qualified,
+            "min_segment_share": config.min_segment,
+            "rule": recommendation.rule,
         },
-        "metrics": {name: float(value) for name, value in sweep.set_index("k").loc[k].items()},
+        "metrics": {
+            name: float(value)
+            for name, value in sweep.set_index("k").loc[k].items()
+            if name != "min_segment_share"
+        },
         "silhouette": {
             "rows": int(min(len(sample_z), SILHOUETTE_SAMPLE)),
             "sampled": True,
@@ -565,6 +577,19 @@ def segment(
         "random_state": config.random_state,
         "versions": versions(),
         "warnings": [
+            warning.to_dict()
+            for warning in diagnose(
+                segments=labels[k] + 1,
+                k=k,
+                weights=sample_w,
+                model_space=pd.DataFrame(sample_z, columns=the_plan.features),
+                silhouette=float(silhouettes[k]),
+                explained_variance_ratio=list(ratio),
+                min_share=config.min_segment,
+                no_qualifying_k=None if recommendation.qualified else recommendation.reason,
+            )
+        ],
+        "notes": [
             "Trimmed variances use Dask's approximate quantiles for the cut points.",
             f"The k-means++ initialisation, the silhouette, the PCA view and the medians use a "
             f"seeded sample of {len(sample_z):,} rows.",

@@ -1,7 +1,8 @@
 """Exploratory summaries of a dataset: the numbers behind ``custseg explore``.
 
 Shares are given unweighted (share of rows) and, when the dataset has a weight, weighted (share
-of the population the weights stand for) side by side.
+of the population the weights stand for) side by side; medians and histograms are weighted when
+there is a weight, and every figure says which it is.
 """
 
 from __future__ import annotations
@@ -98,7 +99,13 @@ def dollar_summary(dataset: Dataset, columns: list[str]) -> pd.DataFrame:
 
 
 def column_summary(dataset: Dataset) -> pd.DataFrame:
-    """One row per column: role (and why), type, missing share, distinct values, range."""
+    """One row per column: role (and why), type, missing share, distinct values, range.
+
+    ``min``/``max``, ``missing`` (share of rows) and ``distinct`` describe the rows;
+    ``median_rows`` is the plain median of the rows and, with a weight, ``median_weighted`` the
+    weighted one (the median of the population the weights stand for).
+    """
+    weights = _weights(dataset)
     rows = []
     inferred = {r.column: (r.role, r.reason) for r in dataset.column_roles}
     for column in dataset.frame.columns:
@@ -115,11 +122,30 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
                 "missing": float(series.isna().mean()),
                 "distinct": int(series.nunique()),
                 "min": float(series.min()) if numeric and series.notna().any() else None,
-                "median": float(series.median()) if numeric and series.notna().any() else None,
+                "median_rows": (
+                    float(series.median()) if numeric and series.notna().any() else None
+                ),
+                **(
+                    {
+                        "median_weighted": (
+                            _weighted_median(series, weights)
+                            if numeric and role not in ("id", "weight")
+                            else None
+                        )
+                    }
+                    if weights is not None
+                    else {}
+                ),
                 "max": float(series.max()) if numeric and series.notna().any() else None,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _weighted_median(series: pd.Series, weights: np.ndarray) -> float | None:
+    values = series.to_numpy(dtype=float)
+    known = np.isfinite(values)
+    return weighted_quantile(values[known], 0.5, weights[known]) if known.any() else None
 
 
 def _known_role(dataset: Dataset, column: str, numeric: bool) -> str:
@@ -148,6 +174,12 @@ class Exploration:
         :func:`dollar_summary` of the key money variables.
     distributions : dict of str to ndarray
         Positive values of each money variable (for log-axis histograms).
+    distribution_weights : dict of str to ndarray
+        Their weights, when the dataset has a weight (histograms then count the population).
+    weight_unit : str
+        What a histogram bar counts: the weight's unit ("US households") or "rows".
+    dollars_of : int or None
+        The year whose dollars the amounts are in.
     columns : DataFrame
         :func:`column_summary`.
     """
@@ -159,8 +191,11 @@ class Exploration:
     income_sentences: list[str] = field(default_factory=list)
     dollars: pd.DataFrame | None = None
     distributions: dict[str, np.ndarray] = field(default_factory=dict)
+    distribution_weights: dict[str, np.ndarray] = field(default_factory=dict)
     columns: pd.DataFrame | None = None
     amounts_are_money: bool = True
+    weight_unit: str = "rows"
+    dollars_of: int | None = None
 
 
 def _overview(dataset: Dataset) -> list[str]:
@@ -179,8 +214,13 @@ def _overview(dataset: Dataset) -> list[str]:
     if weights is not None:
         sentences.append(
             f"The weights ({dataset.weight_column}) sum to {count(weights.sum())}: the number of "
-            "units the sample stands for (US households for the SCF)."
+            "units the sample stands for (US households for the SCF). Figures marked weighted "
+            "describe that population; figures in rows describe the sample."
         )
+    year = dataset.provenance.get("dollars_of")
+    if year:
+        how = dataset.provenance.get("dollars_how")
+        sentences.append(f"Amounts are in {year} dollars" + (f" ({how})." if how else "."))
     return sentences
 
 
@@ -210,8 +250,13 @@ def _share_sentences(
 
 def explore(dataset: Dataset) -> Exploration:
     """Compute the exploratory summaries of ``dataset``."""
+    weights = _weights(dataset)
     exploration = Exploration(
-        dataset=dataset, overview=_overview(dataset), columns=column_summary(dataset)
+        dataset=dataset,
+        overview=_overview(dataset),
+        columns=column_summary(dataset),
+        weight_unit=(dataset.weight_unit or "weighted count") if weights is not None else "rows",
+        dollars_of=dataset.provenance.get("dollars_of"),
     )
     frame = dataset.frame
     for column, code, noun in (
@@ -252,16 +297,33 @@ def explore(dataset: Dataset) -> Exploration:
         exploration.dollars = dollar_summary(dataset, money_columns)
         for column in money_columns:
             values = frame[column].to_numpy(dtype=float)
-            exploration.distributions[column] = values[np.isfinite(values) & (values > 0)]
+            shown = np.isfinite(values) & (values > 0)
+            exploration.distributions[column] = values[shown]
+            if weights is not None:
+                exploration.distribution_weights[column] = weights[shown]
     return exploration
 
 
-def describe_amounts(summary: pd.DataFrame, *, as_money: bool = True) -> list[str]:
-    """One sentence per amount stating its median and spread."""
+def describe_amounts(
+    summary: pd.DataFrame,
+    *,
+    as_money: bool = True,
+    weighted: bool = False,
+    dollars_of: int | None = None,
+) -> list[str]:
+    """One sentence per amount stating its median and spread (and whether weighted)."""
     fmt = money if as_money else number
+    basis = ", ".join(
+        part
+        for part in (
+            "weighted" if weighted else "rows, unweighted",
+            f"{dollars_of} dollars" if as_money and dollars_of else "",
+        )
+        if part
+    )
     return [
-        f"{row.label}: median {fmt(row.median)}, mean {fmt(row.mean)}, middle 80% from "
-        f"{fmt(row.p10)} to {fmt(row.p90)}; {percent(row.share_zero)} zero"
+        f"{row.label} ({basis}): median {fmt(row.median)}, mean {fmt(row.mean)}, middle 80% "
+        f"from {fmt(row.p10)} to {fmt(row.p90)}; {percent(row.share_zero)} zero"
         + (f", {percent(row.share_negative)} negative." if row.share_negative else ".")
         for row in summary.itertuples()
     ]

@@ -85,6 +85,7 @@ SWEEP_PANELS = {
     "inertia": "Inertia (elbow)",
     "silhouette": "Silhouette (higher: better)",
     "stability": "Stability (ARI)",
+    "min_segment_share": "Smallest segment (share)",
 }
 
 
@@ -202,8 +203,11 @@ def profile_figure(
     features: Sequence[str],
     labels: Mapping[str, str],
     money_columns: Sequence[str] = (),
+    dollars_of: int | None = None,
 ) -> go.Figure:
     """Heatmap of each segment's median per feature; colour shows how high relative to the others.
+
+    ``dollars_of`` (the year whose dollars the money medians are in) is stated in the title.
 
     The colour of a cell is the segment's median as a z-score across segments, so features in
     different units share one scale; the text is the median in original units.
@@ -233,9 +237,10 @@ def profile_figure(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(
-        fig, "Segment profiles (median of each feature)", height=max(300, 60 * len(segments) + 120)
-    )
+    title = "Segment profiles (median of each feature"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"; amounts in {dollars_of} dollars"
+    return _layout(fig, title + ")", height=max(300, 60 * len(segments) + 120))
 
 
 def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
@@ -292,16 +297,30 @@ def grouped_share_figure(table: pd.DataFrame, *, title: str, x_title: str) -> go
 
 
 def distribution_figure(
-    values: np.ndarray, *, label: str, bins: int = 40, as_money: bool = True
+    values: np.ndarray,
+    *,
+    label: str,
+    bins: int = 40,
+    as_money: bool = True,
+    weights: np.ndarray | None = None,
+    unit: str = "rows",
+    dollars_of: int | None = None,
 ) -> go.Figure:
-    """Histogram of positive values with logarithmic bins on a log axis."""
+    """Histogram of positive values with logarithmic bins on a log axis.
+
+    With ``weights`` (same shape as ``values``) the bars are weighted counts in ``unit``
+    (e.g. US households); without, they count rows.
+    """
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values) & (values > 0)]
+    keep = np.isfinite(values) & (values > 0)
+    values = values[keep]
+    weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
+    counted = f"{unit} (weighted)" if weights is not None else "rows"
     fig = go.Figure()
     if values.size:
         low, high = np.log10(values.min()), np.log10(values.max())
         edges = np.logspace(low, high if high > low else low + 1, bins + 1)
-        counts, edges = np.histogram(values, bins=edges)
+        counts, edges = np.histogram(values, bins=edges, weights=weights)
         centres = np.sqrt(edges[:-1] * edges[1:])
         fig.add_trace(
             go.Bar(
@@ -310,14 +329,20 @@ def distribution_figure(
                 width=np.diff(edges),
                 marker_color="#1f77b4",
                 name=label,
-                hovertemplate="%{x:.3s}: %{y} rows<extra></extra>",
+                hovertemplate="%{x:.3s}: %{y:,.0f} " + counted + "<extra></extra>",
             )
         )
+    dollars = f"{dollars_of} $" if dollars_of else "$"
     fig.update_xaxes(
-        type="log", title_text=f"{label}{' ($, log scale)' if as_money else ' (log scale)'}"
+        type="log",
+        title_text=f"{label}{f' ({dollars}, log scale)' if as_money else ' (log scale)'}",
     )
     return _layout(
-        fig, f"Distribution of {label} (positive values)", yaxis_title="rows", height=320, bargap=0
+        fig,
+        f"Distribution of {label} (positive values)",
+        yaxis_title=counted,
+        height=320,
+        bargap=0,
     )
 
 
@@ -342,6 +367,6 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
         f"Segment shares: {base} and {other}",
         barmode="group",
         yaxis_tickformat=".0%",
-        yaxis_title="share (error bars: imputation SE)",
+        yaxis_title="share (error bars: SE, imputation uncertainty only)",
         height=380,
     )

@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -25,6 +24,9 @@ import pandas as pd
 
 from custseg.errors import CustsegError
 from custseg.errors import first_line as _first_line
+from custseg.output_dirs import atomic_output_dir as atomic_output_dir
+from custseg.output_dirs import check_replaceable as check_replaceable
+from custseg.output_dirs import umask as _umask
 from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
     SqlSpec,
     is_sql,
@@ -35,8 +37,6 @@ from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
 from custseg.sql_targets import write_sql_table
 
 CACHE_ENV = "CUSTSEG_CACHE_DIR"
-#: Files whose presence marks a folder as custseg's own output, safe to replace on a re-run.
-OUTPUT_MARKERS = ("summary.json", "report.html")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".zip")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -183,17 +183,75 @@ def _cached_parse(path: Path) -> pd.DataFrame:
             columnar.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, not trusted
     frame = _parse_delimited(path)
     # The cache is an optimisation: a read-only or full cache folder must not fail the run.
-    with contextlib.suppress(OSError, ValueError), atomic_file(columnar) as tmp:
+    with contextlib.suppress(OSError, ValueError, CustsegError), atomic_file(columnar) as tmp:
         frame.to_parquet(tmp, index=False)
     return frame
+
+
+def read_labels(path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    """Labels a user wrote for their own table: a CSV with columns ``variable, label`` and
+    optionally ``code`` (the SCF's scf_value_labels.csv layout).
+
+    A row with a code labels that code of the variable ("Channel, 1, Horeca"); a row without one
+    labels the variable itself.
+
+    Returns
+    -------
+    variable labels, and labels of codes by variable then integer code
+
+    Raises
+    ------
+    CustsegError
+        If the file cannot be read or lacks the columns, or a code is not a whole number.
+    """
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CustsegError(f"No such labels file: {path}.") from None
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise CustsegError(f"Cannot read the labels file {path}: {_first_line(err)}") from None
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    if not {"variable", "label"} <= set(table.columns):
+        raise CustsegError(
+            f"The labels file {path} needs the columns variable and label "
+            f"(it has {', '.join(table.columns) or 'none'}).",
+            hint="Write one row per code: variable,code,label (e.g. Channel,1,Horeca), "
+            "or variable,label to label a column.",
+        )
+    codes = table["code"] if "code" in table.columns else pd.Series("", index=table.index)
+    variable_labels: dict[str, str] = {}
+    value_labels: dict[str, dict[int, str]] = {}
+    for variable, code, label in zip(table["variable"], codes, table["label"], strict=True):
+        variable, code, label = variable.strip(), code.strip(), label.strip()
+        if not variable or not label:
+            continue
+        if not code:
+            variable_labels[variable] = label
+            continue
+        try:
+            number = float(code)
+        except ValueError:
+            number = float("nan")
+        if not number.is_integer():
+            raise CustsegError(
+                f"The labels file {path} gives {variable} the code {code!r}, "
+                "which is not a whole number.",
+                hint="Label the integer codes of coded columns; text categories need no labels.",
+            )
+        value_labels.setdefault(variable, {})[int(number)] = label
+    return variable_labels, value_labels
 
 
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``, renamed onto ``path`` if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CustsegError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o666 & ~_umask())
@@ -202,51 +260,6 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_output_dir(
-    path: str | os.PathLike[str], *, markers: tuple[str, ...] = OUTPUT_MARKERS
-) -> Iterator[Path]:
-    """Yield a fresh temporary folder that replaces ``path`` when the block succeeds.
-
-    An existing ``path`` is replaced only if it is empty or holds one of ``markers`` (files
-    custseg writes); anything else is refused so that a typo in ``--out`` cannot delete a
-    user's files.
-    """
-    final = Path(path).expanduser()
-    if final.exists():
-        if not final.is_dir():
-            raise CustsegError(f"--out {final} is a file, not a folder.", hint="Name a folder.")
-        entries = list(final.iterdir())
-        if entries and not any((final / marker).exists() for marker in markers):
-            raise CustsegError(
-                f"--out {final} already holds files that custseg did not write.",
-                hint="Choose a new or empty folder, or remove that one first.",
-            )
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; outputs follow the umask
-    except OSError as exc:
-        raise CustsegError(f"Cannot write to {final.parent}: {exc.strerror}.") from None
-    try:
-        yield staging
-        if final.exists():
-            retired = staging.with_name(staging.name + ".old")
-            os.replace(final, retired)
-            os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _json_default(value: Any) -> Any:
@@ -295,6 +308,8 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         For another file type.
     """
     suffix = _suffix(Path(path))
+    if Path(path).is_dir():
+        raise CustsegError(f"Cannot write {path}: it is a folder; name a .csv or .parquet file.")
     if suffix not in (".csv", *_PARQUET_SUFFIXES):
         raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
     with atomic_file(path) as tmp:
@@ -338,8 +353,7 @@ def export_figures(figures: dict[str, Any], folder: str | os.PathLike[str], fmt:
         raise CustsegError(
             f"Unknown export format {fmt!r}.", hint=f"Choose one of: {', '.join(EXPORT_FORMATS)}."
         )
-    names = tuple(f"{name}.{f}" for name in figures for f in EXPORT_FORMATS)
-    with atomic_output_dir(folder, markers=names) as staging:
+    with atomic_output_dir(folder, option="The figures folder") as staging:
         try:
             pio.write_images(
                 list(figures.values()), [staging / f"{name}.{fmt}" for name in figures]

@@ -15,12 +15,15 @@ from custseg import io, preprocess
 from custseg._version import __version__
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
+from custseg.limits import check_magnitudes
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
 MODEL_FILENAME = "model.skops"
-#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype).
-TRUSTED_TYPES = ["numpy.dtype"]
+_ARTIFACT_KEYS = ("pipeline", "features", "projection_mean", "projection_components", "metadata")
+#: Types beyond skops' defaults that a custseg model holds (OneHotEncoder's dtype, the
+#: scaled-asinh transform).
+TRUSTED_TYPES = ["numpy.dtype", "custseg.transforms.ScaledAsinh"]
 
 
 @dataclass
@@ -72,6 +75,7 @@ class SegmentModel:
             )
         values = frame[self.features].copy()
         values[numeric] = values[numeric].astype(float).replace([np.inf, -np.inf], np.nan)
+        check_magnitudes(values, numeric)
         return values
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
@@ -83,7 +87,22 @@ class SegmentModel:
 
     def _preprocess(self, checked: pd.DataFrame) -> np.ndarray:
         preprocessor = self.pipeline[0]
-        return preprocessor.transform(preprocess.model_input(preprocessor, checked))
+        try:
+            Z = preprocessor.transform(preprocess.model_input(preprocessor, checked))
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+            # Input problems were caught by _checked_input: what fails here is the model.
+            raise CustsegError(
+                f"The model's preprocessing failed ({type(exc).__name__}): the model is damaged.",
+                hint="Refit the model with custseg segment.",
+            ) from None
+        width = self.pipeline[-1].cluster_centers_.shape[1]
+        if Z.ndim != 2 or Z.shape[1] != width:
+            raise CustsegError(
+                f"The model's preprocessing makes {Z.shape[-1]} values per customer, but its "
+                f"centres have {width}: the model is damaged.",
+                hint="Refit the model with custseg segment.",
+            )
+        return Z
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k) of shape (n_samples,)."""
@@ -162,10 +181,74 @@ class SegmentModel:
                 f"{MODEL_FORMAT_VERSION}.",
                 hint="Refit the model with this version of custseg.",
             )
+        problem = _artifact_problem(artifact)
+        if problem:
+            raise CustsegError(
+                f"{path} is a damaged custseg model: {problem}.",
+                hint="Refit the model with custseg segment.",
+            )
         return cls(
             pipeline=artifact["pipeline"],
             features=list(artifact["features"]),
-            projection_mean=np.asarray(artifact["projection_mean"]),
-            projection_components=np.asarray(artifact["projection_components"]),
+            projection_mean=np.asarray(artifact["projection_mean"], dtype=float),
+            projection_components=np.asarray(artifact["projection_components"], dtype=float),
             metadata=dict(artifact["metadata"]),
         )
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+
+
+def _artifact_problem(artifact: dict[str, Any]) -> str | None:
+    """What is wrong with the structure of a loaded artifact, or None when it is sound.
+
+    Every object in it is of a trusted type, but the keys, their types and the shapes may still
+    be anything a hand-made file holds.
+    """
+    missing = [key for key in _ARTIFACT_KEYS if key not in artifact]
+    if missing:
+        return f"it has no {', '.join(missing)}"
+    pipeline, features, metadata = artifact["pipeline"], artifact["features"], artifact["metadata"]
+    if not isinstance(pipeline, Pipeline) or len(pipeline.steps) < 2:
+        return "its pipeline is not a scikit-learn Pipeline of preprocessing and KMeans"
+    kmeans = pipeline[-1]
+    centres = getattr(kmeans, "cluster_centers_", None)
+    if not (
+        hasattr(kmeans, "predict")
+        and hasattr(kmeans, "transform")
+        and isinstance(centres, np.ndarray)
+        and centres.ndim == 2
+        and centres.shape[0] >= 2
+        and np.issubdtype(centres.dtype, np.floating)
+        and np.isfinite(centres).all()
+        and getattr(kmeans, "n_clusters", None) == centres.shape[0]
+    ):
+        return "its last step is not a fitted KMeans with at least 2 finite centres"
+    if not hasattr(pipeline[0], "transform"):
+        return "its first step is not a preprocessing transformer"
+    if not _is_names(features) or not features or len(set(features)) != len(features):
+        return "its features are not a list of distinct column names"
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("source"), str):
+        return "its metadata is not a mapping with the source's name"
+    for key in ("numeric_features", "categorical_features"):
+        if key in metadata and not (
+            _is_names(metadata[key]) and set(metadata[key]) <= set(features)
+        ):
+            return f"its {key} are not among its features"
+    if not isinstance(metadata.get("segment_names", {}), dict):
+        return "its segment names are not a mapping"
+    cutoff = metadata.get("distance_cutoff", 0.0)
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.number):
+        return "its distance cutoff is not a number"
+    try:
+        mean = np.asarray(artifact["projection_mean"], dtype=float)
+        components = np.asarray(artifact["projection_components"], dtype=float)
+    except (TypeError, ValueError):
+        return "its projection is not numeric"
+    width = centres.shape[1]
+    if mean.shape != (width,) or components.ndim != 2 or components.shape[1] != width:
+        return f"its projection does not match its {width} model dimensions"
+    if not 1 <= components.shape[0] <= 2:
+        return "its projection is not to one or two dimensions"
+    return None

@@ -1,37 +1,44 @@
 """Personas: a short, data-derived name and description for every segment.
 
-A segment is described by how it differs from its population: the standardized difference of
-its (weighted) mean from the population mean, in population standard deviations, for every
-descriptor variable. Money amounts are compared on an asinh (log-like, sign-keeping) scale so
-that a few fortunes do not decide the description. The largest differences name the segment;
-the same profile always gives the same name.
+A segment is described by how it differs from its population, in robust, weighted terms: the
+percentile rank of the segment's median within the population, compared with the population
+median's own rank. The largest shifts name the segment (see :mod:`custseg.naming` for the
+rules that keep names truthful and unique); the standardized difference of means (money on an
+asinh scale, so that a few fortunes do not decide it) is reported beside them. The same profile
+always gives the same name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from custseg.formatting import money, number, percent
+from custseg.naming import MAJORITY_LIFT, MAJORITY_SHARE, NamingTrait, segment_names
 from custseg.stats import weighted_quantile
 
-#: Differences smaller than this (in standard deviations) do not name a segment.
-NOTABLE_DIFFERENCE = 0.2
 MAX_DISTINGUISHING = 5
 
 
 @dataclass(frozen=True)
 class Trait:
-    """One distinguishing variable of a segment."""
+    """One distinguishing variable of a segment.
+
+    ``percentile`` is the segment median's percentile rank (0-100) in the population;
+    ``shift`` is that rank minus the population median's rank, as a share (-1..1);
+    ``difference`` is the standardized difference of the means.
+    """
 
     variable: str
     label: str
     difference: float
     segment_median: float
     population_median: float
+    percentile: float = 50.0
+    shift: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,18 @@ class Persona:
     description: str
     traits: list[Trait]
     make_up: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def percentile_rank(values: np.ndarray, value: float, weights: np.ndarray | None = None) -> float:
+    """Weighted mid-rank of ``value`` among ``values``, as a share in [0, 1].
+
+    Ties count half, so a value shared by 60% of the population ranks at its middle.
+    """
+    w = np.ones(len(values)) if weights is None else weights
+    total = w.sum()
+    below = w[values < value].sum()
+    equal = w[values == value].sum()
+    return float((below + 0.5 * equal) / total) if total > 0 else 0.5
 
 
 def standardized_differences(
@@ -111,28 +130,6 @@ def _code_label(labels: Mapping[int, str], code: object) -> str:
         return str(code)
 
 
-def _name(traits: list[Trait], words: Mapping[str, tuple[str, str]], noun: str) -> str:
-    adjectives, phrases = [], []
-    for trait in traits[:3]:
-        if abs(trait.difference) < NOTABLE_DIFFERENCE:
-            break
-        high, low = words.get(
-            trait.variable, (f"with high {trait.label}", f"with low {trait.label}")
-        )
-        word = high if trait.difference > 0 else low
-        # At most two of each, so that a name stays a name rather than a profile.
-        if word.startswith("with ") and len(phrases) < 2:
-            phrases.append(word.removeprefix("with "))
-        elif not word.startswith("with ") and len(adjectives) < 2:
-            adjectives.append(word)
-    if not adjectives and not phrases:
-        return f"Typical {noun}"
-    name = ", ".join(adjectives) + (" " if adjectives else "") + noun
-    if phrases:
-        name += " with " + " and ".join(phrases)
-    return name[0].upper() + name[1:]
-
-
 def describe_segments(
     values: pd.DataFrame,
     segments: np.ndarray,
@@ -143,7 +140,7 @@ def describe_segments(
     size_texts: Mapping[int, str],
     weights: np.ndarray | None = None,
     money_columns: Sequence[str] = (),
-    words: Mapping[str, tuple[str, str]] | None = None,
+    words: Mapping[str, tuple[str, ...]] | None = None,
     demographics: Mapping[int, dict[str, dict[str, float]]] | None = None,
     demographic_labels: Mapping[str, str] | None = None,
 ) -> list[Persona]:
@@ -157,44 +154,40 @@ def describe_segments(
     labels : human label of every descriptor variable
     noun : what the rows are ("small-business owners", "customers")
     size_texts : segment number to its size in words
-    words : variable to (word when high, word when low); "with ..." words become phrases
+    words : variable to :class:`custseg.naming.TraitWords` (high, low, concept, negative)
     demographics : from :func:`make_up`
     """
     differences = standardized_differences(
         values, segments, k, weights=weights, money_columns=money_columns
     )
-    words = dict(words or {})
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    traits = {
+        s: _traits(values, segments, s, w, differences.loc[s], labels) for s in range(1, k + 1)
+    }
+    demographics = demographics or {}
+    majorities = _majorities(demographics, segments, w, demographic_labels or {})
+    names = segment_names(
+        {
+            s: [
+                NamingTrait(t.variable, t.label, t.shift, t.segment_median, t.population_median)
+                for t in ts
+            ]
+            for s, ts in traits.items()
+        },
+        words or {},
+        noun,
+        majorities,
+    )
+    fmt = {v: (money if v in money_columns else number) for v in values.columns}
     personas = []
     for segment in range(1, k + 1):
-        row = differences.loc[segment]
-        ranked = row.reindex(row.abs().sort_values(ascending=False, kind="stable").index)
-        members = segments == segment
-        traits = []
-        for variable, difference in ranked.iloc[:MAX_DISTINGUISHING].items():
-            x = values[variable].to_numpy(dtype=float)
-            known = np.isfinite(x)
-            w = None if weights is None else weights
-            traits.append(
-                Trait(
-                    variable=variable,
-                    label=labels.get(variable, variable),
-                    difference=float(difference),
-                    segment_median=weighted_quantile(
-                        x[members & known], 0.5, None if w is None else w[members & known]
-                    ),
-                    population_median=weighted_quantile(
-                        x[known], 0.5, None if w is None else w[known]
-                    ),
-                )
-            )
-        fmt = {v: (money if v in money_columns else number) for v in values.columns}
         comparisons = "; ".join(
             f"{t.label} {fmt[t.variable](t.segment_median)} (all: "
             f"{fmt[t.variable](t.population_median)})"
-            for t in traits[:3]
+            for t in traits[segment][:3]
         )
         sentences = [f"{size_texts[segment]}.", f"Medians against all {noun}: {comparisons}."]
-        segment_make_up = (demographics or {}).get(segment, {})
+        segment_make_up = demographics.get(segment, {})
         if segment_make_up:
             largest = [
                 f"{(demographic_labels or {}).get(c, c).lower()} {max(s, key=s.get)} "
@@ -206,25 +199,77 @@ def describe_segments(
         personas.append(
             Persona(
                 segment=segment,
-                name=_name(traits, words, noun),
+                name=names[segment],
                 description=" ".join(sentences),
-                traits=traits,
+                traits=traits[segment],
                 make_up=segment_make_up,
             )
         )
-    return _distinct_names(personas, fmt)
+    return personas
 
 
-def _distinct_names(
-    personas: list[Persona], fmt: Mapping[str, Callable[[float], str]]
-) -> list[Persona]:
-    """Segments that differ from the population the same way get their top trait's median."""
-    names = [p.name for p in personas]
-    result = []
-    for persona in personas:
-        if names.count(persona.name) > 1 and persona.traits:
-            top = persona.traits[0]
-            median = fmt[top.variable](top.segment_median)
-            persona = replace(persona, name=f"{persona.name} (median {top.label.lower()} {median})")
-        result.append(persona)
+def _traits(
+    values: pd.DataFrame,
+    segments: np.ndarray,
+    segment: int,
+    w: np.ndarray,
+    differences: pd.Series,
+    labels: Mapping[str, str],
+) -> list[Trait]:
+    """The segment's most distinguishing variables: largest percentile shift first."""
+    members = segments == segment
+    traits = []
+    for variable in values.columns:
+        x = values[variable].to_numpy(dtype=float)
+        known = np.isfinite(x)
+        inside = members & known
+        if not inside.any():
+            continue
+        segment_median = weighted_quantile(x[inside], 0.5, w[inside])
+        population_median = weighted_quantile(x[known], 0.5, w[known])
+        rank = percentile_rank(x[known], segment_median, w[known])
+        traits.append(
+            Trait(
+                variable=variable,
+                label=labels.get(variable, variable),
+                difference=float(differences[variable]),
+                segment_median=segment_median,
+                population_median=population_median,
+                percentile=100 * rank,
+                shift=rank - percentile_rank(x[known], population_median, w[known]),
+            )
+        )
+    traits.sort(key=lambda t: (-round(abs(t.shift), 6), -abs(t.difference)))
+    return traits[:MAX_DISTINGUISHING]
+
+
+def _majorities(
+    demographics: Mapping[int, dict[str, dict[str, float]]],
+    segments: np.ndarray,
+    w: np.ndarray,
+    column_labels: Mapping[str, str],
+) -> dict[int, str | None]:
+    """A category that dominates a segment far beyond its population share ("Channel: Horeca")."""
+    sizes = {s: w[segments == s].sum() for s in demographics}
+    total = sum(sizes.values())
+    result: dict[int, str | None] = {}
+    for segment, columns in demographics.items():
+        best = None
+        for column, shares in columns.items():
+            for category, share in shares.items():
+                population = (
+                    sum(
+                        demographics[s].get(column, {}).get(category, 0.0) * sizes[s]
+                        for s in demographics
+                    )
+                    / total
+                )
+                lift = share / population if population > 0 else 0.0
+                if (
+                    share >= MAJORITY_SHARE
+                    and lift >= MAJORITY_LIFT
+                    and (best is None or share > best[0])
+                ):
+                    best = (share, f"{column_labels.get(column, column)}: {category}")
+        result[segment] = best[1] if best else None
     return result

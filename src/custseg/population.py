@@ -39,7 +39,7 @@ class Condition:
     value: float | str
 
     def __str__(self) -> str:
-        value = self.value if isinstance(self.value, str) else f"{self.value:g}"
+        value = self.value if isinstance(self.value, str) else f"{self.value:.15g}"
         return f"{self.column} {self.op} {value}"
 
 
@@ -101,10 +101,34 @@ class Selection:
     conditions: tuple[str, ...]
 
 
+def rebase_condition(condition: Condition, factor: float) -> Condition:
+    """``condition`` with its dollar limit multiplied by ``factor`` (to another year's dollars)."""
+    if isinstance(condition.value, str) or factor == 1.0:
+        return condition
+    return Condition(condition.column, condition.op, float(condition.value) * factor)
+
+
 def select_population(
-    dataset: Dataset, population: str = "all", where: Sequence[str] = ()
+    dataset: Dataset,
+    population: str = "all",
+    where: Sequence[str] = (),
+    *,
+    dollar_rebase: float = 1.0,
 ) -> Selection:
     """Keep the rows of ``dataset`` in the named ``population`` that meet every ``where``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    population : str
+        One of ``dataset.populations``.
+    where : sequence of str
+        Extra ``COLUMN OP VALUE`` conditions.
+    dollar_rebase : float, default 1.0
+        Multiplies the limit of every condition on a dollar column of ``dataset``: a population
+        defined in one year's dollars (``INCOME < 500000`` in 2019 dollars) is applied to data
+        in another year's dollars with the limit rebased by the price index, so it selects the
+        same households in real terms.
 
     Raises
     ------
@@ -117,7 +141,10 @@ def select_population(
             hint=f"Choose one of: {', '.join(dataset.populations)}; or filter with --where.",
         )
     named = dataset.populations[population]
-    conditions = [parse_condition(text) for text in (*named.conditions, *where)]
+    conditions = [
+        rebase_condition(c, dollar_rebase) if c.column in dataset.dollar_columns else c
+        for c in (parse_condition(text) for text in (*named.conditions, *where))
+    ]
     mask = np.ones(dataset.n_rows, dtype=bool)
     for condition in conditions:
         mask &= condition_mask(dataset.frame, condition).to_numpy()
@@ -131,6 +158,17 @@ def select_population(
     description = named.description
     if where:
         description += ", where " + " and ".join(str(parse_condition(t)) for t in where)
+    dollar_limits = [c for c in conditions if c.column in dataset.dollar_columns]
+    year = dataset.provenance.get("dollars_of")
+    if dollar_limits and dollar_rebase != 1:
+        basis = f"{year} dollars" if year else "this data's dollars"
+        description += (
+            f" (dollar limits rebased to {basis}: "
+            + ", ".join(f"{c.column} {c.op} {c.value:,.0f}" for c in dollar_limits)
+            + ")"
+        )
+    elif dollar_limits and year:
+        description += f" (dollar limits in {year} dollars)"
     # Keeps source row numbers as the index; the whole table is not copied when all rows stay.
     subset = dataset.frame if mask.all() else dataset.frame.loc[mask]
     return Selection(dataset.with_frame(subset), population, description, texts)

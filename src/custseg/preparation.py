@@ -11,9 +11,12 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 
 from custseg import preprocess
-from custseg.config import SELECTIONS, SegmentationConfig
-from custseg.dataset import Dataset, is_numeric
+from custseg.collinearity import Skipped
+from custseg.config import SELECTIONS, SegmentationConfig, fit_sweep_to
+from custseg.dataset import Dataset, Population, is_numeric
 from custseg.errors import CustsegError
+from custseg.feature_choice import select_auto
+from custseg.limits import check_magnitudes
 from custseg.population import Selection, select_population
 from custseg.selection import rank_features
 
@@ -44,6 +47,10 @@ class Prepared:
     Z : ndarray of shape (n_samples, n_features)
         The matrix KMeans, silhouette and PCA work on.
     warnings : list of str
+        Notes about the choices made (transform, dropped rows...), printed and kept in the
+        summary as ``notes``.
+    skipped : list of Skipped
+        Candidate features ``--select auto`` passed over as near-duplicates, and why.
     """
 
     config: SegmentationConfig
@@ -59,6 +66,7 @@ class Prepared:
     preprocessor: ColumnTransformer
     Z: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def numeric(self) -> list[str]:
@@ -106,6 +114,7 @@ def _weights(dataset: Dataset, column: str | None) -> np.ndarray | None:
     if not is_numeric(series):
         raise CustsegError(f"The weight column {column} is not numeric.")
     weights = series.to_numpy(dtype=float)
+    check_magnitudes(dataset.frame, [column], what="weight column")
     if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         raise CustsegError(
             f"The weight column {column} must hold finite, non-negative numbers "
@@ -148,32 +157,51 @@ def _check_named_features(
 
 
 def _choose_features(
-    dataset: Dataset, config: SegmentationConfig, weights: np.ndarray | None
-) -> tuple[list[str], list[str], pd.Series]:
-    """Numeric features, categorical features, and the selection scores."""
+    dataset: Dataset, config: SegmentationConfig, population: Population, weights: np.ndarray | None
+) -> tuple[list[str], list[str], pd.Series, list[Skipped]]:
+    """Numeric features, categorical features, the selection scores and the skipped
+    near-duplicates."""
     categorical = {*dataset.categorical_features, *config.categorical}
     if config.features:
         named = _check_named_features(dataset, config.features, categorical)
+        check_magnitudes(dataset.frame, [f for f in named if f not in categorical])
         return (
             [f for f in named if f not in categorical],
             [f for f in named if f in categorical],
             pd.Series(dtype=float),
+            [],
         )
     candidates = [c for c in dataset.candidate_features() if c not in categorical]
-    scores = rank_features(
-        dataset.frame, candidates, trim=SELECTIONS[config.select], sample_weight=weights
-    )
+    check_magnitudes(dataset.frame, candidates)
     chosen_categorical = [
         c for c in dataset.frame.columns if c in categorical and dataset.frame[c].nunique() > 1
     ]
+    skipped: list[Skipped] = []
+    if config.select == "auto":
+        auto = select_auto(
+            dataset,
+            population,
+            categorical=categorical,
+            n_features=config.n_features,
+            transform=config.transform,
+            scale=config.scale,
+            weights=weights,
+            random_state=config.random_state,
+        )
+        scores, numeric, skipped = auto.scores, auto.features, auto.skipped
+    else:
+        scores = rank_features(
+            dataset.frame, candidates, trim=SELECTIONS[config.select], sample_weight=weights
+        )
+        n_features = config.n_features or dataset.default_n_features or min(len(scores), 10)
+        numeric = list(scores.index[:n_features])
     if scores.empty and not chosen_categorical:
         raise CustsegError(
             f"No column of {dataset.name} varies in this population, so there is "
             "nothing to segment on.",
             hint="Name features with --features, or widen the population.",
         )
-    n_features = config.n_features or dataset.default_n_features or min(len(scores), 10)
-    return list(scores.index[:n_features]), chosen_categorical, scores
+    return numeric, chosen_categorical, scores, skipped
 
 
 def _distinct_rows(Z: np.ndarray, *, enough: int) -> int:
@@ -224,12 +252,17 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     weights = _weights(population, weight_column)
     if weights is not None:
         weights = weights * weight_factor
-    numeric, categorical, scores = _choose_features(population, config, weights)
+    numeric, categorical, scores, skipped = _choose_features(
+        population, config, dataset.populations[selection.population], weights
+    )
     warnings: list[str] = []
     if config.n_features and len(numeric) < config.n_features and not config.features:
         warnings.append(
             f"Only {len(numeric)} numeric column(s) vary in this population, fewer "
             f"than --n-features {config.n_features}: using all of them."
+            if not skipped
+            else f"Only {len(numeric)} numeric column(s) are left once near-duplicates are "
+            f"skipped, fewer than --n-features {config.n_features}."
         )
     values = preprocess.clean_numeric(population.frame, numeric)
     categories = population.frame[categorical]
@@ -253,13 +286,10 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
                 f"Imputed missing or infinite values (median; most frequent category) in {where}."
             )
     n_rows = len(values)
-    if n_rows <= max(config.ks):
-        raise CustsegError(
-            f"The population has {n_rows:,} usable rows, too few for k up to {max(config.ks)} "
-            "(k must be below the number of rows).",
-            hint="Lower --k / --k-range or widen the population.",
-        )
-    transform, reason = preprocess.choose_transform(values, config.transform)
+    config = fit_sweep_to(config, n_rows, f"{n_rows:,} usable rows", warnings)
+    transform, reason, transformed = preprocess.choose_transform(
+        values, config.transform, population.dollar_columns
+    )
     if config.transform == "auto":
         warnings.append(f"Transform: {transform}, because {reason}.")
     if weights is not None and config.scale == "robust":
@@ -271,14 +301,10 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         transform=transform,
         scale=config.scale,
         weights=weights,
+        transformed=transformed,
     )
     distinct = _distinct_rows(Z, enough=max(config.ks) + 1)
-    if distinct <= max(config.ks):
-        raise CustsegError(
-            f"The population has only {distinct} distinct points, too few for k up "
-            f"to {max(config.ks)}.",
-            hint="Lower --k / --k-range.",
-        )
+    config = fit_sweep_to(config, distinct, f"only {distinct:,} distinct points", warnings)
     return Prepared(
         config=config,
         selection=selection,
@@ -293,4 +319,5 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
         preprocessor=preprocessor,
         Z=Z,
         warnings=warnings,
+        skipped=skipped,
     )

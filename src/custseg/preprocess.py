@@ -1,7 +1,8 @@
 """Turning a population's feature columns into the matrix KMeans works on.
 
-Numeric features: missing values imputed with the median, optionally log/asinh transformed,
-then scaled (with the weights, for the standard scaler). Categorical features: imputed with the
+Numeric features: missing values imputed with the median, optionally transformed (log, asinh,
+or asinh of the value over its typical magnitude, see :mod:`custseg.transforms`), then scaled
+(with the weights, for the standard scaler). Categorical features: imputed with the
 most frequent value and one-hot encoded; one-hot columns enter unscaled, so two customers who
 differ in one category are as far apart (squared distance 2) as two customers two standard
 deviations apart on one numeric feature. All of it is one scikit-learn ColumnTransformer, saved
@@ -18,16 +19,31 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
 
 from custseg.errors import CustsegError
+from custseg.transforms import ScaledAsinh
 
-TRANSFORMS = {"none": None, "log": np.log1p, "asinh": np.arcsinh}
+#: Element-wise transforms; "scaled-asinh" is :class:`custseg.transforms.ScaledAsinh`.
+TRANSFORMS = {"none": None, "log": np.log1p, "asinh": np.arcsinh, "scaled-asinh": ScaledAsinh}
 TRANSFORM_CHOICES = (*TRANSFORMS, "auto")
 SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
-#: "auto" transforms when the features' median absolute skewness exceeds this.
+#: "auto" transforms a feature that is money or whose absolute skewness exceeds this.
 SKEW_THRESHOLD = 2.0
 
 
-def choose_transform(values: pd.DataFrame, requested: str) -> tuple[str, str]:
-    """The transform to apply to numeric features, and why.
+def auto_columns(values: pd.DataFrame, money_columns=()) -> list[str]:
+    """The features ``--transform auto`` puts on the scaled-asinh scale: money amounts and
+    strongly skewed columns (|skewness| above ``SKEW_THRESHOLD``)."""
+    skew = values.skew().abs()
+    return [c for c in values.columns if c in money_columns or skew[c] > SKEW_THRESHOLD]
+
+
+def choose_transform(
+    values: pd.DataFrame, requested: str, money_columns=()
+) -> tuple[str, str, list[str] | None]:
+    """The transform to apply to numeric features, why, and the columns it applies to
+    (None: all numeric features).
+
+    ``auto`` puts money amounts and strongly skewed features on the scaled-asinh scale
+    (``asinh(x / s)``, ``s`` the typical non-zero magnitude) and leaves the others as they are.
 
     Raises
     ------
@@ -41,23 +57,34 @@ def choose_transform(values: pd.DataFrame, requested: str) -> tuple[str, str]:
             hint="Use --transform asinh, which handles signed amounts.",
         )
     if requested != "auto":
-        return requested, "as requested"
-    if values.empty:
-        return "none", "no numeric features"
-    skew = float(values.skew().abs().median())
-    if skew <= SKEW_THRESHOLD:
-        return "none", f"the features are not strongly skewed (median |skewness| {skew:.1f})"
-    chosen = "asinh" if negative else "log"
-    return chosen, (
-        f"the features are strongly skewed (median |skewness| {skew:.1f}); "
-        f"{'asinh keeps the sign of negative values' if negative else 'log1p'}"
+        return requested, "as requested", None
+    columns = auto_columns(values, money_columns) if not values.empty else []
+    if not columns:
+        return "none", "no feature is money or strongly skewed", []
+    kinds = [
+        "money" if c in money_columns else f"skewness {abs(values[c].skew()):.1f}" for c in columns
+    ]
+    return (
+        "scaled-asinh",
+        (
+            "asinh(x / s), s the typical non-zero magnitude (weighted median of |x|), keeps the "
+            "sign and puts $0 next to small amounts, for "
+            + ", ".join(f"{c} ({kind})" for c, kind in zip(columns, kinds, strict=True))
+        ),
+        columns,
     )
 
 
 def build(
-    numeric: list[str], categorical: list[str], *, transform: str, scale: str
+    numeric: list[str],
+    categorical: list[str],
+    *,
+    transform: str,
+    scale: str,
+    transformed: list[str] | None = None,
 ) -> Pipeline | ColumnTransformer:
-    """An unfitted preprocessor for the given feature columns.
+    """An unfitted preprocessor for the given feature columns; ``transformed`` names the
+    numeric columns the scaled-asinh transform applies to (None: all).
 
     Numeric features alone need no ColumnTransformer, whose stacking of outputs would cost
     another copy of the matrix.
@@ -67,7 +94,10 @@ def build(
     # ColumnTransformer their input may be a view of the caller's frame: they must copy.
     copy = bool(categorical)
     steps: list[tuple[str, object]] = [("impute", SimpleImputer(strategy="median", copy=copy))]
-    if TRANSFORMS[transform] is not None:
+    if transform == "scaled-asinh":
+        positions = None if transformed is None else tuple(numeric.index(c) for c in transformed)
+        steps.append(("transform", ScaledAsinh(columns=positions, copy=copy)))
+    elif TRANSFORMS[transform] is not None:
         steps.append(
             (
                 "transform",
@@ -103,18 +133,27 @@ def fit(
     transform: str,
     scale: str,
     weights: np.ndarray | None,
+    transformed: list[str] | None = None,
 ) -> tuple[Pipeline | ColumnTransformer, np.ndarray]:
     """Build and fit the preprocessor on ``X``; return it and the model-space matrix.
 
     With weights, the standard scaler is fitted with ``sample_weight`` on its own: a
     ColumnTransformer passes weights on only through metadata routing, whose request objects
     the model file format (skops) cannot store. On large numeric tables the imputation
-    medians come from a seeded sample (``IMPUTATION_SAMPLE``).
+    medians come from a seeded sample (``IMPUTATION_SAMPLE``). The scaled-asinh transform
+    measures its typical magnitudes on all rows, with the weights.
     """
-    preprocessor = build(numeric, categorical, transform=transform, scale=scale)
+    preprocessor = build(
+        numeric, categorical, transform=transform, scale=scale, transformed=transformed
+    )
     scale_weights = weights if scale == "standard" else None
     if isinstance(preprocessor, Pipeline):
         preprocessor[:-1].fit(model_input(preprocessor, _imputation_sample(X)))
+        if transform == "scaled-asinh":
+            # The imputer works in place on custseg's own matrix; doing it twice changes nothing.
+            preprocessor[1].fit(
+                preprocessor[0].transform(model_input(preprocessor, X)), sample_weight=weights
+            )
         Z = preprocessor[:-1].transform(model_input(preprocessor, X))
         if scale_weights is not None:
             preprocessor[-1].fit(Z, sample_weight=scale_weights)
@@ -122,6 +161,10 @@ def fit(
             preprocessor[-1].fit(Z)
         return preprocessor, np.asarray(preprocessor[-1].transform(Z), dtype=float)
     preprocessor.fit(X)
+    if numeric and transform == "scaled-asinh":
+        steps = preprocessor.named_transformers_["numeric"]
+        steps[1].fit(steps[0].transform(X[numeric]), sample_weight=weights)
+        steps[-1].fit(steps[:-1].transform(X[numeric]))
     if scale_weights is not None and numeric:
         steps = preprocessor.named_transformers_["numeric"]
         steps[-1].fit(steps[:-1].transform(X[numeric]), sample_weight=scale_weights)
@@ -156,3 +199,23 @@ def clean_numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         values[:, j] = frame[column].to_numpy(dtype=float)
     values[np.isinf(values)] = np.nan
     return pd.DataFrame(values, index=frame.index, columns=columns, copy=False)
+
+
+def scaled_asinh_scales(
+    preprocessor: Pipeline | ColumnTransformer, numeric: list[str]
+) -> dict[str, float]:
+    """The typical magnitude ``s`` of every feature on the scaled-asinh scale (empty when the
+    transform is another)."""
+    steps = (
+        preprocessor.named_transformers_.get("numeric")
+        if isinstance(preprocessor, ColumnTransformer)
+        else preprocessor
+    )
+    transform = None if steps is None else steps.named_steps.get("transform")
+    if not isinstance(transform, ScaledAsinh):
+        return {}
+    return {
+        name: float(scale)
+        for name, scale, used in zip(numeric, transform.scale_, transform.transformed_, strict=True)
+        if used
+    }

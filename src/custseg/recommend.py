@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -10,18 +10,68 @@ import pandas as pd
 #: How far below the best silhouette the elbow may be and still be preferred.
 SILHOUETTE_TOLERANCE = 0.1
 #: Mean bootstrap adjusted Rand index from which a k counts as stable (Hennig's rule of thumb:
-#: above 0.75 stable, 0.6-0.75 a pattern, below 0.6 not to be trusted).
+#: above 0.75 stable, 0.6-0.75 a pattern, below 0.6 not to be trusted). The one threshold of
+#: the recommendation, the README and the ``unstable_k`` warning.
 STABILITY_THRESHOLD = 0.75
+#: Surveys: a recommended k's every segment must rest on at least this many households.
+MIN_SEGMENT_HOUSEHOLDS = 30
+
+#: The rule, in words, as summary.json, the README and the dashboard state it.
+RULE = (
+    "A k qualifies when its smallest segment holds at least the minimum share of the "
+    "(weighted) population (--min-segment, default 2%; for surveys also at least "
+    f"{MIN_SEGMENT_HOUSEHOLDS} households), its bootstrap stability is at least "
+    f"{STABILITY_THRESHOLD}, and no other qualifying k beats it on both silhouette and "
+    "stability. Among the qualifying k, start from the one nearest the elbow of the inertia "
+    "curve (the more stable on a tie); if its silhouette is more than "
+    f"{SILHOUETTE_TOLERANCE} below the best qualifying silhouette, take the best-silhouette k. "
+    "If no k has large enough segments, the k whose smallest segment is largest is "
+    "recommended; if none of those is stable, stability is waived; either way a warning says so."
+)
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The recommended k and why."""
+    """The recommended k, why, and why the others were passed over.
+
+    Attributes
+    ----------
+    excluded : dict of int to str
+        Every k that did not qualify, with the reason.
+    qualified : bool
+        False when no k met every condition and the least bad one was taken.
+    """
 
     k: int
     reason: str
     elbow_k: int
     best_silhouette_k: int
+    excluded: dict[int, str] = field(default_factory=dict)
+    qualified: bool = True
+    rule: str = RULE
+
+
+def smallest_segment(
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+    households: np.ndarray | None = None,
+) -> tuple[float, int | None]:
+    """The smallest segment's share of the (weighted) rows and, given household ids, the
+    fewest distinct households any segment holds.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Segment of every row, from any clustering method.
+    """
+    codes, inverse = np.unique(labels, return_inverse=True)
+    w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=float)
+    shares = np.bincount(inverse, weights=w, minlength=len(codes)) / w.sum()
+    fewest = None
+    if households is not None:
+        pairs = np.unique(np.column_stack([inverse, pd.factorize(households)[0]]), axis=0)
+        fewest = int(np.bincount(pairs[:, 0], minlength=len(codes)).min())
+    return float(shares.min()), fewest
 
 
 def elbow(ks: np.ndarray, inertia: np.ndarray) -> int:
@@ -39,57 +89,132 @@ def elbow(ks: np.ndarray, inertia: np.ndarray) -> int:
     return int(ks[int(np.argmax(chord - y))])
 
 
-def recommend_k(sweep: pd.DataFrame) -> Recommendation:
-    """Pick k from a sweep with columns ``k, inertia, silhouette`` (and optionally ``stability``).
+def _dominated(silhouette: np.ndarray, stability: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """For each row of ``among``, the position of the row of ``among`` that beats it on both
+    measures by the widest silhouette margin, or -1."""
+    beaten_by = np.full(len(silhouette), -1)
+    for i in np.flatnonzero(among):
+        better = (silhouette > silhouette[i]) & (stability > stability[i]) & among
+        if better.any():
+            beaten_by[i] = int(np.flatnonzero(better)[np.argmax(silhouette[better])])
+    return beaten_by
 
-    1. The elbow of the inertia curve is the starting point: past it, more segments explain
-       little more.
-    2. If a ``stability`` column is present, only stable k (bootstrap agreement of at least
-       ``STABILITY_THRESHOLD``) qualify; an unstable elbow gives way to the nearest stable k
-       (the more stable one on a tie).
-    3. If that k's silhouette is more than ``SILHOUETTE_TOLERANCE`` below the best qualifying
-       silhouette, its segments overlap too much and the best-silhouette k is recommended.
+
+def recommend_k(
+    sweep: pd.DataFrame, *, min_share: float = 0.0, min_households: int | None = None
+) -> Recommendation:
+    """Pick k from a sweep by :data:`RULE`.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        Columns ``k, silhouette``, and when available ``inertia`` (the elbow; without it the
+        start is the best silhouette), ``stability``, ``min_segment_share`` and
+        ``min_segment_households``.
+    min_share : float
+        The smallest segment share a recommended k may have.
+    min_households : int, optional
+        The fewest households a recommended k's segments may rest on (surveys).
     """
     ks = sweep["k"].to_numpy()
-    silhouette = sweep["silhouette"].to_numpy()
-    elbow_k = elbow(ks, sweep["inertia"].to_numpy(dtype=float))
-    stability = sweep["stability"].to_numpy() if "stability" in sweep else np.ones(len(ks))
-    stable = stability >= STABILITY_THRESHOLD
-    caution = ""
-    if not stable.any():
-        stable[:] = True
-        caution = (
-            f" No k reaches a bootstrap stability of {STABILITY_THRESHOLD}: treat any "
-            "segmentation of these data with caution."
+    silhouette = sweep["silhouette"].to_numpy(dtype=float)
+    elbow_k = (
+        elbow(ks, sweep["inertia"].to_numpy(dtype=float))
+        if "inertia" in sweep
+        else int(ks[int(np.argmax(silhouette))])
+    )
+    has_stability = "stability" in sweep
+    stability = sweep["stability"].to_numpy(dtype=float) if has_stability else np.ones(len(ks))
+    shares = (
+        sweep["min_segment_share"].to_numpy(dtype=float)
+        if "min_segment_share" in sweep
+        else np.ones(len(ks))
+    )
+    households = (
+        sweep["min_segment_households"].to_numpy(dtype=float)
+        if min_households is not None and "min_segment_households" in sweep
+        else np.full(len(ks), np.inf)
+    )
+    excluded: dict[int, str] = {}
+    large = (shares >= min_share) & (households >= (min_households or 0))
+    for i in np.flatnonzero(~large):
+        excluded[int(ks[i])] = f"smallest segment {shares[i]:.1%} of the population" + (
+            _households(households[i]) if np.isfinite(households[i]) else ""
         )
-    best_k = int(ks[stable][int(np.argmax(silhouette[stable]))])
+    stable = stability >= STABILITY_THRESHOLD
+    for i in np.flatnonzero(large & ~stable):
+        excluded[int(ks[i])] = f"stability {stability[i]:.2f} below {STABILITY_THRESHOLD}"
+    caution = ""
+    qualifying = large & stable
+    if not large.any():
+        i = int(np.lexsort((-silhouette, -shares))[0])
+        k = int(ks[i])
+        reason = (
+            f"No k from {ks.min()} to {ks.max()} keeps every segment at or above "
+            f"{min_share:.1%} of the population"
+            + (f" and {min_households} households" if min_households else "")
+            + f"; k={k} has the largest smallest segment ({shares[i]:.1%}; "
+            f"{_described(k, ks, silhouette, stability, has_stability)}). Treat its small "
+            "segments with caution, or narrow the k range."
+        )
+        best_k = int(ks[int(np.argmax(silhouette))])
+        return Recommendation(k, reason, elbow_k, best_k, excluded, qualified=False)
+    if not qualifying.any():
+        qualifying = large.copy()
+        caution = (
+            f" No k with large enough segments reaches a bootstrap stability of "
+            f"{STABILITY_THRESHOLD}: treat any segmentation of these data with caution."
+        )
+    if has_stability:
+        beaten_by = _dominated(silhouette, stability, qualifying)
+        for i, j in enumerate(beaten_by):
+            if j >= 0:
+                excluded[int(ks[i])] = (
+                    f"k={int(ks[j])} beats it on both silhouette ({silhouette[j]:.3f} against "
+                    f"{silhouette[i]:.3f}) and stability ({stability[j]:.2f} against "
+                    f"{stability[i]:.2f})"
+                )
+        qualifying &= beaten_by < 0
+    best_k = int(ks[qualifying][int(np.argmax(silhouette[qualifying]))])
     order = np.lexsort((ks, -stability, np.abs(ks - elbow_k)))
-    anchor = int(next(k for k in ks[order] if stable[ks == k][0]))
+    anchor = int(next(k for k in ks[order] if qualifying[ks == k][0]))
 
     def described(k: int) -> str:
-        text = f"silhouette {float(silhouette[ks == k][0]):.3f}"
-        if "stability" in sweep:
-            text += f", stability {float(stability[ks == k][0]):.2f}"
-        return text
+        return _described(k, ks, silhouette, stability, has_stability)
 
     start = (
         f"k={elbow_k} is the elbow of the inertia curve (past it, more segments explain "
         "little more)"
     )
     if anchor != elbow_k:
-        start += (
-            f" but is not stable under resampling ({described(elbow_k)}); k={anchor} is "
-            "the nearest stable k"
-        )
+        why = excluded.get(elbow_k, "not a qualifying k")
+        start += f" but does not qualify ({why}); k={anchor} is the nearest qualifying k"
     best = float(silhouette[ks == best_k][0])
     if float(silhouette[ks == anchor][0]) >= best - SILHOUETTE_TOLERANCE:
         reason = (
             f"{start}; k={anchor} ({described(anchor)}) is within {SILHOUETTE_TOLERANCE} "
-            f"of the best silhouette ({best:.3f} at k={best_k})."
+            f"of the best qualifying silhouette ({best:.3f} at k={best_k})."
         )
-        return Recommendation(anchor, reason + caution, elbow_k, best_k)
+        return Recommendation(
+            anchor, reason + caution, elbow_k, best_k, excluded, qualified=not caution
+        )
     reason = (
         f"{start}, but its segments overlap ({described(anchor)}); k={best_k} has the "
-        f"best silhouette ({described(best_k)})."
+        f"best qualifying silhouette ({described(best_k)})."
     )
-    return Recommendation(best_k, reason + caution, elbow_k, best_k)
+    return Recommendation(
+        best_k, reason + caution, elbow_k, best_k, excluded, qualified=not caution
+    )
+
+
+def _households(count: float) -> str:
+    return f", {int(count)} household" + ("" if int(count) == 1 else "s")
+
+
+def _described(
+    k: int, ks: np.ndarray, silhouette: np.ndarray, stability: np.ndarray, has_stability: bool
+) -> str:
+    text = f"silhouette {float(silhouette[ks == k][0]):.3f}"
+    if has_stability:
+        text += f", stability {float(stability[ks == k][0]):.2f}"
+    return text

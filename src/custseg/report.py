@@ -12,6 +12,7 @@ import plotly.offline
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
+from custseg.precision import IMPUTATION_ONLY
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -70,16 +71,27 @@ def explore_report(exploration: Exploration) -> str:
         "TURNFEAR": "Credit-fearful households",
         "AGECL": "Age of the household head",
         "EDCL": "Education of the household head",
-        "RACE": "Race and ethnicity",
+        "RACE": "Race and ethnicity of the respondent",
     }
-    share_formats = {"share": percent, "weighted_share": percent, "weighted_count": count}
+    unit = exploration.weight_unit
+    share_names = {
+        "share": "share of rows",
+        "weighted_count": f"{unit} (weighted)",
+        "weighted_share": f"share of {unit} (weighted)",
+    }
+    share_formats = {
+        share_names["share"]: percent,
+        share_names["weighted_share"]: percent,
+        share_names["weighted_count"]: count,
+    }
     for column, (table, sentences) in exploration.shares.items():
         title = titles.get(column, dataset.label(column))
+        shown = table.drop(columns="code").rename(columns=share_names)
         body.append(
             section(
                 title,
                 paragraphs(sentences),
-                table_html(table.drop(columns="code"), share_formats),
+                table_html(shown, share_formats),
                 figure_html(figures.share_figure(table, title=title)),
             )
         )
@@ -104,17 +116,33 @@ def explore_report(exploration: Exploration) -> str:
         as_money = exploration.amounts_are_money
         fmt = money if as_money else number
         summary = exploration.dollars
+        basis = " (weighted)" if dataset.weight_column else " (rows)"
+        amount_names = {
+            "p10": "10th percentile" + basis,
+            "median": "median" + basis,
+            "mean": "mean" + basis,
+            "p90": "90th percentile" + basis,
+            "share_zero": "share zero" + basis,
+            "share_negative": "share negative" + basis,
+        }
         parts = [
-            paragraphs(describe_amounts(summary, as_money=as_money)),
+            paragraphs(
+                describe_amounts(
+                    summary,
+                    as_money=as_money,
+                    weighted=bool(dataset.weight_column),
+                    dollars_of=exploration.dollars_of,
+                )
+            ),
             table_html(
-                summary,
+                summary.rename(columns=amount_names),
                 {
-                    "p10": fmt,
-                    "median": fmt,
-                    "mean": fmt,
-                    "p90": fmt,
-                    "share_zero": percent,
-                    "share_negative": percent,
+                    amount_names["p10"]: fmt,
+                    amount_names["median"]: fmt,
+                    amount_names["mean"]: fmt,
+                    amount_names["p90"]: fmt,
+                    amount_names["share_zero"]: percent,
+                    amount_names["share_negative"]: percent,
                 },
             ),
         ]
@@ -124,15 +152,38 @@ def explore_report(exploration: Exploration) -> str:
                     exploration.distributions[column],
                     label=dataset.label(column),
                     as_money=as_money,
+                    weights=exploration.distribution_weights.get(column),
+                    unit=exploration.weight_unit,
+                    dollars_of=exploration.dollars_of if as_money else None,
                 )
             )
             for column in summary["variable"]
         ]
         weighted = " (weighted)" if dataset.weight_column else ""
-        body.append(section(("Money" if as_money else "Numeric") + f" variables{weighted}", *parts))
+        dollars = f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+        title = ("Money" if as_money else "Numeric") + f" variables{weighted}"
+        body.append(section(title + (dollars if as_money else ""), *parts))
     if exploration.columns is not None:
-        body.append(section("Columns", table_html(exploration.columns, {"missing": percent})))
-    return page(f"Exploring {dataset.name}", "custseg explore", body)
+        columns = exploration.columns.rename(
+            columns={
+                "missing": "missing (share of rows)",
+                "median_rows": "median of rows (unweighted)",
+                "median_weighted": "median (weighted)",
+            }
+        )
+        note = (
+            f"<p class='muted'>Amounts in {exploration.dollars_of} dollars. min, max and "
+            "distinct describe the rows; the weighted median describes the population.</p>"
+            if exploration.dollars_of
+            else ""
+        )
+        body.append(
+            section("Columns", note, table_html(columns, {"missing (share of rows)": percent}))
+        )
+    subtitle = "custseg explore" + (
+        f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+    )
+    return page(f"Exploring {dataset.name}", subtitle, body)
 
 
 def run_figures(run) -> dict[str, go.Figure]:
@@ -151,7 +202,8 @@ def run_figures(run) -> dict[str, go.Figure]:
             scores,
             labels=labels,
             selected=[f["name"] for f in summary["features"]],
-            trimmed=summary["selection"].get("method") == "trimmed-variance",
+            # auto ranks by the trimmed variance of the standardized, transformed feature
+            trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
         run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
@@ -162,9 +214,15 @@ def run_figures(run) -> dict[str, go.Figure]:
         explained_variance_ratio=summary["pca"]["explained_variance_ratio"],
         hover_columns=figures.hover_columns(run.points, labels),
         money_columns=money_columns,
+        title="Segments in two dimensions (PCA)"
+        + (f"; amounts in {_dollars_of(summary)} dollars" if _dollars_of(summary) else ""),
     )
     result["profiles"] = figures.profile_figure(
-        run.profiles, features=numeric, labels=labels, money_columns=money_columns
+        run.profiles,
+        features=numeric,
+        labels=labels,
+        money_columns=money_columns,
+        dollars_of=_dollars_of(summary),
     )
     return result
 
@@ -173,14 +231,30 @@ def run_report(run) -> str:
     """The report page of a segmentation run, from a :class:`custseg.runs.RunData`."""
     summary = run.summary
     shown = {name: figure_html(fig) for name, fig in run_figures(run).items()}
-    body = [section("Data", paragraphs(_overview_sentences(summary)), *_roles_table(summary))]
+    body = [warnings_html(summary.get("warnings", []))] if summary.get("warnings") else []
+    body.append(section("Data", paragraphs(_overview_sentences(summary)), *_roles_table(summary)))
     if "variance" in shown:
-        body.append(section("Feature selection", shown["variance"]))
+        body.append(
+            section(
+                "Feature selection", paragraphs(_selection_sentences(summary)), shown["variance"]
+            )
+        )
+    recommended = summary["recommended"]
     body.append(
-        section("Choosing k", paragraphs([summary["recommended"]["reason"]]), shown["k_choice"])
+        section(
+            "Choosing k",
+            paragraphs(
+                [
+                    recommended["reason"],
+                    *[recommended[key] for key in ("rule",) if key in recommended],
+                ]
+            ),
+            shown["k_choice"],
+        )
     )
-    body.append(section("Segments", shown["sizes"], shown["pca"], shown["profiles"]))
-    body.append(section("Personas", *persona_cards(summary, run.profiles)))
+    dollars = _dollars_note(summary)
+    body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
+    body.append(section("Personas" + dollars, *persona_cards(summary, run.profiles)))
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")
@@ -189,6 +263,7 @@ def run_report(run) -> str:
     subtitle = (
         f"{summary['source']}: {summary['population']['description']}; "
         f"{summary['n_rows']:,} rows; k={summary['k']}. {weighting}"
+        + (f" Amounts in {_dollars_of(summary)} dollars." if _dollars_of(summary) else "")
     )
     return page("Segmentation", subtitle, body)
 
@@ -201,7 +276,44 @@ def _overview_sentences(summary: dict) -> list[str]:
         f"Transform: {summary['transform']}; scaling: {summary['scale']}; "
         + (f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."),
     ]
-    return sentences + list(summary.get("warnings", []))
+    if _dollars_of(summary):
+        how = (summary.get("provenance") or {}).get("dollars_how")
+        sentences.append(
+            f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
+        )
+    return sentences + list(summary.get("notes", []))
+
+
+def _selection_sentences(summary: dict) -> list[str]:
+    selection = summary.get("selection", {})
+    sentences = []
+    if selection.get("preferred_reason"):
+        sentences.append(f"Features for this population: {selection['preferred_reason']}.")
+    sentences += [f"Skipped {s['name']}: {s['reason']}." for s in selection.get("skipped", [])]
+    return sentences
+
+
+def warnings_html(warnings: list) -> str:
+    """The run's warnings as a highlighted box (old run folders stored plain sentences)."""
+    items = "".join(
+        f"<li><b>{html.escape(w['code'])}</b>: {html.escape(w['message'])}</li>"
+        if isinstance(w, dict)
+        else f"<li>{html.escape(str(w))}</li>"
+        for w in warnings
+    )
+    return (
+        "<section id='warnings' style='border:2px solid #e0a800;background:#fff8e1;"
+        f"padding:8px 16px;margin:12px 0'><h2>Warnings</h2><ul>{items}</ul></section>"
+    )
+
+
+def _dollars_of(summary: dict) -> int | None:
+    return summary.get("dollars_of") or (summary.get("provenance") or {}).get("dollars_of")
+
+
+def _dollars_note(summary: dict) -> str:
+    year = _dollars_of(summary)
+    return f" (amounts in {year} dollars)" if year and summary.get("dollar_features") else ""
 
 
 def _roles_table(summary: dict) -> list[str]:
@@ -228,7 +340,14 @@ def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
         )
     spread = ("share_se", "share_min", "share_max")
     columns = [c for c in ("segment", "name", "size", *spread) if c in profiles]
-    parts.append(table_html(profiles[columns], {c: percent for c in spread}))
+    shown = profiles[columns].rename(
+        columns={
+            "share_se": f"share SE ({IMPUTATION_ONLY})",
+            "share_min": "smallest share across implicates",
+            "share_max": "largest share across implicates",
+        }
+    )
+    parts.append(table_html(shown, {c: percent for c in shown.columns if "share" in c}))
     for row in profiles.itertuples():
         colour = figures.segment_colour(row.segment)
         parts.append(
@@ -241,31 +360,29 @@ def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
 
 def compare_report(comparison) -> str:
     """The HTML page of ``custseg compare``."""
+    from custseg import compare_text
+
     base, other = comparison.base, comparison.other
-    factors = "; ".join(
-        f"{name} dollars x {factor:.4f}" for name, factor in comparison.dollar_factors.items()
-    )
-    sentences = [
-        f"The segmentation fitted on {base} ({comparison.population}) applied to {other}. "
-        f"Dollar features on a {comparison.dollars_of} basis: {factors} (CPI-U).",
-    ]
-    for row in comparison.table.itertuples():
-        change = row.change_points
-        sentences.append(
-            f"Segment {row.segment} ({row.name}): {percent(getattr(row, f'share_{base}'))} in "
-            f"{base}, {percent(getattr(row, f'share_{other}'))} in {other} "
-            f"({change:+.1f} points)."
+    body = [
+        section(
+            f"How segment shares moved (amounts in {comparison.dollars_of} dollars)",
+            paragraphs(compare_text.basis_sentences(comparison)),
+            paragraphs(compare_text.segment_sentences(comparison)),
+            table_html(compare_text.segment_table(comparison)),
+            figure_html(figures.compare_figure(comparison.table, base=base, other=other)),
         )
-    shares = {c: percent for c in comparison.table if c.startswith("share")}
+    ]
+    headlines = compare_text.headline_table(comparison)
+    if not headlines.empty:
+        body.append(
+            section(
+                f"Headline figures in {comparison.headline_dollars} dollars and their real change",
+                paragraphs(compare_text.headline_sentences(comparison)),
+                table_html(headlines),
+            )
+        )
     return page(
         f"{base} and {other}",
-        "custseg compare",
-        [
-            section(
-                "How segment shares moved",
-                paragraphs(sentences),
-                table_html(comparison.table, {**shares, "change_points": lambda v: f"{v:+.2f}"}),
-                figure_html(figures.compare_figure(comparison.table, base=base, other=other)),
-            )
-        ],
+        f"custseg compare; amounts in {comparison.dollars_of} dollars",
+        body,
     )

@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sklearn
 
+from custseg import preprocess
 from custseg._version import __version__
 from custseg.config import SELECTIONS, SegmentationConfig
+from custseg.diagnostics import Diagnostic
 from custseg.errors import CustsegError
 from custseg.model import SegmentModel
 from custseg.personas import Persona
+from custseg.precision import IMPUTATION_ONLY, MIN_HOUSEHOLDS
 from custseg.preparation import Prepared
+from custseg.recommend import MIN_SEGMENT_HOUSEHOLDS
 from custseg.survey import ImplicateReport
 from custseg.sweep import Sweep
 
@@ -36,6 +40,8 @@ class SegmentationResult:
     personas : list of Persona
     implicates : ImplicateReport or None
         For multiply-imputed surveys.
+    warnings : list of Diagnostic
+        What a reader should be warned about (:mod:`custseg.diagnostics`).
     """
 
     prepared: Prepared
@@ -48,6 +54,7 @@ class SegmentationResult:
     profiles: pd.DataFrame
     personas: list[Persona]
     implicates: ImplicateReport | None
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def config(self) -> SegmentationConfig:
@@ -60,7 +67,8 @@ class SegmentationResult:
     @property
     def metrics(self) -> dict[str, float]:
         row = self.sweep.table.set_index("k").loc[self.k]
-        return {name: float(row[name]) for name in self.sweep.table.columns if name != "k"}
+        sizes = {"k", "min_segment_share", "min_segment_households"}  # in sweep.csv, not metrics
+        return {name: float(row[name]) for name in self.sweep.table.columns if name not in sizes}
 
     def id_frame(self) -> pd.DataFrame:
         """The id columns of the rows used (or their row number in the source)."""
@@ -129,15 +137,7 @@ class SegmentationResult:
                 }
                 for f in prepared.features
             ],
-            "selection": (
-                {"method": "named"}
-                if config.features
-                else {
-                    "method": config.select,
-                    "trim_each_tail": SELECTIONS[config.select],
-                    "n_features": config.n_features,
-                }
-            ),
+            "selection": self._selection(),
             "candidate_scores": [
                 {"name": c, "label": dataset.label(c), "score": float(scores[c])}
                 for c in scores.index[:10]
@@ -149,10 +149,19 @@ class SegmentationResult:
                 for r in dataset.column_roles
             ],
             "transform": prepared.transform,
+            "transform_scales": preprocess.scaled_asinh_scales(
+                prepared.preprocessor, prepared.numeric
+            ),
             "categorical_features": prepared.categorical,
             "scale": config.scale,
             "weight": prepared.weight_column,
             "weighting": WEIGHTING_NOTE if weighted else "unweighted",
+            "dollars_of": dataset.provenance.get("dollars_of"),
+            "standard_errors": (
+                f"share_se and count_se: {IMPUTATION_ONLY} (spread across implicates); "
+                f"segments resting on fewer than {MIN_HOUSEHOLDS} sample households are flagged "
+                "(few_households)"
+            ),
             "k": self.k,
             "k_range": list(config.k_range),
             "recommended": {
@@ -160,6 +169,13 @@ class SegmentationResult:
                 "reason": self.sweep.recommendation.reason,
                 "elbow_k": self.sweep.recommendation.elbow_k,
                 "best_silhouette_k": self.sweep.recommendation.best_silhouette_k,
+                "qualified": self.sweep.recommendation.qualified,
+                "excluded": {str(k): why for k, why in self.sweep.recommendation.excluded.items()},
+                "min_segment_share": config.min_segment,
+                "min_segment_households": (
+                    MIN_SEGMENT_HOUSEHOLDS if prepared.households is not None else None
+                ),
+                "rule": self.sweep.recommendation.rule,
             },
             "metrics": self.metrics,
             "metric_space": "transformed and scaled features (the space the model was fit in)",
@@ -193,7 +209,30 @@ class SegmentationResult:
             },
             "versions": versions(),
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "warnings": list(prepared.warnings),
+            "warnings": [warning.to_dict() for warning in self.warnings],
+            "notes": list(prepared.warnings),
+        }
+
+    def _selection(self) -> dict[str, Any]:
+        config, prepared = self.config, self.prepared
+        if config.features:
+            return {"method": "named"}
+        if config.select != "auto":
+            return {
+                "method": config.select,
+                "trim_each_tail": SELECTIONS[config.select],
+                "n_features": config.n_features,
+                "space": "original units",
+            }
+        population = prepared.dataset.populations[prepared.selection.population]
+        return {
+            "method": "auto",
+            "n_features": config.n_features,
+            "space": "model space (transformed and scaled); score: 10%-trimmed variance of "
+            "the standardized feature",
+            "preferred": list(population.features),
+            "preferred_reason": population.features_reason,
+            "skipped": [skipped.to_dict() for skipped in prepared.skipped],
         }
 
     @staticmethod
@@ -202,6 +241,8 @@ class SegmentationResult:
             "n_rows",
             "share",
             "weighted_count",
+            "sample_households",
+            "few_households",
             "share_se",
             "share_min",
             "share_max",
@@ -220,6 +261,7 @@ class SegmentationResult:
                     "variable": t.variable,
                     "label": t.label,
                     "standardized_difference": t.difference,
+                    "segment_median_percentile": t.percentile,
                     "segment_median": t.segment_median,
                     "population_median": t.population_median,
                 }

@@ -61,6 +61,16 @@ def customer_table(
     CustsegError
         For missing columns, unreadable dates or amounts, or no transactions.
     """
+    named = {"--customer": customer, "--date": date, "--amount": amount}
+    shared = sorted({c for c in named.values() if list(named.values()).count(c) > 1})
+    if shared:
+        options = [option for option, column in named.items() if column in shared]
+        raise CustsegError(
+            f"{' and '.join(options)} {'both' if len(options) == 2 else 'all'} name the "
+            f"column {shared[0]!r}.",
+            hint="Name three different columns: the customer id, the date and the amount.",
+        )
+    reference = _as_of_date(as_of)
     missing = [c for c in (customer, date, amount) if c not in transactions.columns]
     if missing:
         raise CustsegError(
@@ -80,7 +90,8 @@ def customer_table(
             )
     if frame.empty:
         raise CustsegError("There are no transactions.")
-    reference = pd.Timestamp(as_of) if as_of else dates.max().normalize() + pd.Timedelta(days=1)
+    if reference is None:
+        reference = dates.max().normalize() + pd.Timedelta(days=1)
     if dates.max() > reference:
         raise CustsegError(
             f"--as-of {reference.date()} is before the last transaction ({dates.max().date()})."
@@ -106,6 +117,20 @@ def customer_table(
     table["m_score"] = _quintile_score(table["monetary"], higher_is_better=True)
     table["rfm_group"] = rfm_groups(table["r_score"], table["f_score"], table["m_score"])
     return table.reset_index(), reference
+
+
+def _as_of_date(text: str | None) -> pd.Timestamp | None:
+    if not text:
+        return None
+    try:
+        reference = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        reference = pd.NaT
+    if pd.isna(reference):
+        raise CustsegError(
+            f"--as-of {text!r} is not a date.", hint="Write it as YYYY-MM-DD, e.g. 2024-01-31."
+        )
+    return reference.tz_localize(None) if reference.tzinfo else reference
 
 
 def rfm_groups(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:

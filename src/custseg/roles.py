@@ -18,12 +18,14 @@ from custseg.errors import CustsegError
 
 ID_NAME = re.compile(
     r"(?i)(^id$|^key$|_id$|^id_|\bid\b|(customer|client|user|account|member|"
-    r"household|order)\s*_?\s*(id|no|number|key|code)$|\w+ID$)"
-)
+    r"household|order)\s*_?\s*(id|no|number|key|code)$|\wID$)"
+)  # "\wID$", not "\w+ID$": the same names, without quadratic time on a very long name
 #: Text columns with at most this many distinct values are categorical.
 MAX_CATEGORIES = 50
 #: Integer columns with at most this many distinct codes are taken as categorical codes.
 MAX_INTEGER_CODES = 5
+#: An id-like name whose values repeat in at most this share of rows is a damaged id column.
+NEAR_UNIQUE_REPEATS = 0.01
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,17 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
         elif running_number:
             reason += " (a running number)"
         return ColumnRole(name, "id", reason)
+    repeats = n - distinct
+    if ID_NAME.search(name) and n >= 10 and 0 < repeats <= NEAR_UNIQUE_REPEATS * n:
+        repeated = values[values.duplicated()].iloc[0]
+        repeated = repr(repeated) if isinstance(repeated, str) else str(repeated)
+        return ColumnRole(
+            name,
+            "excluded",
+            f"an id-like name and unique values but for {repeats:,} repeat(s), e.g. "
+            f"{repeated}: an id with duplicates? (name it in --features to use it, or "
+            "--id to use it as the id)",
+        )
     if is_numeric(series):
         if pd.api.types.is_bool_dtype(series):
             return ColumnRole(name, "categorical", "true/false")

@@ -47,8 +47,15 @@ class RunData:
                 f"{folder} is not a custseg run folder (no summary.json).",
                 hint="Point at the --out folder of custseg segment.",
             )
+        summary = io.read_json(folder / "summary.json")
+        if not isinstance(summary, dict):
+            raise CustsegError(
+                f"{folder / 'summary.json'} is damaged: it holds a JSON "
+                f"{type(summary).__name__}, not the object custseg writes.",
+                hint="Run custseg segment again to rewrite the folder.",
+            )
         return cls(
-            io.read_json(folder / "summary.json"),
+            summary,
             io.read_table(folder / "sweep.csv"),
             io.read_table(folder / "profiles.csv"),
             io.read_table(folder / "pca.csv"),
@@ -78,15 +85,33 @@ def save_run(
     Path
         The output folder.
     """
-    assignments = result.household_assignments() if per_household else result.assignments
     with io.atomic_output_dir(out) as staging:
-        _write_common(staging, RunData.from_result(result), result.model)
-        io.write_csv(staging / "assignments.csv", assignments)
-        for name, table in (extra_tables or {}).items():
-            io.write_csv(staging / name, table)
-        if write_to:
-            io.write_table(assignments, write_to)
+        write_run(
+            result,
+            staging,
+            per_household=per_household,
+            write_to=write_to,
+            extra_tables=extra_tables,
+        )
     return Path(out)
+
+
+def write_run(
+    result: SegmentationResult,
+    folder: Path,
+    *,
+    per_household: bool = False,
+    write_to: str | None = None,
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """Write every output of ``result`` into the (staging) ``folder``; see :func:`save_run`."""
+    assignments = result.household_assignments() if per_household else result.assignments
+    _write_common(folder, RunData.from_result(result), result.model)
+    io.write_csv(folder / "assignments.csv", assignments)
+    for name, table in (extra_tables or {}).items():
+        io.write_csv(folder / name, table)
+    if write_to:
+        io.write_table(assignments, write_to)
 
 
 def _write_common(staging: Path, run: RunData, model) -> None:

@@ -15,13 +15,15 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from custseg.assess import assess
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import KMeansFit, get_engine
 from custseg.errors import CustsegError
-from custseg.formatting import count, percent
+from custseg.formatting import percent
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
+from custseg.precision import MIN_HOUSEHOLDS, survey_count
 from custseg.preparation import Prepared, prepare
 from custseg.profiles import profile_segments
 from custseg.result import WEIGHTING_NOTE, SegmentationResult, versions
@@ -48,6 +50,13 @@ __all__ = [
 ]
 
 
+def _sample_households(prepared: Prepared, profiles: pd.DataFrame) -> np.ndarray | None:
+    """Sample households behind each segment: its rows over the number of implicates."""
+    if prepared.implicates is None:
+        return None
+    return profiles["n_rows"].to_numpy() / len(np.unique(prepared.implicates))
+
+
 def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
     dataset, selection = prepared.dataset, prepared.selection
     noun = dataset.populations[selection.population].noun
@@ -57,10 +66,17 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
             for r in profiles.itertuples()
         ]
     unit = dataset.weight_unit or "weighted rows"
-    return [
-        f"Segment {int(r.segment)}: {count(r.weighted_count)} {unit} ({percent(r.share)} of {noun})"
-        for r in profiles.itertuples()
-    ]
+    households = _sample_households(prepared, profiles)
+    texts = []
+    for i, r in enumerate(profiles.itertuples()):
+        size = f"{survey_count(r.weighted_count)} {unit}"
+        text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
+        if households is not None:
+            text += f"; {households[i]:.0f} sample households"
+            if households[i] < MIN_HOUSEHOLDS:
+                text += f", fewer than {MIN_HOUSEHOLDS}: too few for a reliable estimate"
+        texts.append(text + ")")
+    return texts
 
 
 def _implicates(
@@ -129,7 +145,10 @@ def _profile_table(
     profiles = profile_segments(prepared.values, segments, k=k, sample_weight=prepared.weights)
     size_texts = _size_texts(prepared, profiles)
     personas = _personas(prepared, segments, k, size_texts)
-    position = list(profiles.columns).index(f"{prepared.features[0]}_mean")
+    columns = list(profiles.columns)
+    position = (  # before the feature columns (there are none with only categorical features)
+        columns.index(f"{prepared.numeric[0]}_mean") if prepared.numeric else len(columns)
+    )
     inserted = {}
     if implicates is not None and implicates.n_implicates > 1:
         spread = implicates.sizes.drop(columns="segment")
@@ -137,11 +156,23 @@ def _profile_table(
             spread = spread.drop(columns=[c for c in spread if c.startswith("count")])
         inserted.update({column: spread[column].to_numpy() for column in spread})
     inserted.update({"name": [p.name for p in personas], "size": size_texts})
+    if prepared.dataset.provenance.get("dollars_of"):
+        # profiles.csv holds money medians: say in which year's dollars, on every row.
+        inserted["dollars_of"] = prepared.dataset.provenance["dollars_of"]
+    households = _sample_households(prepared, profiles)
+    if households is not None:
+        inserted.update(
+            {"sample_households": households, "few_households": households < MIN_HOUSEHOLDS}
+        )
     for offset, (column, values) in enumerate(inserted.items()):
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]
     profiles["distinguishing"] = [
-        "; ".join(f"{t.label} ({t.difference:+.2f} sd)" for t in p.traits) for p in personas
+        "; ".join(
+            f"{t.label} (median at percentile {t.percentile:.0f}; {t.difference:+.2f} sd)"
+            for t in p.traits
+        )
+        for p in personas
     ]
     for persona in personas:
         for variable, shares in persona.make_up.items():
@@ -201,6 +232,7 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     implicates = _implicates(prepared, fit, segments, k)
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
+
     return SegmentationResult(
         prepared=prepared,
         sweep=sweep,
@@ -212,6 +244,7 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
         profiles=profiles,
         personas=personas,
         implicates=implicates,
+        warnings=assess(prepared, sweep, k, segments, ratio),
     )
 
 

@@ -12,7 +12,12 @@ from custseg.config import SegmentationConfig
 from custseg.engine import KMeansFit, get_engine
 from custseg.metrics import sweep_metrics
 from custseg.preparation import Prepared
-from custseg.recommend import Recommendation, recommend_k
+from custseg.recommend import (
+    MIN_SEGMENT_HOUSEHOLDS,
+    Recommendation,
+    recommend_k,
+    smallest_segment,
+)
 from custseg.stability import bootstrap_stability
 
 
@@ -74,5 +79,17 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
             progress=progress,
         )
         table["stability"] = table["k"].map(stability)
+    sizes = [
+        smallest_segment(fits[k].labels, prepared.weights, prepared.households) for k in table["k"]
+    ]
+    table["min_segment_share"] = [share for share, _ in sizes]
+    surveyed = prepared.households is not None
+    if surveyed:
+        table["min_segment_households"] = [households for _, households in sizes]
     in_range = table[table["k"].between(*config.k_range)]
-    return Sweep(fits, table, info, recommend_k(in_range))
+    recommendation = recommend_k(
+        in_range,
+        min_share=config.min_segment,
+        min_households=MIN_SEGMENT_HOUSEHOLDS if surveyed else None,
+    )
+    return Sweep(fits, table, info, recommendation)

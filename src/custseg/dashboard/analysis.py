@@ -57,6 +57,7 @@ class View:
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
     personas: list[Persona]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,11 @@ class Analysis:
                 f"{report.households:,} households have all rows in one segment "
                 f"(mean agreement {percent(report.mean_agreement)})."
             )
+        if dataset.provenance.get("dollars_of"):
+            lines.append(
+                f"Amounts in {dataset.provenance['dollars_of']} dollars "
+                f"({dataset.provenance.get('dollars_how', 'as loaded')})."
+            )
         return View(
             metrics=lines,
             recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
@@ -218,10 +224,12 @@ class Analysis:
                 features=result.prepared.numeric,
                 labels=labels,
                 money_columns=money_columns,
+                dollars_of=dataset.provenance.get("dollars_of"),
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),
             profile_table=self._profile_table(result, money_columns),
             personas=result.personas,
+            warnings=tuple(f"{w.code}: {w.message}" for w in result.warnings),
         )
 
     def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
@@ -230,6 +238,8 @@ class Analysis:
         frame = result.hover_frame(extras)
         hover = figures.hover_columns(frame, {c: dataset.label(c) for c in frame.columns})
         title = "Segments in two dimensions (PCA)"
+        if dataset.provenance.get("dollars_of") and money_columns:
+            title += f"; hover amounts in {dataset.provenance['dollars_of']} dollars"
         if len(frame) > self.display_points:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
             frame = frame.iloc[np.sort(keep)]
@@ -255,13 +265,15 @@ class Analysis:
             }
         )
         if "share_se" in profiles:
-            table["Share ± SE (imputation)"] = [
+            table["Share ± SE (imputation uncertainty only)"] = [
                 f"{percent(s)} ± {percent(se)}"
                 for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
             ]
+        year = dataset.provenance.get("dollars_of")
         for feature in result.prepared.numeric:
             fmt = money if feature in money_columns else number
-            table[f"Median {dataset.label(feature)}"] = [
+            dollars = f" ({year} $)" if year and feature in money_columns else ""
+            table[f"Median {dataset.label(feature)}{dollars}"] = [
                 fmt(v) for v in profiles[f"{feature}_median"]
             ]
         return table
@@ -312,11 +324,23 @@ class Analysis:
             as_money = exploration.amounts_are_money
             sections.append(
                 ExploreSection(
-                    "Distributions",
-                    describe_amounts(exploration.dollars, as_money=as_money),
+                    "Distributions"
+                    + (" (weighted)" if dataset.weight_column else "")
+                    + (f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""),
+                    describe_amounts(
+                        exploration.dollars,
+                        as_money=as_money,
+                        weighted=bool(dataset.weight_column),
+                        dollars_of=exploration.dollars_of,
+                    ),
                     [
                         figures.distribution_figure(
-                            exploration.distributions[c], label=dataset.label(c), as_money=as_money
+                            exploration.distributions[c],
+                            label=dataset.label(c),
+                            as_money=as_money,
+                            weights=exploration.distribution_weights.get(c),
+                            unit=exploration.weight_unit,
+                            dollars_of=exploration.dollars_of if as_money else None,
                         ).to_dict()
                         for c in exploration.dollars["variable"]
                     ],

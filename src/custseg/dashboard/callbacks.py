@@ -9,12 +9,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from custseg import figures
+from custseg import compare_text, figures
 from custseg.dashboard import ids, validate
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import ViewState, from_search
 from custseg.errors import CustsegError
-from custseg.formatting import percent
+from custseg.recommend import RULE
 
 #: ViewState field -> the control that sets it; the callbacks' inputs follow this order.
 CONTROL_IDS = {
@@ -103,9 +103,15 @@ def segments_children(analysis: Analysis, defaults: ViewState, values: list) -> 
         )
         for p in view.personas
     ]
+    warnings = [
+        dbc.Alert(warning, color="warning", className="mt-2 mb-0 py-1") for warning in view.warnings
+    ]
+    rule = html.Details(
+        [html.Summary("How k is recommended"), html.Small(RULE)], className="small mt-1"
+    )
     return [
         metrics,
-        view.recommendation,
+        [html.Span(view.recommendation), rule, *warnings],
         view.variance,
         view.sweep,
         view.pca,
@@ -144,25 +150,24 @@ def compare_children(analysis: Analysis, defaults: ViewState, values: list) -> l
         return [*messages, dbc.Alert(str(err), color="warning")]
     if comparison is None:
         return [*messages, html.P("Comparing years needs a built-in survey with another year.")]
-    base, other = comparison.base, comparison.other
-    table = comparison.table[
-        ["segment", "name", f"share_{base}", f"share_{other}", "change_points"]
-    ]
-    shown = table.assign(
-        **{c: table[c].map(percent) for c in table if c.startswith("share")},
-        change_points=table["change_points"].map("{:+.1f}".format),
-    )
-    factor = comparison.dollar_factors[other]
+    headlines = compare_text.headline_table(comparison)
     return [
         *messages,
-        html.P(
-            f"The segments fitted on {base} applied to {other}; {other} dollar features "
-            f"multiplied by {factor:.4f} (CPI-U) to put them in {comparison.dollars_of} "
-            "dollars. Error bars: imputation standard errors."
+        *[html.P(s) for s in compare_text.basis_sentences(comparison)],
+        dcc.Graph(
+            figure=figures.compare_figure(
+                comparison.table, base=comparison.base, other=comparison.other
+            )
         ),
-        dcc.Graph(figure=figures.compare_figure(comparison.table, base=base, other=other)),
-        dbc.Table.from_dataframe(
-            shown.rename(columns={"change_points": "change (points)"}), striped=True, size="sm"
+        dbc.Table.from_dataframe(compare_text.segment_table(comparison), striped=True, size="sm"),
+        *(
+            [
+                html.H5(f"Headline figures in {comparison.headline_dollars} dollars"),
+                *[html.P(s) for s in compare_text.headline_sentences(comparison)],
+                dbc.Table.from_dataframe(headlines, striped=True, size="sm"),
+            ]
+            if not headlines.empty
+            else []
         ),
     ]
 

@@ -131,7 +131,7 @@ def segments_tab() -> html.Div:
                 dbc.CardBody(
                     [
                         dcc.Loading(html.Div(id=ids.METRICS), type="dot"),
-                        html.P(id=ids.RECOMMENDATION, className="text-muted mb-0"),
+                        html.Div(id=ids.RECOMMENDATION, className="text-muted mb-0"),
                     ]
                 ),
                 className="mb-3 shadow-sm",
@@ -235,6 +235,13 @@ def run_page(run) -> html.Div:
                         f"{summary['recommended']['reason']}",
                         color="light",
                     ),
+                    *[
+                        dbc.Alert(
+                            f"{w['code']}: {w['message']}" if isinstance(w, dict) else str(w),
+                            color="warning",
+                        )
+                        for w in summary.get("warnings", [])
+                    ],
                     *[
                         dcc.Graph(id=f"run-{name}", figure=figure, config={"displaylogo": False})
                         for name, figure in shown.items()

@@ -63,7 +63,8 @@ def load_dataset(
         frame = io.read_table(text, sheet=sheet)
         name = Path(text).name
     if set(frame.columns) >= _SCF_ID_COLUMNS and not id_columns:
-        return scf.scf_dataset(frame, name=name, provenance={"file": text})
+        provenance = scf.file_provenance(frame, Path(text)) if not io.is_sql(text) else {}
+        return scf.scf_dataset(frame, name=name, provenance=provenance or {"file": text})
     return from_frame(
         frame,
         name=name,

@@ -19,14 +19,14 @@ import pandas as pd
 
 from custseg import io
 from custseg.dataset import Dataset, Population
+from custseg.datasets.scf_dollars import dollar_year
 from custseg.datasets.scf_labels import VALUE_LABELS, VARIABLE_LABELS, scf_label
 from custseg.errors import CustsegError
+from custseg.naming import TraitWords
 
 DATA_DIR_ENV = "CUSTSEG_DATA_DIR"
 BASE_URL_ENV = "CUSTSEG_SCF_BASE_URL"
 DEFAULT_BASE_URL = "https://www.federalreserve.gov/econres/files/"
-#: The Fed re-issues older surveys in the dollars of its newest survey.
-NEWEST_SURVEY = 2022
 
 
 @dataclass(frozen=True)
@@ -115,37 +115,68 @@ PERSONA_VARIABLES = (
     "KIDS",
 )
 DEMOGRAPHIC_VARIABLES = ("AGECL", "EDCL", "INCCAT", "RACE")
+#: How SCF variables read in segment names: (high, low, concept, word when the median is
+#: below zero). Variables of one concept give a name one word at most: total assets, net worth
+#: and non-financial assets move together in most households, so all three speak of wealth.
 TRAIT_WORDS = {
-    "AGE": ("older", "younger"),
-    "INCOME": ("high-income", "lower-income"),
-    "NETWORTH": ("wealthy", "less wealthy"),
-    "ASSET": ("asset-rich", "asset-light"),
-    "NFIN": ("property-rich", "with little property"),
-    "NHNFIN": ("with large holdings besides their home", "with little besides their home"),
-    "FIN": ("with large savings and investments", "with few financial assets"),
-    "DEBT": ("with heavy debts", "with little debt"),
-    "HOUSES": ("with valuable homes", "with modest or no homes"),
-    "BUS": ("with large businesses", "with small businesses"),
-    "KGTOTAL": ("with large unrealised gains", "with little unrealised gain"),
-    "KIDS": ("with children", "without children"),
-    "LIQ": ("cash-rich", "cash-poor"),
+    "AGE": TraitWords("older", "younger", "age"),
+    "INCOME": TraitWords("higher-income", "lower-income", "income"),
+    "NETWORTH": TraitWords("wealthy", "less wealthy", "wealth", "with negative net worth"),
+    "ASSET": TraitWords("asset-rich", "asset-light", "wealth"),
+    "NFIN": TraitWords("property-rich", "with little property", "wealth"),
+    "NHNFIN": TraitWords(
+        "with large holdings besides their home", "with little besides their home", "wealth"
+    ),
+    "HOUSES": TraitWords("with valuable homes", "with modest or no homes", "home"),
+    "FIN": TraitWords("with large savings and investments", "with few financial assets", "savings"),
+    "LIQ": TraitWords("cash-rich", "cash-poor", "savings"),
+    "DEBT": TraitWords("with heavy debts", "with little debt", "debt"),
+    "BUS": TraitWords("with larger businesses", "with smaller businesses", "business"),
+    "KGTOTAL": TraitWords("with large unrealised gains", "with little unrealised gain", "gains"),
+    "KIDS": TraitWords("with more children", "with fewer children", "children"),
 }
 
+#: Each population's question and the codebook variables that answer it (``--select auto``).
+#: Totals that are sums of others (ASSET = FIN + NFIN, NETWORTH = ASSET - DEBT) are not stacked:
+#: net worth and debt stand for the balance sheet, and the guard skips any near-duplicate.
 POPULATIONS = {
     population.name: population
     for population in (
-        Population("all", "all households", noun="US households"),
+        Population(
+            "all",
+            "all households",
+            noun="US households",
+            features=("INCOME", "NETWORTH", "DEBT", "LIQ", "HOUSES", "AGE"),
+            features_reason=(
+                "the household balance sheet over the life cycle: income (INCOME), net worth "
+                "(NETWORTH), debt (DEBT), liquid savings in transaction accounts (LIQ), the "
+                "value of the home (HOUSES) and the age of the reference person (AGE)"
+            ),
+        ),
         Population(
             "small-business",
-            "small-business owners (owns a business, income under $500,000)",
+            "small-business owners (households with an actively or passively managed business "
+            "and income under $500,000)",
             ("HBUS==1", "INCOME<500000"),
             noun="small-business owners",
+            features=("BUS", "BUSSEFARMINC", "INCOME", "NETWORTH", "DEBT", "AGE"),
+            features_reason=(
+                "the business and its owner: value of the business interests (BUS), income "
+                "from business, sole proprietorship and farm (BUSSEFARMINC), household income "
+                "(INCOME), net worth (NETWORTH), debt (DEBT) and age (AGE)"
+            ),
         ),
         Population(
             "credit-fearful",
-            "credit-fearful households (refused credit or afraid to apply in the last 5 years)",
+            "credit-fearful households (turned down for credit, or did not apply expecting to be "
+            "turned down, in the past 12 months)",
             ("TURNFEAR==1",),
             noun="credit-fearful households",
+            features=("INCOME", "NETWORTH", "DEBT", "LIQ", "AGE"),
+            features_reason=(
+                "what a lender looks at: income (INCOME), net worth (NETWORTH), debt (DEBT), "
+                "liquid assets in transaction accounts (LIQ) and age (AGE)"
+            ),
         ),
     )
 }
@@ -286,7 +317,6 @@ def fetch(name: str, *, force: bool = False, progressbar: bool = False) -> Path:
                     "url": url,
                     "sha256": pooch.file_hash(str(archive)),
                     "downloaded": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                    "dollars_of": max(release.year, NEWEST_SURVEY),
                 },
             )
     finally:
@@ -305,7 +335,10 @@ def load(name: str) -> Dataset:
     if local is not None:
         frame = io.read_table(local)
         validate(frame, release, origin=str(local))
-        provenance = {"file": str(local), "dollars_of": release.year}
+        provenance = {
+            "file": str(local),
+            **dollar_year(frame, name=release.name, survey_year=release.year, path=local),
+        }
     else:
         cached = _cached_copy(release)
         if not cached.is_file():
@@ -315,8 +348,21 @@ def load(name: str) -> Dataset:
             )
         frame = pd.read_parquet(cached)
         validate(frame, release, origin=str(cached))
-        provenance = {"file": str(cached), **io.read_json(_provenance_file(release))}
+        provenance = {
+            "file": str(cached),
+            **io.read_json(_provenance_file(release)),
+            **dollar_year(frame, name=release.name, survey_year=release.year),
+        }
     return scf_dataset(frame, name=release.name, provenance=provenance)
+
+
+def file_provenance(frame: pd.DataFrame, path: Path) -> dict:
+    """Provenance of an SCF extract given by path: its release by row count, and its dollars."""
+    release = next((r for r in RELEASES.values() if r.n_rows == len(frame)), None)
+    if release is None:
+        return {"file": str(path)}
+    found = dollar_year(frame, name=release.name, survey_year=release.year, path=path)
+    return {"file": str(path), "survey_year": release.year, **found}
 
 
 def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = None) -> Dataset:

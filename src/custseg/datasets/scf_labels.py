@@ -1,7 +1,12 @@
 """Short human labels for SCF summary-extract variables, in custseg's own words.
 
-Dollar amounts are household totals in the survey year's dollars unless a label says otherwise.
-Variables without a label here are shown by their SCF name.
+Checked against the Fed's codebook (variable definitions of the summary extract). Dollar amounts
+are household totals in the dollars of the copy loaded (``provenance["dollars_of"]``: the survey
+year's for a copy released with the survey, the newest survey's for a later download). INCOME is
+the income of the calendar year before the survey. Since the 2016 survey the credit questions
+(CRDAPP, TURNDOWN, FEARDENIAL and so TURNFEAR) cover the past 12 months, no longer the past 5
+years (the codebook's TURNDOWN/FEARDENIAL/TURNFEAR texts still say 5 years; its CRDAPP text states
+the change). Variables without a label here are shown by their SCF name.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ VARIABLE_LABELS: dict[str, str] = {
     "EDUC": "Schooling of head",
     "EDCL": "Education",
     "MARRIED": "Married or partnered",
-    "KIDS": "Children at home",
+    "KIDS": "Number of children in household",
     "LF": "Head is working",
     "LIFECL": "Life stage",
     "FAMSTRUCT": "Family type",
-    "RACE": "Race/ethnicity",
+    "RACE": "Race/ethnicity (of respondent)",
     "RACECL": "White non-Hispanic or not",
     "RACECL4": "Race/ethnicity (4 groups)",
     "RACECL5": "Race/ethnicity (5 groups)",
@@ -35,7 +40,7 @@ VARIABLE_LABELS: dict[str, str] = {
     "FOODAWAY": "Eating out per year",
     "FOODDELV": "Food delivery per year",
     "RENT": "Monthly rent",
-    "INCOME": "Income",
+    "INCOME": "Income (previous year)",
     "WAGEINC": "Wages and salaries",
     "BUSSEFARMINC": "Business and farm income",
     "INTDIVINC": "Interest and dividends",
@@ -45,20 +50,20 @@ VARIABLE_LABELS: dict[str, str] = {
     "PENACCTWD": "Retirement-account withdrawals",
     "NORMINC": "Usual income",
     # Attitudes and credit
-    "SAVED": "Saved last year",
+    "SAVED": "Saved over the past 12 months",
     "WSAVED": "Spending vs income last year",
     "LATE": "Any late payment last year",
     "LATE60": "Payment 60+ days late last year",
-    "HPAYDAY": "Used a payday loan",
-    "BNKRUPLAST5": "Bankruptcy in last 5 years",
+    "HPAYDAY": "Payday loan in the past year",
+    "BNKRUPLAST5": "Bankruptcy in the last 5 years",
     "KNOWL": "Self-rated financial knowledge",
     "YESFINRISK": "Willing to take financial risk",
     "NOFINRISK": "Unwilling to take financial risk",
-    "CRDAPP": "Applied for credit",
-    "TURNDOWN": "Turned down for credit",
-    "FEARDENIAL": "Did not apply, expecting refusal",
-    "TURNFEAR": "Credit-fearful (refused or afraid to apply)",
-    "FORECLLAST5": "Foreclosure in last 5 years",
+    "CRDAPP": "Applied for credit (past 12 months)",
+    "TURNDOWN": "Turned down for credit (past 12 months)",
+    "FEARDENIAL": "Did not apply, expecting refusal (past 12 months)",
+    "TURNFEAR": "Credit-fearful (turned down or feared refusal, past 12 months)",
+    "FORECLLAST5": "Foreclosure in the last 5 years",
     "FINLIT": "Financial-literacy score (0-3)",
     "INTERNET": "Banks online",
     # Financial assets
@@ -113,7 +118,7 @@ VARIABLE_LABELS: dict[str, str] = {
     "BUS": "Business equity",
     "ACTBUS": "Actively managed business",
     "NONACTBUS": "Passive business interests",
-    "HBUS": "Owns a business",
+    "HBUS": "Has a business (actively or passively managed)",
     "OTHNFIN": "Other non-financial assets",
     "NFIN": "Non-financial assets",
     "NHNFIN": "Non-financial assets besides the home",
@@ -215,17 +220,23 @@ _LENDERS = {
     "12": "other lenders",
 }
 
+
+def _percentile_groups(*ranges: str) -> dict[int, str]:
+    """Codes 1, 2... of a percentile-group variable (INCCAT...) as the groups they stand for."""
+    return {code: f"Percentile {span}" for code, span in enumerate(ranges, start=1)}
+
+
 #: Labels for coded categories, by variable then code.
 VALUE_LABELS: dict[str, dict[int, str]] = {
     "HBUS": {0: "No business", 1: "Business owner"},
     "TURNFEAR": {0: "Not credit-fearful", 1: "Credit-fearful"},
     "TURNDOWN": {0: "No", 1: "Yes"},
     "FEARDENIAL": {0: "No", 1: "Yes"},
-    "INCCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "ASSETCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "NINCCAT": {1: "0-20", 2: "20-39.9", 3: "40-59.9", 4: "60-79.9", 5: "80-89.9", 6: "90-100"},
-    "NWCAT": {1: "0-24.9", 2: "25-49.9", 3: "50-74.9", 4: "75-89.9", 5: "90-100"},
-    "INCQRTCAT": {1: "0-24.9", 2: "25-49.9", 3: "50-74.9", 4: "75-100"},
+    "INCCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "ASSETCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "NINCCAT": _percentile_groups("0-20", "20-39.9", "40-59.9", "60-79.9", "80-89.9", "90-100"),
+    "NWCAT": _percentile_groups("0-24.9", "25-49.9", "50-74.9", "75-89.9", "90-100"),
+    "INCQRTCAT": _percentile_groups("0-24.9", "25-49.9", "50-74.9", "75-100"),
     "AGECL": {1: "Under 35", 2: "35-44", 3: "45-54", 4: "55-64", 5: "65-74", 6: "75 or older"},
     "EDCL": {
         1: "No high-school diploma",

@@ -1,0 +1,47 @@
+"""User text bound for the terminal, cut to a readable length.
+
+Column names, file names and values come from the user's data and can be of any length; the CLI
+prints them through these helpers (and with rich's markup and highlighting off), so a
+100,000-character column name prints as a short name with an ellipsis instead of stalling the
+terminal.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+
+#: Names (columns, features, segments) are cut to this many characters.
+NAME_LIMIT = 60
+#: Within a message, a run of characters without a space (a path, a name) is cut to this many.
+WORD_LIMIT = 200
+#: A whole message is cut to this many characters.
+MESSAGE_LIMIT = 2000
+ELLIPSIS = "…"
+_LONG_WORD = re.compile(rf"\S{{{WORD_LIMIT + 1},}}")
+
+
+def clip(text: object, limit: int = NAME_LIMIT) -> str:
+    """``text`` as a string of at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def clip_message(text: object) -> str:
+    """A message with every overlong word cut to :data:`WORD_LIMIT` characters and the whole to
+    :data:`MESSAGE_LIMIT`."""
+    return clip(
+        _LONG_WORD.sub(lambda match: clip(match.group(), WORD_LIMIT), str(text)), MESSAGE_LIMIT
+    )
+
+
+def os_error_message(err: OSError) -> tuple[str, str]:
+    """The message and hint for an error of the file system (a full disk, a read-only folder)."""
+    where = f": {err.filename}" if err.filename else ""
+    reason = err.strerror or str(err) or type(err).__name__
+    hint = "Nothing was half-written: outputs are replaced only when complete."
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "Free some disk space, or write the output elsewhere. " + hint
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "Write the output to a folder you may write to. " + hint
+    return f"{reason}{where}.", hint

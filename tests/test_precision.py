@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from custseg import segment
+from custseg.precision import (
+    MIN_HOUSEHOLDS,
+    points_with_se,
+    rounded_count,
+    share_with_se,
+    survey_count,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "rounded", "text"),
+    [
+        (578_574, 580_000, "580,000"),
+        (15_660_000, 16_000_000, "16 M"),
+        (1_634_000, 1_600_000, "1.6 M"),
+        (26_000, 30_000, "30,000"),
+        (128_642_431, 130_000_000, "130 M"),
+        (0, 0, "0"),
+    ],
+)
+def test_counts_to_two_significant_figures_and_no_finer_than_10k(value, rounded, text):
+    assert rounded_count(value) == rounded
+    assert survey_count(value) == text
+
+
+def test_small_counts_and_shares():
+    assert survey_count(3_000) == "<10,000"
+    assert share_with_se(0.25743, 0.009678) == "25.7% ± 1.0"
+    assert share_with_se(0.25743, float("nan")) == "25.7%"
+    assert points_with_se(5.5977, 1.8485) == "+5.6 ± 1.8"
+
+
+@pytest.mark.scf
+def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
+    # The seed's features in dollars give a segment of a few very rich households.
+    result = segment(
+        scf2019,
+        population="small-business",
+        features=("ASSET", "NETWORTH", "NFIN", "NHNFIN", "BUS"),
+        transform="none",
+        k=3,
+        bootstrap=0,
+    )
+    profiles = result.profiles
+    np.testing.assert_allclose(profiles["sample_households"], profiles["n_rows"] / 5)
+    assert (profiles["few_households"] == (profiles["sample_households"] < MIN_HOUSEHOLDS)).all()
+    assert profiles["few_households"].any()
+    for row in profiles.itertuples():
+        assert survey_count(row.weighted_count) in row.size
+        assert f"{row.sample_households:.0f} sample households" in row.size
+        assert ("too few for a reliable estimate" in row.size) == row.few_households
+    summary = result.summary()
+    assert "imputation uncertainty only" in summary["standard_errors"]
+    assert summary["dollars_of"] == 2019
+    assert (profiles["dollars_of"] == 2019).all()
