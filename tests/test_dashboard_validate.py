@@ -154,13 +154,13 @@ def test_segments_callback_answers_hostile_values_with_defaults_and_a_message(se
         assert_untouched(folder, loads, source, response)
 
 
-@pytest.mark.parametrize("callback", [ids.DOWNLOAD, ids.COMPARE_CONTENT])
-def test_download_and_compare_refuse_hostile_values(served, loads, callback):
+@pytest.mark.parametrize("callback", [ids.DOWNLOAD, ids.COMPARE_CONTENT, ids.EXPLAIN_CONTENT])
+def test_download_compare_and_explain_refuse_hostile_values(served, loads, callback):
     app, source, folder = served
     defaults = defaults_of(app)
-    first = 1 if callback == ids.DOWNLOAD else ids.TAB_COMPARE
+    first = {ids.DOWNLOAD: [1], ids.COMPARE_CONTENT: [ids.TAB_COMPARE]}.get(callback, [])
     for field, values in cases(folder, defaults):
-        response = post(app, callback, [first, *values], f"{ids.DOWNLOAD_BUTTON}.n_clicks")
+        response = post(app, callback, [*first, *values], f"{CONTROL_IDS[field]}.value")
         if callback == ids.DOWNLOAD:
             assert nothing_sent(response), field
         else:
