@@ -133,7 +133,10 @@ def defaults_of(app) -> ViewState:
 def test_segments_callback_answers_hostile_values_with_defaults_and_a_message(served, loads):
     app, source, folder = served
     defaults = defaults_of(app)
-    reference = post(app, ids.METRICS, controls_from_state(defaults), f"{ids.K}.value")
+    # A move of another control than k gets the full answer (a k move alone gets a patch of
+    # the scatter's colours); a hostile value must always get the full default answer.
+    trigger = f"{CONTROL_IDS['transform']}.value"
+    reference = post(app, ids.METRICS, controls_from_state(defaults), trigger)
     expected = reference.get_json()["response"]
     assert reference.status_code == 200
     for field, values in cases(folder, defaults):
@@ -165,6 +168,17 @@ def test_download_and_compare_refuse_hostile_values(served, loads, callback):
         assert_untouched(folder, loads, source, response)
     good = post(app, ids.DOWNLOAD, [1, *controls_from_state(defaults)], "download-button.n_clicks")
     assert good.get_json()["response"][ids.DOWNLOAD]["data"]["filename"].endswith(".csv")
+
+
+def test_explaining_part_refuses_hostile_values(served, loads):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    for field, values in cases(folder, defaults):
+        response = post(app, ids.EXPLAIN_CONTENT, values, f"{CONTROL_IDS[field]}.value")
+        children = response.get_json()["response"][ids.EXPLAIN_CONTENT]["children"]
+        assert "Ignored the" in children[0]["props"]["children"], field
+        assert "Rules" in str(children[1])
+        assert_untouched(folder, loads, source, response)
 
 
 def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):

@@ -8,7 +8,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from custseg import SegmentationConfig, segment
+from custseg import SegmentationConfig, drift, segment
 from custseg.cli import run
 from custseg.dataset import from_frame
 from custseg.errors import CustsegError
@@ -77,6 +77,13 @@ def test_whole_run_matches_the_local_engine(client, customers, parquet):
     np.testing.assert_allclose(result.profiles["share"], local.profiles["share"], atol=0.01)
     scored = result.model.predict(customers)
     np.testing.assert_array_equal(scored, assignments["segment"].to_numpy())
+    # The drift reference: exact segment shares, feature bins from the sample.
+    reference = result.model.metadata["drift_reference"]
+    np.testing.assert_allclose(reference["segment_shares"], result.profiles["share"])
+    report = drift.drift_report(
+        reference, customers[result.model.features], scored, np.zeros(len(scored), bool)
+    )
+    assert report["level"] == "stable"
 
 
 def test_weighted_run(client, customers, tmp_path):
@@ -136,6 +143,7 @@ def test_cli_writes_the_same_outputs_and_partitioned_assignments(parquet, tmp_pa
     assert "on Dask" in str(create_app(str(out)).layout)
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler(parquet, tmp_path, capsys):
     out = tmp_path / "run"
     assert (
@@ -202,6 +210,7 @@ def test_auto_engine_keeps_small_sources_local(parquet, tmp_path, capsys):
     assert "using the local engine" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
     monkeypatch.setattr(distributed, "PERSIST_SHARE", 0.0)
     streamed = distributed.segment(
@@ -218,6 +227,7 @@ def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_a_worker_dying_mid_fit_is_recovered(parquet):
     import os
 

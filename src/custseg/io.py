@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -121,7 +124,10 @@ def _parse_delimited(path: Path) -> pd.DataFrame:
 
 
 def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.DataFrame:
-    """Read a delimited text, Parquet or Excel file into a DataFrame.
+    """Read a delimited text, Parquet or Excel file, or a Parquet dataset, into a DataFrame.
+
+    A folder (hive-partitioned folders such as ``year=2024/`` become columns) or a glob
+    (``parts/*.parquet``) of Parquet files is read as one table.
 
     Delimited text (any of , ; tab | as delimiter, UTF-8 or Latin-1, optionally gzipped or in a
     single-file zip) is parsed once and then served from a columnar (Parquet) copy in the cache,
@@ -135,6 +141,8 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     """
     path = Path(path).expanduser()
     if not path.is_file():
+        if path.is_dir() or (glob.has_magic(str(path)) and glob.glob(str(path), recursive=True)):
+            return _read_parquet_dataset(path)
         raise CustsegError(
             f"No such file: {path}", hint="Check the path, or name a built-in dataset (scf2019)."
         )
@@ -169,6 +177,31 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
         raise CustsegError(f"{path} has no columns.")
     if frame.empty:
         raise CustsegError(f"{path} has a header but no rows.")
+    return frame
+
+
+def _read_parquet_dataset(path: Path) -> pd.DataFrame:
+    """A folder or glob of Parquet files as one table (pyarrow.dataset; hive partitions)."""
+    import pyarrow.dataset as ds
+
+    if path.is_dir():
+        source: Path | list[str] = path
+        found = any(_suffix(p) in _PARQUET_SUFFIXES for p in path.rglob("*") if p.is_file())
+    else:
+        source = sorted(glob.glob(str(path), recursive=True))
+        found = bool(source) and all(_suffix(Path(p)) in _PARQUET_SUFFIXES for p in source)
+    if not found:
+        raise CustsegError(
+            f"No Parquet files {'in' if path.is_dir() else 'match'} {path}.",
+            hint="A folder or glob source must hold .parquet files (a hive-partitioned "
+            "folder works too); name a single CSV or Excel file directly.",
+        )
+    try:
+        frame = ds.dataset(source, format="parquet", partitioning="hive").to_table().to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise CustsegError(f"Could not read {path}: {_first_line(exc)}") from None
+    if frame.shape[1] == 0 or frame.empty:
+        raise CustsegError(f"{path} holds no rows.")
     return frame
 
 
@@ -260,6 +293,34 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """Copy the files and folders of ``source`` (but the names in ``skip`` and its marker) into
+    ``staging``, the temporary folder of :func:`atomic_output_dir` that is to replace it."""
+    from custseg.output_dirs import MARKER_FILE
+
+    for entry in Path(source).iterdir():
+        if entry.name in (*skip, MARKER_FILE):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, staging / entry.name)
+        else:
+            shutil.copy2(entry, staging / entry.name)
+
+
+REDACTED = "***"
+
+
+def redact_password(spec: str) -> str:
+    """A source spec safe to write into outputs: a database URL's password replaced."""
+    if not is_sql(spec):
+        return spec
+    parts = urlsplit(spec)
+    if parts.password is None:
+        return spec
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _json_default(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
@@ -13,6 +14,7 @@ from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
 from custseg.precision import IMPUTATION_ONLY
+from custseg.report_explain import explain_figures, explain_sections
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -186,6 +188,19 @@ def explore_report(exploration: Exploration) -> str:
     return page(f"Exploring {dataset.name}", subtitle, body)
 
 
+#: The report's PCA scatter shows at most this many points (a seeded random sample above it),
+#: so that the page stays a few MB and opens in a browser at any number of rows.
+REPORT_POINTS = 5_000
+
+
+def _scatter_points(points: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    title = "Segments in two dimensions (PCA)"
+    if len(points) <= REPORT_POINTS:
+        return points, title
+    keep = np.sort(np.random.default_rng(0).choice(len(points), REPORT_POINTS, replace=False))
+    return points.iloc[keep], f"{title}: a random {REPORT_POINTS:,} of {len(points):,} points"
+
+
 def run_figures(run) -> dict[str, go.Figure]:
     """Every figure of a run's report, by file-friendly name."""
     summary = run.summary
@@ -206,15 +221,18 @@ def run_figures(run) -> dict[str, go.Figure]:
             trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
-        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
+        run.sweep,
+        k=summary.get("kmeans_k", summary["k"]),
+        recommended_k=summary["recommended"]["k"],
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
+    points, title = _scatter_points(run.points)
     result["pca"] = figures.pca_figure(
-        run.points,
+        points,
         explained_variance_ratio=summary["pca"]["explained_variance_ratio"],
-        hover_columns=figures.hover_columns(run.points, labels),
+        hover_columns=figures.hover_columns(points, labels),
         money_columns=money_columns,
-        title="Segments in two dimensions (PCA)"
+        title=title
         + (f"; amounts in {_dollars_of(summary)} dollars" if _dollars_of(summary) else ""),
     )
     result["profiles"] = figures.profile_figure(
@@ -224,6 +242,7 @@ def run_figures(run) -> dict[str, go.Figure]:
         money_columns=money_columns,
         dollars_of=_dollars_of(summary),
     )
+    result.update(explain_figures(run))
     return result
 
 
@@ -255,6 +274,7 @@ def run_report(run) -> str:
     dollars = _dollars_note(summary)
     body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
     body.append(section("Personas" + dollars, *persona_cards(summary, run.profiles)))
+    body += explain_sections(run, shown, section, paragraphs, table_html)
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")
@@ -281,7 +301,8 @@ def _overview_sentences(summary: dict) -> list[str]:
         sentences.append(
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
-    return sentences + list(summary.get("notes", []))
+    edits = [edit["description"] for edit in summary.get("edits", [])]
+    return sentences + list(summary.get("notes", [])) + edits
 
 
 def _selection_sentences(summary: dict) -> list[str]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from custseg import drift, threads
 from custseg.assess import assess
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
@@ -193,6 +194,11 @@ def _distance_cutoff(Z: np.ndarray, fit: KMeansFit) -> float:
 
 def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> SegmentationResult:
     """Build the result for ``k`` (default: the configured or recommended k) from a sweep."""
+    with threads.for_fit(*prepared.Z.shape):
+        return _finish(prepared, sweep, k)
+
+
+def _finish(prepared: Prepared, sweep: Sweep, k: int | None) -> SegmentationResult:
     k = k or prepared.config.k or sweep.recommendation.k
     if k not in sweep.fits:
         raise CustsegError(
@@ -232,6 +238,13 @@ def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> Segmentati
     implicates = _implicates(prepared, fit, segments, k)
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
+    model.metadata["drift_reference"] = drift.reference(
+        prepared.values,
+        segments,
+        k=k,
+        sample_weight=prepared.weights,
+        random_state=prepared.config.random_state,
+    )
 
     return SegmentationResult(
         prepared=prepared,
