@@ -59,6 +59,15 @@ def scf2019_raw(shared_data) -> pd.DataFrame:
     return pd.read_csv(shared_data / "SCFP2019.csv.gz", encoding="utf-8-sig")
 
 
+@pytest.fixture(scope="session")
+def scf_analysis():
+    """One dashboard analysis of both SCF years for the whole session: its sweeps are cached,
+    so tests of views share the fits instead of repeating them."""
+    from custseg.dashboard.analysis import Analysis
+
+    return Analysis(datasets=["scf2019", "scf2022"])
+
+
 @pytest.fixture
 def blobs() -> pd.DataFrame:
     """Three well-separated groups of 40, 30 and 20 customers in two features, plus an id."""

@@ -34,9 +34,9 @@ REFERENCE = ViewState(
 )
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    return Analysis(datasets=["scf2019", "scf2022"])
+@pytest.fixture
+def analysis(scf_analysis):
+    return scf_analysis
 
 
 def test_view_matches_the_core(analysis):
@@ -45,8 +45,8 @@ def test_view_matches_the_core(analysis):
     inertia = sweep.table.set_index("k").loc[3, "inertia"]
     assert view.metrics[0] == f"Inertia (3 clusters): {inertia:,.2f}"
     assert view.metrics[1].startswith("Silhouette score (3 clusters): 0.")
-    assert [t["name"] for t in view.pca["data"]] == ["Segment 1", "Segment 2", "Segment 3"]
-    assert sum(len(values(t, "x")) for t in view.pca["data"]) == prepared.n_rows == 4364
+    assert legend(view) == ["Segment 1", "Segment 2", "Segment 3"]
+    assert len(values(view.pca["data"][0], "x")) == prepared.n_rows == 4364
     assert list(view.variance["data"][0]["customdata"][-5:]) == [
         "BUS",
         "NHNFIN",
@@ -59,6 +59,10 @@ def test_view_matches_the_core(analysis):
     assert "Median Net worth (2019 $)" in view.profile_table.columns
 
 
+def legend(view) -> list[str]:
+    return [t["name"] for t in view.pca["data"][1:] if t["visible"]]
+
+
 def test_every_k_reuses_one_sweep(analysis, monkeypatch):
     calls = []
     real = analysis_module.run_sweep
@@ -66,7 +70,8 @@ def test_every_k_reuses_one_sweep(analysis, monkeypatch):
     fresh = Analysis(datasets=["scf2019"])
     for k in range(2, 13):
         view = fresh.view(ViewState(k=k))
-        assert len(view.pca["data"]) == k
+        assert legend(view) == [f"Segment {s}" for s in range(1, k + 1)]
+        assert sorted(set(view.pca_segments)) == list(range(1, k + 1))
     assert len(calls) == 1
     assert fresh.view(ViewState(k=5)) is fresh.view(ViewState(k=5))
 
@@ -87,13 +92,15 @@ def test_large_population_scatter_is_sampled(analysis):
     view = analysis.view(
         ViewState(population="all", features=("INCOME", "NETWORTH"), transform="asinh", k=3)
     )
-    assert sum(len(values(t, "x")) for t in view.pca["data"]) == 5000
+    assert len(values(view.pca["data"][0], "x")) == len(view.pca_segments) == 5000
     assert "a random 5,000 of 28,885 points" in view.pca["layout"]["title"]["text"]
 
 
 def test_hover_shows_household_values(analysis):
-    text = analysis.view(REFERENCE).pca["data"][0]["text"][0]
-    assert text.startswith("Segment 1<br>Household id: ")
+    points = analysis.view(REFERENCE).pca["data"][0]
+    assert points["hovertemplate"].startswith("Segment %{customdata}")
+    text = points["text"][0]
+    assert text.startswith("<br>Household id: ")
     assert "Net worth: $" in text and "Age of head: " in text
 
 

@@ -55,6 +55,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 300):
+    """The first answer from ``url``, polled while the server starts (loading the data takes
+    seconds, or much longer on a busy machine); fails at once if the server exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited ({server.returncode}): {server.stdout.read()[-2000:]}")
+        try:
+            return requests.get(url, timeout=5)
+        except requests.RequestException:
+            time.sleep(0.2)
+    pytest.fail(f"no answer from {url} within {timeout:.0f} s")
+
+
 def test_gunicorn_serves_the_documented_factory():
     port = _free_port()
     server = subprocess.Popen(
@@ -64,6 +78,9 @@ def test_gunicorn_serves_the_documented_factory():
             "gunicorn",
             "--workers",
             "1",
+            # a worker loads the data before its first heartbeat: allow for a busy machine
+            "--timeout",
+            "300",
             "--bind",
             f"127.0.0.1:{port}",
             "custseg.dashboard.app:create_server()",
@@ -72,15 +89,7 @@ def test_gunicorn_serves_the_documented_factory():
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # still booting
-                time.sleep(0.5)
-        else:
-            pytest.fail("gunicorn did not answer within 60 s")
+        response = _wait_until_serving(f"http://127.0.0.1:{port}/", server)
         assert response.status_code == 200 and "custseg dashboard" in response.text
     finally:
         server.terminate()

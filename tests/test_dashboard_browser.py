@@ -24,7 +24,11 @@ def plotted(dash_duo, graph_id, expression):
 
 
 def segment_names(dash_duo):
-    return plotted(dash_duo, ids.PCA_GRAPH, "p._fullData.map(t => t.name)")
+    return plotted(
+        dash_duo,
+        ids.PCA_GRAPH,
+        "p._fullData.filter(t => t.visible === true && t.name !== 'points').map(t => t.name)",
+    )
 
 
 def wait_for_segments(dash_duo, k):

@@ -133,7 +133,10 @@ def defaults_of(app) -> ViewState:
 def test_segments_callback_answers_hostile_values_with_defaults_and_a_message(served, loads):
     app, source, folder = served
     defaults = defaults_of(app)
-    reference = post(app, ids.METRICS, controls_from_state(defaults), f"{ids.K}.value")
+    # A move of another control than k gets the full answer (a k move alone gets a patch of
+    # the scatter's colours); a hostile value must always get the full default answer.
+    trigger = f"{CONTROL_IDS['transform']}.value"
+    reference = post(app, ids.METRICS, controls_from_state(defaults), trigger)
     expected = reference.get_json()["response"]
     assert reference.status_code == 200
     for field, values in cases(folder, defaults):

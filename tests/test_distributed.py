@@ -136,6 +136,7 @@ def test_cli_writes_the_same_outputs_and_partitioned_assignments(parquet, tmp_pa
     assert "on Dask" in str(create_app(str(out)).layout)
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler(parquet, tmp_path, capsys):
     out = tmp_path / "run"
     assert (
@@ -202,6 +203,7 @@ def test_auto_engine_keeps_small_sources_local(parquet, tmp_path, capsys):
     assert "using the local engine" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
     monkeypatch.setattr(distributed, "PERSIST_SHARE", 0.0)
     streamed = distributed.segment(
@@ -218,6 +220,7 @@ def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
     )
 
 
+@pytest.mark.slow
 def test_a_worker_dying_mid_fit_is_recovered(parquet):
     import os
 

@@ -92,3 +92,34 @@ def test_shuffled_table_gives_the_same_stability_and_k(shared_data):
     first, second = (result.sweep for result in results)
     np.testing.assert_array_equal(first.table["stability"], second.table["stability"])
     assert first.recommendation.k == second.recommendation.k
+
+
+def test_large_data_resamples_about_max_rows(fits):
+    Z, by_k = fits
+    sizes = []
+
+    class Recording(LocalEngine):
+        def fit_kmeans(self, Z_rows, k, **kwargs):
+            sizes.append(len(Z_rows))
+            return super().fit_kmeans(Z_rows, k, **kwargs)
+
+    groups = np.repeat(np.arange(45), 2)  # 45 "households" of 2 rows
+    stability = bootstrap_stability(
+        Z, {3: by_k[3]}, engine=Recording(), n_boot=4, groups=groups, n_init=1, max_rows=30
+    )
+    # The rows are not in canonical order, so the full data is refitted once first.
+    assert sizes == [90, 30, 30, 30, 30]  # then 15 households of 2 rows each time
+    assert stability[3] == pytest.approx(1.0)  # and the clear structure is still found
+
+
+def test_rows_of_chosen_groups_match_group_by_group_concatenation():
+    from custseg.stability import _rows_of
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 7, 40)
+    unique, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+    chosen = rng.integers(0, len(unique), 12)
+    expected = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
+    np.testing.assert_array_equal(_rows_of(chosen, order, starts), expected)

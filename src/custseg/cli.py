@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,6 +57,35 @@ LabelsOption = Annotated[
         "variable,label for columns."
     ),
 ]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Most threads to use (default: $CUSTSEG_THREADS, else the cores; 1 on a busy "
+        "machine). Results do not depend on it.",
+    ),
+]
+
+
+def _import_in_background(*modules: str) -> None:
+    """Import what the end of a command needs while its start works: loading and fitting
+    spend most of their time in native code that releases the GIL."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for module in modules:
+            with contextlib.suppress(ImportError):  # the foreground import reports it
+                importlib.import_module(module)
+
+    threading.Thread(target=load, daemon=True).start()
+
+
+def _use_threads(count: int | None) -> None:
+    """--threads for the rest of this process (the fits and the dashboard's server threads)."""
+    if count is not None:
+        from custseg import threads
+
+        threads.set_process_default(count)
 
 
 @contextlib.contextmanager
@@ -288,10 +316,20 @@ def segment(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
+    threads: ThreadsOption = None,
+    row_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Per-row outputs (assignments, pca): auto (Parquet above 100,000 rows, "
+            "else CSV), csv or parquet.",
+        ),
+    ] = "auto",
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    _use_threads(threads)
     from custseg.io import check_replaceable
-    from custseg.runs import ASSIGNMENT_MODES, save_run
+    from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
         finish,
@@ -329,6 +367,8 @@ def segment(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
+    row_file("assignments", 0, row_format)  # an unknown --format fails before any work
+    _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source,
         id_columns=id_columns,
@@ -351,7 +391,13 @@ def segment(
     with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
-    save_run(result, out, per_household=assignments == "households", write_to=write_to)
+    save_run(
+        result,
+        out,
+        per_household=assignments == "households",
+        write_to=write_to,
+        row_format=row_format,
+    )
     _print_result(result, out)
 
 
@@ -415,6 +461,8 @@ def predict(
     names = segment_model.metadata.get("segment_names", {})
     scored.insert(1, "segment_name", [names.get(str(s), "") for s in scored["segment"]])
     ids = [c for c in dataset.id_columns if c not in segment_model.features]
+    import pandas as pd
+
     result = pd.concat([dataset.frame[ids], scored], axis=1)
     io.write_frame(result, out)
     flagged = int(scored["out_of_range"].sum())
@@ -488,6 +536,8 @@ def rfm(
     if result is None:
         io.write_frame(table, out)
     else:
+        import pandas as pd
+
         groups = pd.crosstab(table["rfm_group"], result.segments).add_prefix("segment_")
         # The customer table is written inside the folder's staging, so neither output
         # appears unless both are complete.
@@ -557,8 +607,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
     debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, error pages).")] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Serve the interactive dashboard (development server; see the README for production)."""
+    _use_threads(threads)
     from custseg.dashboard import create_app
 
     if not 1 <= port <= 65535:

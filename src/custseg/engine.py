@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 from sklearn.cluster import KMeans
 
+from custseg import threads
 from custseg.errors import CustsegError
 
 
@@ -89,7 +90,8 @@ class LocalEngine:
     ) -> KMeansFit:
         # copy_x=False centres Z in place and restores it: no second copy of a large matrix.
         estimator = KMeans(n_clusters=k, n_init=n_init, random_state=random_state, copy_x=False)
-        estimator.fit(Z, sample_weight=sample_weight)
+        with threads.for_fit(*Z.shape):
+            estimator.fit(Z, sample_weight=sample_weight)
         labels, centers = order_clusters(estimator, estimator.labels_, sample_weight)
         return KMeansFit(
             k=k,

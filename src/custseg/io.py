@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import gzip
 import hashlib
 import json
@@ -121,7 +122,10 @@ def _parse_delimited(path: Path) -> pd.DataFrame:
 
 
 def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.DataFrame:
-    """Read a delimited text, Parquet or Excel file into a DataFrame.
+    """Read a delimited text, Parquet or Excel file, or a Parquet dataset, into a DataFrame.
+
+    A folder (hive-partitioned folders such as ``year=2024/`` become columns) or a glob
+    (``parts/*.parquet``) of Parquet files is read as one table.
 
     Delimited text (any of , ; tab | as delimiter, UTF-8 or Latin-1, optionally gzipped or in a
     single-file zip) is parsed once and then served from a columnar (Parquet) copy in the cache,
@@ -135,6 +139,8 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     """
     path = Path(path).expanduser()
     if not path.is_file():
+        if path.is_dir() or (glob.has_magic(str(path)) and glob.glob(str(path), recursive=True)):
+            return _read_parquet_dataset(path)
         raise CustsegError(
             f"No such file: {path}", hint="Check the path, or name a built-in dataset (scf2019)."
         )
@@ -169,6 +175,31 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
         raise CustsegError(f"{path} has no columns.")
     if frame.empty:
         raise CustsegError(f"{path} has a header but no rows.")
+    return frame
+
+
+def _read_parquet_dataset(path: Path) -> pd.DataFrame:
+    """A folder or glob of Parquet files as one table (pyarrow.dataset; hive partitions)."""
+    import pyarrow.dataset as ds
+
+    if path.is_dir():
+        source: Path | list[str] = path
+        found = any(_suffix(p) in _PARQUET_SUFFIXES for p in path.rglob("*") if p.is_file())
+    else:
+        source = sorted(glob.glob(str(path), recursive=True))
+        found = bool(source) and all(_suffix(Path(p)) in _PARQUET_SUFFIXES for p in source)
+    if not found:
+        raise CustsegError(
+            f"No Parquet files {'in' if path.is_dir() else 'match'} {path}.",
+            hint="A folder or glob source must hold .parquet files (a hive-partitioned "
+            "folder works too); name a single CSV or Excel file directly.",
+        )
+    try:
+        frame = ds.dataset(source, format="parquet", partitioning="hive").to_table().to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise CustsegError(f"Could not read {path}: {_first_line(exc)}") from None
+    if frame.shape[1] == 0 or frame.empty:
+        raise CustsegError(f"{path} holds no rows.")
     return frame
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
@@ -187,6 +188,19 @@ def explore_report(exploration: Exploration) -> str:
     return page(f"Exploring {dataset.name}", subtitle, body)
 
 
+#: The report's PCA scatter shows at most this many points (a seeded random sample above it),
+#: so that the page stays a few MB and opens in a browser at any number of rows.
+REPORT_POINTS = 5_000
+
+
+def _scatter_points(points: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    title = "Segments in two dimensions (PCA)"
+    if len(points) <= REPORT_POINTS:
+        return points, title
+    keep = np.sort(np.random.default_rng(0).choice(len(points), REPORT_POINTS, replace=False))
+    return points.iloc[keep], f"{title}: a random {REPORT_POINTS:,} of {len(points):,} points"
+
+
 def run_figures(run) -> dict[str, go.Figure]:
     """Every figure of a run's report, by file-friendly name."""
     summary = run.summary
@@ -210,12 +224,13 @@ def run_figures(run) -> dict[str, go.Figure]:
         run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
+    points, title = _scatter_points(run.points)
     result["pca"] = figures.pca_figure(
-        run.points,
+        points,
         explained_variance_ratio=summary["pca"]["explained_variance_ratio"],
-        hover_columns=figures.hover_columns(run.points, labels),
+        hover_columns=figures.hover_columns(points, labels),
         money_columns=money_columns,
-        title="Segments in two dimensions (PCA)"
+        title=title
         + (f"; amounts in {_dollars_of(summary)} dollars" if _dollars_of(summary) else ""),
     )
     result["profiles"] = figures.profile_figure(

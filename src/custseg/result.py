@@ -22,6 +22,7 @@ from custseg.personas import Persona
 from custseg.precision import IMPUTATION_ONLY, MIN_HOUSEHOLDS
 from custseg.preparation import Prepared
 from custseg.recommend import MIN_SEGMENT_HOUSEHOLDS
+from custseg.stability import BOOTSTRAP_MAX_ROWS
 from custseg.survey import ImplicateReport
 from custseg.sweep import Sweep
 
@@ -185,6 +186,8 @@ class SegmentationResult:
                     "bootstrap_resamples": config.bootstrap,
                     "unit": "households" if prepared.households is not None else "rows",
                     "measure": "mean adjusted Rand index against the full-data fit",
+                    "rows_per_resample": min(prepared.n_rows, BOOTSTRAP_MAX_ROWS),
+                    "subsampled": prepared.n_rows > BOOTSTRAP_MAX_ROWS,
                 }
                 if config.bootstrap
                 else None

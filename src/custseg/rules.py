@@ -253,7 +253,7 @@ def segment_rules(
                 raise ValueError(f"{column} has missing values and no imputed value in fill")
             series = series.fillna(fill[column])
         filled[column] = series
-    design, columns = _design(filled, features, categorical)
+    design, columns, scales = _design(filled, features, categorical)
     segments = np.asarray(segments)
     w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
     tree = DecisionTreeClassifier(
@@ -264,7 +264,7 @@ def segment_rules(
         rng = np.random.default_rng(random_state)
         fit_rows = np.sort(rng.choice(len(segments), TREE_ROWS, replace=False))
     tree.fit(design[fit_rows], segments[fit_rows], sample_weight=w[fit_rows])
-    leaves = _leaves(tree, columns, filled, categorical)
+    leaves = _leaves(tree, columns, filled, categorical, scales)
     context = RuleWords(labels or {}, set(money_columns), fill, population_sql, value_labels or {})
     classes = np.unique(segments)
     predicted = np.zeros(len(segments), dtype=segments.dtype)
@@ -317,26 +317,40 @@ def segment_rules(
     )
 
 
+#: Numeric columns beyond this magnitude are divided by a power of two before the tree sees
+#: them: the tree works in float32, which overflows near 3.4e38.
+FLOAT32_SAFE = 2.0**100
+
+
 def _design(
     filled: pd.DataFrame, features: list[str], categorical: list[str]
-) -> tuple[np.ndarray, list[tuple[str, Any]]]:
-    """The tree's input: numeric columns as they are, one indicator per category.
+) -> tuple[np.ndarray, list[tuple[str, Any]], dict[str, float]]:
+    """The tree's input: numeric columns as they are (huge ones scaled by a power of two, which
+    is exact), one indicator per category.
 
-    Returns the matrix and, per column, ``(source column, category or None)``.
+    Returns the matrix, per column ``(source column, category or None)``, and the scale of
+    every scaled column (thresholds times the scale are in original units).
     """
-    blocks, columns = [], []
+    blocks, columns, scales = [], [], {}
     for column in features:
         if column in categorical:
             for category in sorted(filled[column].unique(), key=str):
                 blocks.append((filled[column] == category).to_numpy(dtype=float))
                 columns.append((column, category))
         else:
-            blocks.append(filled[column].to_numpy(dtype=float))
+            values = filled[column].to_numpy(dtype=float)
+            largest = float(np.abs(values).max(initial=0.0))
+            if largest > FLOAT32_SAFE:
+                scales[column] = 2.0 ** np.floor(np.log2(largest))
+                values = values / scales[column]
+            blocks.append(values)
             columns.append((column, None))
-    return np.column_stack(blocks), columns
+    return np.column_stack(blocks), columns, scales
 
 
-def _leaves(tree, columns, filled: pd.DataFrame, categorical) -> list[tuple[Condition, ...]]:
+def _leaves(
+    tree, columns, filled: pd.DataFrame, categorical, scales: dict[str, float]
+) -> list[tuple[Condition, ...]]:
     """The simplified conditions of every leaf, after merging sibling leaves that name the
     same segment."""
     structure = tree.tree_
@@ -363,7 +377,8 @@ def _leaves(tree, columns, filled: pd.DataFrame, categorical) -> list[tuple[Cond
         if category is not None:
             below, above = Condition(column, "!=", category), Condition(column, "==", category)
         else:
-            cut = _round_cut(sorted_values[column], float(structure.threshold[node]))
+            threshold = float(structure.threshold[node]) * scales.get(column, 1.0)
+            cut = _round_cut(sorted_values[column], threshold)
             below, above = Condition(column, "<", cut), Condition(column, ">=", cut)
         walk(left[node], [*path, below])
         walk(right[node], [*path, above])

@@ -18,6 +18,26 @@ from custseg.segmentation import SegmentationResult
 
 ASSIGNMENT_MODES = ("rows", "households")
 REPORT_FILE = "figures.html"
+#: Per-row outputs (assignments, pca): Parquet above PARQUET_ABOVE_ROWS rows, unless asked.
+ROW_FORMATS = ("auto", "csv", "parquet")
+PARQUET_ABOVE_ROWS = 100_000
+
+
+def row_file(name: str, n_rows: int, row_format: str = "auto") -> str:
+    """``name.csv`` or ``name.parquet`` for a per-row output of ``n_rows`` rows.
+
+    Raises
+    ------
+    CustsegError
+        For an unknown format.
+    """
+    if row_format not in ROW_FORMATS:
+        raise CustsegError(
+            f"Unknown --format {row_format!r}.", hint=f"Choose one of: {', '.join(ROW_FORMATS)}."
+        )
+    if row_format == "auto":
+        row_format = "parquet" if n_rows > PARQUET_ABOVE_ROWS else "csv"
+    return f"{name}.{row_format}"
 
 
 @dataclass(frozen=True)
@@ -58,11 +78,12 @@ class RunData:
                 f"{type(summary).__name__}, not the object custseg writes.",
                 hint="Run custseg segment again to rewrite the folder.",
             )
+        points = folder / "pca.parquet"
         return cls(
             summary,
             io.read_table(folder / "sweep.csv"),
             io.read_table(folder / "profiles.csv"),
-            io.read_table(folder / "pca.csv"),
+            io.read_table(points if points.is_file() else folder / "pca.csv"),
             load_explanation(folder, summary),
         )
 
@@ -74,13 +95,15 @@ def save_run(
     per_household: bool = False,
     write_to: str | None = None,
     extra_tables: dict[str, pd.DataFrame] | None = None,
+    row_format: str = "auto",
 ) -> Path:
     """Write every output of ``result`` into the folder ``out``, replacing a previous run there.
 
     ``per_household`` writes one row per household (majority segment and agreement) to
     ``assignments.csv`` instead of one per row. ``write_to`` also writes the assignments to a
     database table or Parquet file (see :func:`custseg.io.write_table`), last, so that a
-    failure there leaves no output folder either.
+    failure there leaves no output folder either. ``row_format`` chooses the per-row outputs'
+    format (assignments, pca; see :func:`row_file`).
 
     The files are written to a temporary folder that is renamed onto ``out`` only when all of
     them are complete.
@@ -97,6 +120,7 @@ def save_run(
             per_household=per_household,
             write_to=write_to,
             extra_tables=extra_tables,
+            row_format=row_format,
         )
     return Path(out)
 
@@ -108,23 +132,24 @@ def write_run(
     per_household: bool = False,
     write_to: str | None = None,
     extra_tables: dict[str, pd.DataFrame] | None = None,
+    row_format: str = "auto",
 ) -> None:
     """Write every output of ``result`` into the (staging) ``folder``; see :func:`save_run`."""
     assignments = result.household_assignments() if per_household else result.assignments
-    _write_common(folder, RunData.from_result(result), result.model)
-    io.write_csv(folder / "assignments.csv", assignments)
+    _write_common(folder, RunData.from_result(result), result.model, row_format)
+    io.write_frame(assignments, folder / row_file("assignments", len(assignments), row_format))
     for name, table in (extra_tables or {}).items():
         io.write_csv(folder / name, table)
     if write_to:
         io.write_table(assignments, write_to)
 
 
-def _write_common(staging: Path, run: RunData, model) -> None:
+def _write_common(staging: Path, run: RunData, model, row_format: str = "auto") -> None:
     """The files every run folder has, whichever engine made it."""
     io.write_json(staging / "summary.json", run.summary)
     io.write_csv(staging / "sweep.csv", run.sweep)
     io.write_csv(staging / "profiles.csv", run.profiles)
-    io.write_csv(staging / "pca.csv", run.points)
+    io.write_frame(run.points, staging / row_file("pca", len(run.points), row_format))
     model.save(staging / MODEL_FILENAME)
     if run.explanation is not None:
         save_explanation(staging, run.explanation)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from custseg import threads
 from custseg.assess import assess
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
@@ -193,6 +194,11 @@ def _distance_cutoff(Z: np.ndarray, fit: KMeansFit) -> float:
 
 def finish(prepared: Prepared, sweep: Sweep, k: int | None = None) -> SegmentationResult:
     """Build the result for ``k`` (default: the configured or recommended k) from a sweep."""
+    with threads.for_fit(*prepared.Z.shape):
+        return _finish(prepared, sweep, k)
+
+
+def _finish(prepared: Prepared, sweep: Sweep, k: int | None) -> SegmentationResult:
     k = k or prepared.config.k or sweep.recommendation.k
     if k not in sweep.fits:
         raise CustsegError(

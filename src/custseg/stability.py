@@ -9,7 +9,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 
+from custseg import threads
 from custseg.engine import Engine, KMeansFit
+
+#: Above this many rows, bootstrap resamples draw about this many rows (see below).
+BOOTSTRAP_MAX_ROWS = 100_000
 
 
 def canonical_order(
@@ -45,6 +49,7 @@ def bootstrap_stability(
     random_state: int = 0,
     n_init: int = 10,
     progress: Callable[[], None] | None = None,
+    max_rows: int | None = BOOTSTRAP_MAX_ROWS,
 ) -> dict[int, float]:
     """Mean adjusted Rand index between each k's fit and refits on bootstrap resamples.
 
@@ -66,6 +71,12 @@ def bootstrap_stability(
     groups : ndarray of shape (n_samples,), optional
         The unit of resampling (household id); each row on its own when None.
     sample_weight : ndarray of shape (n_samples,), optional
+    max_rows : int or None, default BOOTSTRAP_MAX_ROWS
+        Above this many rows every resample draws about this many rows' worth of groups (an
+        m-out-of-n bootstrap), so that its cost stops growing with the data; None: never.
+
+    The resamples run side by side (:func:`custseg.threads.parallel_map`); the result does not
+    depend on how many at a time.
 
     Returns
     -------
@@ -88,23 +99,46 @@ def bootstrap_stability(
     unique, inverse = np.unique(groups, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     starts = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
-    scores: dict[int, list[float]] = {k: [] for k in fits}
+    n_groups = _groups_per_resample(len(unique), Z.shape[0], max_rows)
+    # Every resample's groups and seed are drawn here, in order, so that the results do not
+    # depend on how many resamples run at a time.
+    draws = []
     for _ in range(n_boot):
-        chosen = rng.integers(0, len(unique), size=len(unique))
-        rows = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
-        seed = int(rng.integers(0, 2**31 - 1))
+        chosen = rng.integers(0, len(unique), size=n_groups)
+        draws.append((chosen, int(rng.integers(0, 2**31 - 1))))
+
+    def resample_scores(draw: tuple[np.ndarray, int]) -> dict[int, float]:
+        chosen, seed = draw
+        rows = _rows_of(chosen, order, starts)
+        scores = {}
         for k in fits:
-            with warnings.catch_warnings():
-                # A resample of a small table can hold fewer distinct points than k.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                refit = engine.fit_kmeans(
-                    Z[rows],
-                    k,
-                    sample_weight=None if sample_weight is None else sample_weight[rows],
-                    random_state=seed,
-                    n_init=n_init,
-                )
-            scores[k].append(adjusted_rand_score(reference[k], refit.estimator.predict(Z)))
-        if progress is not None:
-            progress()
-    return {k: float(np.mean(values)) for k, values in scores.items()}
+            refit = engine.fit_kmeans(
+                Z[rows],
+                k,
+                sample_weight=None if sample_weight is None else sample_weight[rows],
+                random_state=seed,
+                n_init=n_init,
+            )
+            scores[k] = adjusted_rand_score(reference[k], refit.estimator.predict(Z))
+        return scores
+
+    with warnings.catch_warnings():
+        # A resample of a small table can hold fewer distinct points than k. The filter is set
+        # here, once for every worker thread (warning filters are per process).
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = threads.parallel_map(resample_scores, draws, done=progress)
+    return {k: float(np.mean([scores[k] for scores in results])) for k in fits}
+
+
+def _groups_per_resample(n_groups: int, n_rows: int, max_rows: int | None) -> int:
+    """All groups (the classic bootstrap), or as many as make about ``max_rows`` rows."""
+    if max_rows is None or n_rows <= max_rows:
+        return n_groups
+    return max(2, round(n_groups * max_rows / n_rows))
+
+
+def _rows_of(chosen: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The rows of the chosen groups, group by group (``order[starts[g]:starts[g + 1]]``)."""
+    lengths = starts[chosen + 1] - starts[chosen]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return order[np.repeat(starts[chosen], lengths) + offsets]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from custseg import threads
 from custseg.config import SegmentationConfig
 from custseg.engine import KMeansFit, get_engine
 from custseg.metrics import sweep_metrics
@@ -43,7 +44,14 @@ def run_sweep(prepared: Prepared, *, progress: Callable[[], None] | None = None)
     ----------
     progress : callable, optional
         Called after each k is fitted and after each bootstrap resample.
+
+    Native threads follow the size of the data (:mod:`custseg.threads`).
     """
+    with threads.for_fit(*prepared.Z.shape):
+        return _run_sweep(prepared, progress)
+
+
+def _run_sweep(prepared: Prepared, progress: Callable[[], None] | None) -> Sweep:
     config = prepared.config
     engine = get_engine(config.engine)
     fits: dict[int, KMeansFit] = {}

@@ -19,6 +19,7 @@ import pandas as pd
 
 from custseg import figures
 from custseg.compare import Comparison, compare
+from custseg.dashboard import scatter
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
@@ -55,6 +56,9 @@ class View:
     variance: dict[str, Any]
     sweep: dict[str, Any]
     pca: dict[str, Any]
+    #: The segment of each point drawn in ``pca``, for a k move's patch.
+    pca_segments: list[int]
+    k: int
     profile: dict[str, Any]
     sizes: dict[str, Any]
     profile_table: pd.DataFrame
@@ -208,6 +212,7 @@ class Analysis:
                 f"Amounts in {dataset.provenance['dollars_of']} dollars "
                 f"({dataset.provenance.get('dollars_how', 'as loaded')})."
             )
+        pca = self._pca_figure(result, money_columns)
         return View(
             metrics=lines,
             recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
@@ -220,7 +225,9 @@ class Analysis:
             sweep=figures.sweep_figure(
                 result.sweep.table, k=state.k, recommended_k=recommendation.k
             ).to_dict(),
-            pca=self._pca_figure(result, money_columns).to_dict(),
+            pca=pca.to_dict(),
+            pca_segments=pca.data[0].customdata.tolist(),
+            k=result.k,
             profile=percentile_profile_figure(
                 percentile_rank_data(prepared.values, result.segments, prepared.weights),
                 labels=labels,
@@ -246,8 +253,9 @@ class Analysis:
             keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
             frame = frame.iloc[np.sort(keep)]
             title += f": a random {self.display_points:,} of {len(result.pca):,} points"
-        return figures.pca_figure(
+        return scatter.pca_points_figure(
             frame,
+            k_max=K_MAX,
             explained_variance_ratio=result.explained_variance_ratio,
             hover_columns=hover,
             money_columns=money_columns,

@@ -10,9 +10,9 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from custseg import compare_text, figures
-from custseg.dashboard import ids, validate
+from custseg.dashboard import ids, scatter, validate
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.state import ViewState, from_search
+from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
 from custseg.recommend import RULE
 
@@ -78,9 +78,17 @@ def sync_url(
     return [state.to_search(), *[no_update] * len(CONTROLS), no_update]
 
 
-def segments_children(analysis: Analysis, defaults: ViewState, values: list) -> list:
-    """Metrics, recommendation, the five figures and the profile table for the controls."""
+def segments_children(
+    analysis: Analysis, defaults: ViewState, values: list, *, only_k_moved: bool = False
+) -> list:
+    """Metrics, recommendation, the five figures and the profile table for the controls.
+
+    When only k moved (and every value was valid), the browser already shows this
+    configuration's points: the scatter gets a patch of its colours and the variance figure
+    (which does not depend on k) is left alone.
+    """
     checked = checked_state(analysis, defaults, values)
+    only_k_moved = only_k_moved and not checked.messages
     try:
         view = analysis.view(checked.state)
     except CustsegError as err:
@@ -108,12 +116,15 @@ def segments_children(analysis: Analysis, defaults: ViewState, values: list) -> 
     rule = html.Details(
         [html.Summary("How k is recommended"), html.Small(RULE)], className="small mt-1"
     )
+    pca = (
+        scatter.k_move_patch(view.pca_segments, k=view.k, k_max=K_MAX) if only_k_moved else view.pca
+    )
     return [
         metrics,
         [html.Span(view.recommendation), rule, *warnings],
-        view.variance,
+        no_update if only_k_moved else view.variance,
         view.sweep,
-        view.pca,
+        pca,
         view.profile,
         view.sizes,
         table,
@@ -207,7 +218,8 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
 
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
-        return segments_children(analysis, defaults, list(values))
+        only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
+        return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),

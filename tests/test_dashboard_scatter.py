@@ -1,0 +1,69 @@
+"""A k move sends a small patch of the scatter's colours that turns the figure into the new k's."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from plotly.utils import PlotlyJSONEncoder
+
+from custseg.dashboard import ids
+from custseg.dashboard.callbacks import SEGMENT_OUTPUTS, controls_from_state, segments_children
+from custseg.dashboard.scatter import colours, k_move_patch
+from custseg.dashboard.state import K_MAX, ViewState
+
+pytestmark = pytest.mark.scf
+
+
+@pytest.fixture
+def analysis(scf_analysis):
+    return scf_analysis
+
+
+def apply(patch, figure: dict) -> dict:
+    """Apply a dash.Patch's operations the way dash-renderer does (assignments only)."""
+    figure = json.loads(json.dumps(figure, cls=PlotlyJSONEncoder))
+    for operation in patch.to_plotly_json()["operations"]:
+        assert operation["operation"] == "Assign"
+        *path, last = operation["location"]
+        target = figure
+        for key in path:
+            target = target[key]
+        target[last] = operation["params"]["value"]
+    return figure
+
+
+def test_colours_follow_the_segment_palette():
+    assert colours([1, 2, 1]) == ["#1f77b4", "#ff7f0e", "#1f77b4"]
+
+
+def test_patch_turns_one_k_into_another(analysis):
+    before = analysis.view(ViewState(k=3))
+    after = analysis.view(ViewState(k=6))
+    patched = apply(k_move_patch(after.pca_segments, k=6, k_max=K_MAX), before.pca)
+    points = patched["data"][0]
+    assert points["customdata"] == after.pca_segments
+    assert points["marker"]["color"] == colours(after.pca_segments)
+    visible = [t["name"] for t in patched["data"][1:] if t["visible"]]
+    assert visible == [f"Segment {s}" for s in range(1, 7)]
+    # positions and hover values are the same for every k of a configuration
+    assert patched["data"][0]["x"] == json.loads(
+        json.dumps(after.pca["data"][0]["x"], cls=PlotlyJSONEncoder)
+    )
+
+
+def test_a_k_move_sends_a_fraction_of_the_full_answer(analysis):
+    values = controls_from_state(ViewState(k=5))
+    full = segments_children(analysis, ViewState(), values)
+    moved = segments_children(analysis, ViewState(), values, only_k_moved=True)
+    size = {
+        name: len(json.dumps(answer, cls=PlotlyJSONEncoder))
+        for name, answer in (("full", full), ("moved", moved))
+    }
+    assert size["moved"] < size["full"] / 5
+    pca = [i for i, (component, _) in enumerate(SEGMENT_OUTPUTS) if component == ids.PCA_GRAPH]
+    assert np.array_equal(
+        apply(moved[pca[0]], full[pca[0]])["data"][0]["customdata"],
+        analysis.view(ViewState(k=5)).pca_segments,
+    )

@@ -1,0 +1,56 @@
+"""Start-up: the command line imports what a command needs when it needs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from custseg import __version__
+
+HEAVY = ("plotly", "dash", "dask", "distributed", "duckdb", "skops", "sklearn", "scipy", "pandas")
+
+
+def _modules_after(code: str) -> set[str]:
+    listing = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    ).stdout.splitlines()[-1]
+    return {name.split(".")[0] for name in json.loads(listing)}
+
+
+@pytest.mark.parametrize("code", ["import custseg.cli", "import custseg"])
+def test_importing_the_cli_or_package_loads_no_heavy_library(code):
+    assert _modules_after(code).isdisjoint(HEAVY)
+
+
+def test_version_and_help_load_no_heavy_library():
+    loaded = _modules_after(
+        "from custseg.cli import run\n"
+        "run(['--version'])\nrun(['--help'])\nrun(['segment', '--help'])"
+    )
+    assert loaded.isdisjoint(HEAVY)
+
+
+def test_segmenting_in_python_loads_no_plotting_web_or_cluster_code():
+    loaded = _modules_after(
+        "import numpy as np, pandas as pd, custseg\n"
+        "values = np.random.default_rng(0).normal(size=(200, 3))\n"
+        "frame = pd.DataFrame(values, columns=list('abc'))\n"
+        "custseg.segment(custseg.dataset.from_frame(frame, name='t'), k=2, k_range=(2, 3),"
+        " bootstrap=2)"
+    )
+    assert loaded.isdisjoint({"plotly", "dash", "dask", "distributed", "duckdb", "skops", "typer"})
+
+
+def test_version_runs_as_a_process():
+    done = subprocess.run(
+        [sys.executable, "-m", "custseg", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == f"custseg {__version__}"
