@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
 from custseg.cli import err_console, out_console
 from custseg.errors import CustsegError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 RunArgument = Annotated[Path, typer.Argument(help="A segment output folder.")]
 SourceOverride = Annotated[
@@ -130,6 +132,9 @@ def _read_summary(run_dir: Path) -> dict[str, Any]:
 
 def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     """The scored rows' weights for the shares now, and how they were chosen."""
+    import numpy as np
+    import pandas as pd
+
     column = model.metadata.get("weight")
     if not column:
         return None, "unweighted, as the model was fitted"
