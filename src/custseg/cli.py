@@ -279,6 +279,9 @@ def segment(
         ),
     ] = 0.02,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    rule_depth: Annotated[
+        int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
+    ] = 3,
     weight: Annotated[
         str,
         typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
@@ -350,6 +353,7 @@ def segment(
         k=k,
         min_segment=min_segment,
         random_state=random_state,
+        rule_depth=rule_depth,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
         bootstrap=bootstrap,
