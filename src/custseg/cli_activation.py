@@ -132,6 +132,9 @@ def _read_summary(run_dir: Path) -> dict[str, Any]:
 
 def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     """The scored rows' weights for the shares now, and how they were chosen."""
+    import numpy as np
+    import pandas as pd
+
     column = model.metadata.get("weight")
     if not column:
         return None, "unweighted, as the model was fitted"
