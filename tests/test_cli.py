@@ -52,6 +52,9 @@ def test_reference_run_writes_every_output(reference_run):
         "pca.csv",
         "model.skops",
         "figures.html",
+        "rules.csv",
+        "compare_segments.csv",
+        "charts.json",
     }
     summary = json.loads((reference_run / "summary.json").read_text())
     assert summary["n_rows"] == 4364 and summary["k"] == 3

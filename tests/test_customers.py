@@ -164,7 +164,16 @@ def test_report_rebuild_and_png_export(mall_run):
     assert run(["report", str(mall_run), "--export", "png"]) == 0
     assert "Choosing k" in (mall_run / "figures.html").read_text()
     pngs = sorted(p.name for p in (mall_run / "figures").glob("*.png"))
-    assert pngs == ["k_choice.png", "pca.png", "profiles.png", "sizes.png", "variance.png"]
+    assert pngs == [
+        "boxes.png",
+        "correlation.png",
+        "k_choice.png",
+        "pca.png",
+        "profiles.png",
+        "silhouette.png",
+        "sizes.png",
+        "variance.png",
+    ]
     assert all((mall_run / "figures" / name).read_bytes()[:4] == b"\x89PNG" for name in pngs)
 
 

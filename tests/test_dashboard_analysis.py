@@ -184,3 +184,21 @@ def test_compare_needs_another_year():
     single = Analysis(datasets=["scf2019"])
     (message,) = compare_children(single, REFERENCE, controls_from_state(REFERENCE))
     assert "another year" in message.children
+
+
+def test_explaining_view_has_rules_comparison_and_charts(analysis):
+    from custseg.dashboard.explain_view import view_children
+
+    children = view_children(analysis, REFERENCE)
+    rules, comparison, *graphs = children
+    assert rules.children.children[0].children == "Rules"
+    assert "agrees with the segments for" in rules.children.children[1].children
+    assert comparison.children.children[0].children == "Segment vs population"
+    titles = [g.figure.layout.title.text for g in graphs]
+    assert titles[0].startswith("Silhouette of every row")
+    assert titles[1].startswith("Each feature by segment")
+    assert "correlation" in titles[2]
+    view = analysis.view(REFERENCE)
+    assert view.profile["data"][0]["zmid"] == 50
+    assert view.profile["data"][0]["y"][0].startswith("1: ")
+    assert "of the variance" in view.pca["layout"]["title"]["text"]

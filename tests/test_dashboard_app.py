@@ -135,5 +135,15 @@ def test_saved_run_opens_read_only(shared_data, tmp_path):
         for c in app.layout._traverse()
         if getattr(c, "id", "") and str(c.id).startswith("run-")
     ]
-    assert graphs == ["run-variance", "run-k_choice", "run-sizes", "run-pca", "run-profiles"]
+    assert graphs == [
+        "run-variance",
+        "run-k_choice",
+        "run-sizes",
+        "run-pca",
+        "run-profiles",
+        "run-silhouette",
+        "run-boxes",
+        "run-correlation",
+    ]
+    assert "Segment vs population" in str(app.layout) and "SQL WHERE clauses" in str(app.layout)
     assert "Saved run: mall_customers.csv" in str(app.layout)

@@ -82,6 +82,11 @@ def test_controls_drive_the_views(dashboard):
     wait_for_segments(dash_duo, 4)
     rows = dash_duo.find_elements(f"#{ids.PROFILE_TABLE} tbody tr")
     assert len(rows) == 4
+    dash_duo.wait_for_contains_text(
+        f"#{ids.EXPLAIN_CONTENT}", "Segment vs population", timeout=TIMEOUT
+    )
+    explained = dash_duo.find_element(f"#{ids.EXPLAIN_CONTENT}").text
+    assert "agrees with the segments for" in explained
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))

@@ -170,6 +170,17 @@ def test_download_and_compare_refuse_hostile_values(served, loads, callback):
     assert good.get_json()["response"][ids.DOWNLOAD]["data"]["filename"].endswith(".csv")
 
 
+def test_explaining_part_refuses_hostile_values(served, loads):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    for field, values in cases(folder, defaults):
+        response = post(app, ids.EXPLAIN_CONTENT, values, f"{CONTROL_IDS[field]}.value")
+        children = response.get_json()["response"][ids.EXPLAIN_CONTENT]["children"]
+        assert "Ignored the" in children[0]["props"]["children"], field
+        assert "Rules" in str(children[1])
+        assert_untouched(folder, loads, source, response)
+
+
 def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):
     app, source, folder = served
     options = post(app, "population.options", [source], f"{ids.DATASET}.value").get_json()

@@ -125,8 +125,10 @@ def _load(
     if labels is None:
         return dataset
     from custseg import io
+    from custseg.datasets import record_load_options
 
-    return dataset.with_labels(*io.read_labels(labels))
+    labelled = dataset.with_labels(*io.read_labels(labels))
+    return record_load_options(labelled, labels=str(Path(labels).expanduser().resolve()))
 
 
 def _print_roles(dataset) -> None:
@@ -277,6 +279,9 @@ def segment(
         ),
     ] = 0.02,
     random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    rule_depth: Annotated[
+        int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
+    ] = 3,
     weight: Annotated[
         str,
         typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
@@ -348,6 +353,7 @@ def segment(
         k=k,
         min_segment=min_segment,
         random_state=random_state,
+        rule_depth=rule_depth,
         weight=None if weight.lower() == "none" else weight,
         implicates=implicates,
         bootstrap=bootstrap,
@@ -468,6 +474,7 @@ def predict(
         f"{flagged:,} lie outside the training data, {imputed:,} had missing "
         f"values imputed. Wrote {out}"
     )
+    report_drift(segment_model, dataset.frame, scored, out)
 
 
 @app.command()
@@ -749,3 +756,9 @@ def _print_error(message: str, hint: str | None = None) -> None:
 def main() -> None:
     """Entry point of the ``custseg`` script."""
     sys.exit(run())
+
+
+from custseg.cli_activation import export, relabel, report_drift  # noqa: E402
+
+app.command("relabel")(relabel)
+app.command("export")(export)

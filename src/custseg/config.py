@@ -90,6 +90,8 @@ class SegmentationConfig:
     engine : str, default "local"
     silhouette_max_rows : int, default 20000
         Above this many rows the silhouette is estimated on a seeded sample.
+    rule_depth : int, default 3
+        Depth of the decision tree that describes the segments as rules (1-8).
     """
 
     population: str = "all"
@@ -111,6 +113,7 @@ class SegmentationConfig:
     n_init: int = 10
     engine: str = "local"
     silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
+    rule_depth: int = 3
 
     def __post_init__(self) -> None:
         for value, choices, option in (
@@ -152,6 +155,11 @@ class SegmentationConfig:
             n_features=self.n_features,
             random_state=self.random_state,
         )
+        if not 1 <= self.rule_depth <= 8:
+            raise CustsegError(
+                f"--rule-depth {self.rule_depth} must be from 1 to 8.",
+                hint="Rules deeper than 8 conditions are no longer readable.",
+            )
 
     @property
     def ks(self) -> list[int]:

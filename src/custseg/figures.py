@@ -190,11 +190,27 @@ def pca_figure(
     ratio = list(explained_variance_ratio) + [0.0, 0.0]
     return _layout(
         fig,
-        title,
+        f"{title}<br><sup>{pca_caption(ratio)}</sup>",
         xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
         yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
         height=480,
     )
+
+
+#: Above this share of variance on the first component, the scatter is mostly one axis.
+PC1_DOMINANT = 0.8
+
+
+def pca_caption(explained_variance_ratio: Sequence[float]) -> str:
+    """How much of the variance the 2-D view shows, with a caution when PC1 dominates."""
+    ratio = [*explained_variance_ratio, 0.0, 0.0]
+    text = f"This view shows {percent(ratio[0] + ratio[1])} of the variance."
+    if ratio[0] > PC1_DOMINANT:
+        text += (
+            f" Caution: the first component alone carries {percent(ratio[0])}, so the picture"
+            " is mostly one direction (often overall size); read segments along PC1."
+        )
+    return text
 
 
 def profile_figure(

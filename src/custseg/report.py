@@ -14,6 +14,7 @@ from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
 from custseg.precision import IMPUTATION_ONLY
+from custseg.report_explain import explain_figures, explain_sections
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;
@@ -220,7 +221,9 @@ def run_figures(run) -> dict[str, go.Figure]:
             trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
-        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
+        run.sweep,
+        k=summary.get("kmeans_k", summary["k"]),
+        recommended_k=summary["recommended"]["k"],
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
     points, title = _scatter_points(run.points)
@@ -239,6 +242,7 @@ def run_figures(run) -> dict[str, go.Figure]:
         money_columns=money_columns,
         dollars_of=_dollars_of(summary),
     )
+    result.update(explain_figures(run))
     return result
 
 
@@ -270,6 +274,7 @@ def run_report(run) -> str:
     dollars = _dollars_note(summary)
     body.append(section("Segments" + dollars, shown["sizes"], shown["pca"], shown["profiles"]))
     body.append(section("Personas" + dollars, *persona_cards(summary, run.profiles)))
+    body += explain_sections(run, shown, section, paragraphs, table_html)
     weighting = (
         f"Weighted by {summary['weight']}."
         if summary.get("weight")
@@ -296,7 +301,8 @@ def _overview_sentences(summary: dict) -> list[str]:
         sentences.append(
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
-    return sentences + list(summary.get("notes", []))
+    edits = [edit["description"] for edit in summary.get("edits", [])]
+    return sentences + list(summary.get("notes", [])) + edits
 
 
 def _selection_sentences(summary: dict) -> list[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from custseg import io
 from custseg.errors import CustsegError
+from custseg.explain import Explanation, explain, load_explanation, save_explanation
 from custseg.model import MODEL_FILENAME
 from custseg.report import run_report
 from custseg.segmentation import SegmentationResult
@@ -47,10 +48,13 @@ class RunData:
     sweep: pd.DataFrame
     profiles: pd.DataFrame
     points: pd.DataFrame
+    explanation: Explanation | None = None
 
     @classmethod
     def from_result(cls, result: SegmentationResult) -> RunData:
-        return cls(result.summary(), result.sweep.table, result.profiles, result.hover_frame())
+        explanation = explain(result)
+        summary = {**result.summary(), "rules": explanation.rules_summary}
+        return cls(summary, result.sweep.table, result.profiles, result.hover_frame(), explanation)
 
     @classmethod
     def load(cls, folder: str | os.PathLike[str]) -> RunData:
@@ -80,6 +84,7 @@ class RunData:
             io.read_table(folder / "sweep.csv"),
             io.read_table(folder / "profiles.csv"),
             io.read_table(points if points.is_file() else folder / "pca.csv"),
+            load_explanation(folder, summary),
         )
 
 
@@ -146,6 +151,8 @@ def _write_common(staging: Path, run: RunData, model, row_format: str = "auto") 
     io.write_csv(staging / "profiles.csv", run.profiles)
     io.write_frame(run.points, staging / row_file("pca", len(run.points), row_format))
     model.save(staging / MODEL_FILENAME)
+    if run.explanation is not None:
+        save_explanation(staging, run.explanation)
     io.write_text(staging / REPORT_FILE, run_report(run))
 
 

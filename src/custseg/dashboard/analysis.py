@@ -25,9 +25,11 @@ from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
 from custseg.errors import CustsegError
 from custseg.explore import describe_amounts, explore
+from custseg.figures_explain import percentile_profile_figure
 from custseg.formatting import money, number, percent
 from custseg.personas import Persona
 from custseg.population import select_population
+from custseg.segment_charts import percentile_rank_data
 from custseg.segmentation import (
     Prepared,
     SegmentationConfig,
@@ -226,11 +228,11 @@ class Analysis:
             pca=pca.to_dict(),
             pca_segments=pca.data[0].customdata,
             k=result.k,
-            profile=figures.profile_figure(
-                result.profiles,
-                features=result.prepared.numeric,
+            profile=percentile_profile_figure(
+                percentile_rank_data(prepared.values, result.segments, prepared.weights),
                 labels=labels,
                 money_columns=money_columns,
+                names={p.segment: p.name for p in result.personas},
                 dollars_of=dataset.provenance.get("dollars_of"),
             ).to_dict(),
             sizes=figures.segment_size_figure(result.profiles).to_dict(),

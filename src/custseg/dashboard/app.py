@@ -12,7 +12,7 @@ from dash import Dash
 from flask import Blueprint
 
 from custseg import preprocess
-from custseg.dashboard import callbacks, layout, validate
+from custseg.dashboard import callbacks, explain_view, layout, validate
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import N_FEATURES_MAX, ViewState
 from custseg.datasets import builtin_names, scf
@@ -91,6 +91,7 @@ def create_app(
         feature_options=analysis.feature_options(source),
     )
     callbacks.register(app, analysis, defaults)
+    explain_view.register(app, analysis, defaults)
     if warm:
         threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
     return app

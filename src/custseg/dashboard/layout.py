@@ -148,6 +148,7 @@ def segments_tab() -> html.Div:
             dcc.Loading(html.Div(id=ids.PROFILE_TABLE), type="dot"),
             html.H4("Personas", className="mt-3"),
             dcc.Loading(html.Div(id=ids.PERSONAS), type="dot"),
+            dcc.Loading(html.Div(id=ids.EXPLAIN_CONTENT, className="mt-3"), type="dot"),
         ],
         className="pt-3",
     )
@@ -219,6 +220,7 @@ def page(
 def run_page(run) -> html.Div:
     """A saved run (:class:`custseg.runs.RunData`): the report's figures, segments and
     personas, without controls (the model is not refitted)."""
+    from custseg.dashboard.explain_view import run_tables
     from custseg.report import run_figures
 
     summary = run.summary
@@ -259,6 +261,7 @@ def run_page(run) -> html.Div:
                         )
                         for row in run.profiles.itertuples()
                     ],
+                    *run_tables(run),
                 ],
                 fluid=True,
             ),

@@ -95,7 +95,7 @@ def pca_points_figure(
     ratio = [*explained_variance_ratio, 0.0, 0.0]
     fig.update_layout(
         template=figures.TEMPLATE,
-        title=title,
+        title=f"{title}<br><sup>{figures.pca_caption(ratio)}</sup>",
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
         yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",

@@ -1,0 +1,241 @@
+"""Figures that explain segments: silhouettes, box plots, correlations and a percentile-rank
+profile heatmap. Pure functions of the numbers in :mod:`custseg.segment_charts`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from custseg.figures import _layout, segment_colour
+from custseg.formatting import money, number
+
+ALL_LABEL = "Everyone"
+#: A feature is drawn on a signed logarithmic axis when, for everyone, the 95th percentile lies
+#: this many times farther above the median than the 5th lies below it (or the reverse).
+SKEW_RATIO = 4
+
+
+def segment_label(segment: int, names: Mapping[int, str] | None = None) -> str:
+    """``"2: Older, wealthy owners"``, or ``"Segment 2"`` without a name."""
+    name = (names or {}).get(int(segment))
+    return f"{segment}: {name}" if name else f"Segment {segment}"
+
+
+def silhouette_figure(data: Mapping[str, Any], *, names: Mapping[int, str] | None = None):
+    """Each row's silhouette as a horizontal bar, sorted within its segment, segments stacked;
+    the dashed line is the mean of the rows shown."""
+    segments = np.asarray(data["segment"])
+    values = np.asarray(data["value"], dtype=float)
+    fig = go.Figure()
+    position = 0
+    for segment in dict.fromkeys(segments.tolist()):
+        members = values[segments == segment]
+        fig.add_trace(
+            go.Bar(
+                x=members,
+                y=np.arange(position, position + len(members)),
+                orientation="h",
+                width=1,
+                marker={"color": segment_colour(segment), "line": {"width": 0}},
+                name=segment_label(segment, names),
+                hovertemplate=f"{segment_label(segment, names)}<br>silhouette %{{x:.2f}}"
+                "<extra></extra>",
+            )
+        )
+        position += len(members) + max(2, len(values) // 100)
+    mean = float(values.mean()) if values.size else float("nan")
+    fig.add_vline(x=mean, line_dash="dash", line_color="#444", annotation_text=f"mean {mean:.2f}")
+    title = "Silhouette of every row, by segment"
+    if data.get("sampled"):
+        title += f" (a stratified sample of {data['n_shown']:,} of {data['n_rows']:,} rows)"
+    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    return _layout(
+        fig,
+        title,
+        xaxis_title="silhouette (below 0: closer to another segment)",
+        bargap=0,
+        height=460,
+        legend={"orientation": "h", "y": -0.15},
+    )
+
+
+def _signed_log(values):
+    values = np.asarray(values, dtype=float)
+    return np.sign(values) * np.log10(1 + np.abs(values))
+
+
+def _skewed(everyone: Mapping[str, float]) -> bool:
+    above = everyone["p95"] - everyone["median"]
+    below = everyone["median"] - everyone["p05"]
+    return max(above, below) > SKEW_RATIO * max(min(above, below), 1e-12)
+
+
+def box_figure(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    labels: Mapping[str, str] | None = None,
+    money_columns: Sequence[str] = (),
+    names: Mapping[int, str] | None = None,
+    dollars_of: int | None = None,
+):
+    """Box plots of every feature by segment from precomputed weighted quantiles: box from the
+    25th to the 75th percentile, line at the median, whiskers at the 5th and 95th, dashed mean.
+    Skewed features use a signed logarithmic axis labelled in original units."""
+    labels = labels or {}
+    features = list(dict.fromkeys(r["feature"] for r in records))
+    cols = 2 if len(features) > 1 else 1
+    rows = math.ceil(len(features) / cols)
+    titles = []
+    for feature in features:
+        everyone = next(r for r in records if r["feature"] == feature and r["segment"] == 0)
+        titles.append(labels.get(feature, feature) + (" (log scale)" if _skewed(everyone) else ""))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.08)
+    for index, feature in enumerate(features):
+        row, col = divmod(index, cols)
+        shown = [r for r in records if r["feature"] == feature]
+        everyone = next(r for r in shown if r["segment"] == 0)
+        skewed = _skewed(everyone)
+        scale = _signed_log if skewed else (lambda v: np.asarray(v, dtype=float))
+        fmt = money if feature in money_columns else number
+        for record in shown:
+            segment = record["segment"]
+            label = ALL_LABEL if segment == 0 else segment_label(segment, names)
+            stats = {k: scale([record[k]]).tolist() for k in ("p05", "q1", "median", "q3", "p95")}
+            fig.add_trace(
+                go.Box(
+                    x=[label if segment == 0 else str(segment)],
+                    q1=stats["q1"],
+                    median=stats["median"],
+                    q3=stats["q3"],
+                    lowerfence=stats["p05"],
+                    upperfence=stats["p95"],
+                    mean=scale([record["mean"]]).tolist(),
+                    boxmean=True,
+                    name=label,
+                    legendgroup=label,
+                    showlegend=index == 0,
+                    marker_color="#7f7f7f" if segment == 0 else segment_colour(segment),
+                    hovertext=(
+                        f"{label}<br>5%: {fmt(record['p05'])}<br>25%: {fmt(record['q1'])}"
+                        f"<br>median: {fmt(record['median'])}<br>75%: {fmt(record['q3'])}"
+                        f"<br>95%: {fmt(record['p95'])}<br>mean: {fmt(record['mean'])}"
+                    ),
+                    hoverinfo="text",
+                ),
+                row=row + 1,
+                col=col + 1,
+            )
+        if skewed:
+            lows = [r["p05"] for r in shown] + [r["mean"] for r in shown]
+            highs = [r["p95"] for r in shown] + [r["mean"] for r in shown]
+            ticks = log_ticks(min(lows), max(highs))
+            fig.update_yaxes(
+                tickvals=_signed_log(ticks).tolist(),
+                ticktext=[fmt(t) for t in ticks],
+                row=row + 1,
+                col=col + 1,
+            )
+    title = "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
+    return _layout(
+        fig,
+        title,
+        height=max(360, 300 * rows),
+        legend={"orientation": "h", "y": -0.08},
+    )
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """0 and the powers of ten (with their sign) spanning ``low`` to ``high``."""
+    ticks = [0.0] if low <= 0 <= high else []
+    for exponent in range(1, 13):
+        value = 10.0**exponent
+        if low <= -value:
+            ticks.append(-value)
+        if value <= high:
+            ticks.append(value)
+    ticks = sorted(ticks)
+    return ticks[:: max(1, len(ticks) // 8)]
+
+
+def correlation_figure(data: Mapping[str, Any]):
+    """Heatmap of the candidate features' correlations; chosen features marked with a star."""
+    chosen = set(data["chosen"])
+    names = [
+        ("★ " if feature in chosen else "") + label
+        for feature, label in zip(data["features"], data["labels"], strict=True)
+    ]
+    matrix = [[np.nan if v is None else v for v in row] for row in data["matrix"]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=names,
+            y=names,
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            reversescale=True,
+            text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in matrix],
+            texttemplate="%{text}",
+            hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+            colorbar={"title": "correlation"},
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(
+        fig,
+        f"{data['method']} of the candidate features (★ chosen)",
+        height=max(360, 34 * len(names) + 160),
+    )
+
+
+def percentile_profile_figure(
+    data: Mapping[str, Any],
+    *,
+    labels: Mapping[str, str] | None = None,
+    money_columns: Sequence[str] = (),
+    names: Mapping[int, str] | None = None,
+    dollars_of: int | None = None,
+):
+    """Segments (by name) x features: colour is the percentile rank of the segment's median in
+    the population (50 = the population's median), the same reading for every feature; the
+    text is the median in original units (``dollars_of``: the year of its dollars, in the
+    title)."""
+    labels = labels or {}
+    features = data["features"]
+    ranks = [[np.nan if v is None else v for v in row] for row in data["ranks"]]
+    text = [
+        [
+            "" if v is None else (money if f in money_columns else number)(v)
+            for f, v in zip(features, row, strict=True)
+        ]
+        for row in data["medians"]
+    ]
+    segments = [segment_label(s, names) for s in data["segments"]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=ranks,
+            x=[labels.get(f, f) for f in features],
+            y=segments,
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=100,
+            zmid=50,
+            colorscale="RdBu",
+            reversescale=True,
+            colorbar={"title": "percentile<br>in population"},
+            hovertemplate="%{y}<br>%{x}: median %{text}, percentile %{z:.0f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    title = "Segment profiles: median of each feature, coloured by its percentile in the population"
+    if dollars_of and any(f in money_columns for f in features):
+        title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
+    return _layout(fig, title, height=max(300, 60 * len(segments) + 140))

@@ -1,0 +1,428 @@
+"""Segments as short rules: a shallow decision tree fitted to the segments, read as sentences
+and as SQL ``WHERE`` clauses.
+
+The tree is fitted (with the survey or row weights) on the model's features in original units
+after the model's own imputation; categorical features enter as one-hot "is X" indicators. Each
+leaf of the tree becomes a rule for the segment that makes up most of its weight; sibling leaves
+of one segment are merged first, so a segment gets one or a few rules. Every threshold is moved,
+within the gap between the two data values the tree split between, to the roundest number
+there: the rule selects the same rows and reads "under $239k" rather than "at most
+$238,950.5". Rules are evaluated in double precision with ``x < t`` exactly as the SQL clause
+compares, so the rows a rule selects in Python and in a database are the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custseg.rule_text import RuleWords
+
+DEFAULT_DEPTH = 3
+#: Every leaf holds at least this weighted share of the rows: a rule for a handful of rows
+#: is noise, not a description.
+MIN_LEAF_SHARE = 0.01
+#: The tree is fitted on a seeded sample of at most this many rows (a depth-3 tree gains
+#: nothing from more, and fitting on millions takes long); rules are measured on every row.
+TREE_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of a rule: ``column op value``, op one of ``< >= == !=``."""
+
+    column: str
+    op: str
+    value: Any
+
+    def mask(self, values: pd.DataFrame) -> np.ndarray:
+        x = values[self.column]
+        if self.op == "<":
+            return x.to_numpy(dtype=float) < self.value
+        if self.op == ">=":
+            return x.to_numpy(dtype=float) >= self.value
+        equal = (x == self.value).to_numpy(dtype=bool)
+        return equal if self.op == "==" else ~equal
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The conditions of one leaf, ANDed, and how well they pick out their segment.
+
+    Attributes
+    ----------
+    precision : float
+        Weighted share of the rows the rule selects that are in the segment.
+    coverage : float
+        Weighted share of the segment that the rule selects.
+    share : float
+        Weighted share of the population that the rule selects.
+    """
+
+    segment: int
+    conditions: tuple[Condition, ...]
+    description: str
+    sql: str
+    n_rows: int
+    share: float
+    precision: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of every segment and the tree's overall fidelity.
+
+    Attributes
+    ----------
+    fidelity : float
+        Weighted share of rows whose rule (leaf) names their own segment.
+    rules : list of Rule
+    segment_stats : dict of int to dict
+        Per segment, the precision, coverage and row count of all its rules together.
+    """
+
+    rules: list[Rule]
+    fidelity: float
+    max_depth: int
+    segments: list[int]
+    names: Mapping[int, str]
+    features: list[str]
+    fill: Mapping[str, Any]
+    population_sql: str
+    weighted: bool
+    segment_stats: dict[int, dict[str, float]] = field(default_factory=dict)
+
+    def rule_mask(self, rule: Rule, values: pd.DataFrame) -> np.ndarray:
+        """The rows of ``values`` (original units, missing values allowed) that ``rule``
+        selects, filling missing values as the model does."""
+        columns = list(dict.fromkeys(c.column for c in rule.conditions))
+        # Infinite amounts are missing to the model, so they are filled like missing ones.
+        filled = values[columns].replace([np.inf, -np.inf], np.nan).fillna(dict(self.fill))
+        mask = np.ones(len(values), dtype=bool)
+        for condition in rule.conditions:
+            mask &= condition.mask(filled)
+        return mask
+
+    def for_segment(self, segment: int) -> list[Rule]:
+        return [r for r in self.rules if r.segment == segment]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per rule: ``segment, name, rule, description, precision, coverage, share,
+        n_rows, sql_where``."""
+        rows = []
+        for segment in self.segments:
+            for position, rule in enumerate(self.for_segment(segment), start=1):
+                rows.append(
+                    {
+                        "segment": segment,
+                        "name": self.names.get(segment, f"Segment {segment}"),
+                        "rule": position,
+                        "description": rule.description,
+                        "precision": rule.precision,
+                        "coverage": rule.coverage,
+                        "share": rule.share,
+                        "n_rows": rule.n_rows,
+                        "sql_where": rule.sql,
+                    }
+                )
+        columns = ["segment", "name", "rule", "description", "precision", "coverage", "share"]
+        return pd.DataFrame(rows, columns=[*columns, "n_rows", "sql_where"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: fidelity, settings and every segment's rules."""
+        segments = []
+        for segment in self.segments:
+            rules = self.for_segment(segment)
+            stats = self.segment_stats.get(segment, {})
+            segments.append(
+                {
+                    "segment": segment,
+                    "name": self.names.get(segment, f"Segment {segment}"),
+                    "description": " or ".join(f"({r.description})" for r in rules)
+                    if len(rules) > 1
+                    else (
+                        rules[0].description
+                        if rules
+                        else "no rule: the tree never predicts this segment at this depth"
+                    ),
+                    "sql_where": " OR ".join(f"({r.sql})" for r in rules) if rules else None,
+                    **stats,
+                    "rules": [
+                        {
+                            "description": r.description,
+                            "sql_where": r.sql,
+                            "precision": r.precision,
+                            "coverage": r.coverage,
+                            "share": r.share,
+                            "n_rows": r.n_rows,
+                        }
+                        for r in rules
+                    ],
+                }
+            )
+        return {
+            "fidelity": self.fidelity,
+            "max_depth": self.max_depth,
+            "weighted": self.weighted,
+            "features": self.features,
+            "imputed_values": {k: python_value(v) for k, v in self.fill.items()},
+            "population_sql": self.population_sql,
+            "measures": (
+                "precision: share of the rows a rule selects that are in its segment; coverage: "
+                "share of the segment the rule selects; fidelity: share of all rows whose rule "
+                "names their segment" + (" (all weighted)" if self.weighted else "")
+            ),
+            "segments": segments,
+        }
+
+
+def python_value(value: Any) -> Any:
+    """A numpy scalar as the Python value JSON can hold."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def segment_rules(
+    values: pd.DataFrame,
+    segments: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    feature_names: Sequence[str] | None = None,
+    categorical: Sequence[str] = (),
+    fill: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    money_columns: Sequence[str] = (),
+    names: Mapping[int, str] | None = None,
+    population_sql: str = "",
+    max_depth: int = DEFAULT_DEPTH,
+    random_state: int | None = 0,
+) -> RuleSet:
+    """Fit a depth-limited tree to ``segments`` and read every segment's rules from it.
+
+    Parameters
+    ----------
+    values : DataFrame of shape (n_samples, n_columns)
+        The features in original units (source column names); missing values are filled from
+        ``fill`` (the model's imputation) before fitting and in every rule.
+    segments : ndarray of shape (n_samples,)
+        Segment numbers.
+    weights : ndarray of shape (n_samples,), optional
+        Survey or row weights for the tree and every measure.
+    feature_names : sequence of str, optional
+        The columns to use (default: all of ``values``).
+    categorical : sequence of str
+        Columns used as one-hot "is X" conditions; the others are numeric.
+    fill : mapping of column to value, optional
+        The imputed value of each column; required for columns with missing values.
+    labels : mapping of column to label
+        Words for the columns in the descriptions.
+    value_labels : mapping of column to mapping of category to label
+        Words for coded categories ("Education is Bachelor's or more", not "is 4").
+    money_columns : sequence of str
+        Columns whose thresholds are written as dollars.
+    names : mapping of segment to name
+    population_sql : str
+        SQL condition of the population, ANDed to every rule's clause.
+    max_depth : int, default 3
+    random_state : int, optional
+        Seeds the tree's tie-breaking between equally good splits.
+
+    Returns
+    -------
+    RuleSet
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    features = list(feature_names or values.columns)
+    categorical = [c for c in categorical if c in features]
+    fill = dict(fill or {})
+    filled = pd.DataFrame(index=values.index)
+    for column in features:
+        series = values[column]
+        if column not in categorical:
+            series = pd.Series(values[column].to_numpy(dtype=float), index=values.index)
+            series = series.where(np.isfinite(series))
+        if series.isna().any():
+            if column not in fill:
+                raise ValueError(f"{column} has missing values and no imputed value in fill")
+            series = series.fillna(fill[column])
+        filled[column] = series
+    design, columns, scales = _design(filled, features, categorical)
+    segments = np.asarray(segments)
+    w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
+    tree = DecisionTreeClassifier(
+        max_depth=max_depth, min_weight_fraction_leaf=MIN_LEAF_SHARE, random_state=random_state
+    )
+    fit_rows = slice(None)
+    if len(segments) > TREE_ROWS:
+        rng = np.random.default_rng(random_state)
+        fit_rows = np.sort(rng.choice(len(segments), TREE_ROWS, replace=False))
+    tree.fit(design[fit_rows], segments[fit_rows], sample_weight=w[fit_rows])
+    leaves = _leaves(tree, columns, filled, categorical, scales)
+    context = RuleWords(labels or {}, set(money_columns), fill, population_sql, value_labels or {})
+    classes = np.unique(segments)
+    predicted = np.zeros(len(segments), dtype=segments.dtype)
+    rules = []
+    for conditions in leaves:
+        mask = np.ones(len(segments), dtype=bool)
+        for condition in conditions:
+            mask &= condition.mask(filled)
+        if not mask.any():
+            continue
+        totals = [w[mask & (segments == s)].sum() for s in classes]
+        segment = classes[int(np.argmax(totals))]
+        predicted[mask] = segment
+        members = segments == segment
+        selected = w[mask].sum()
+        rules.append(
+            Rule(
+                segment=int(segment),
+                conditions=conditions,
+                description=context.describe(conditions),
+                sql=context.sql(conditions),
+                n_rows=int(mask.sum()),
+                share=float(selected / w.sum()),
+                precision=float(w[mask & members].sum() / selected) if selected else 0.0,
+                coverage=float(w[mask & members].sum() / w[members].sum()),
+            )
+        )
+    rules.sort(key=lambda r: (r.segment, -r.share))
+    stats = {}
+    for segment in classes:
+        members, chosen = segments == segment, predicted == segment
+        stats[int(segment)] = {
+            "precision": float(w[chosen & members].sum() / w[chosen].sum())
+            if chosen.any()
+            else 0.0,
+            "coverage": float(w[chosen & members].sum() / w[members].sum()),
+            "n_rows": int(chosen.sum()),
+        }
+    return RuleSet(
+        rules=rules,
+        fidelity=float(w[predicted == segments].sum() / w.sum()),
+        max_depth=max_depth,
+        segments=[int(s) for s in classes],
+        names={int(k): v for k, v in (names or {}).items()},
+        features=features,
+        fill={c: fill[c] for c in features if c in fill},
+        population_sql=population_sql,
+        weighted=weights is not None,
+        segment_stats=stats,
+    )
+
+
+#: Numeric columns beyond this magnitude are divided by a power of two before the tree sees
+#: them: the tree works in float32, which overflows near 3.4e38.
+FLOAT32_SAFE = 2.0**100
+
+
+def _design(
+    filled: pd.DataFrame, features: list[str], categorical: list[str]
+) -> tuple[np.ndarray, list[tuple[str, Any]], dict[str, float]]:
+    """The tree's input: numeric columns as they are (huge ones scaled by a power of two, which
+    is exact), one indicator per category.
+
+    Returns the matrix, per column ``(source column, category or None)``, and the scale of
+    every scaled column (thresholds times the scale are in original units).
+    """
+    blocks, columns, scales = [], [], {}
+    for column in features:
+        if column in categorical:
+            for category in sorted(filled[column].unique(), key=str):
+                blocks.append((filled[column] == category).to_numpy(dtype=float))
+                columns.append((column, category))
+        else:
+            values = filled[column].to_numpy(dtype=float)
+            largest = float(np.abs(values).max(initial=0.0))
+            if largest > FLOAT32_SAFE:
+                scales[column] = 2.0 ** np.floor(np.log2(largest))
+                values = values / scales[column]
+            blocks.append(values)
+            columns.append((column, None))
+    return np.column_stack(blocks), columns, scales
+
+
+def _leaves(
+    tree, columns, filled: pd.DataFrame, categorical, scales: dict[str, float]
+) -> list[tuple[Condition, ...]]:
+    """The simplified conditions of every leaf, after merging sibling leaves that name the
+    same segment."""
+    structure = tree.tree_
+    left, right = structure.children_left, structure.children_right
+    majority = structure.value[:, 0, :].argmax(axis=1)
+    sorted_values = {
+        c: np.unique(filled[c].to_numpy(dtype=float)) for c in filled if c not in categorical
+    }
+
+    def collapse(node: int) -> int | None:
+        """The segment index if the subtree at ``node`` predicts one segment everywhere."""
+        if left[node] == -1:
+            return int(majority[node])
+        a, b = collapse(left[node]), collapse(right[node])
+        return a if a is not None and a == b else None
+
+    leaves: list[tuple[Condition, ...]] = []
+
+    def walk(node: int, path: list[Condition]) -> None:
+        if left[node] == -1 or collapse(node) is not None:
+            leaves.append(_simplify(path))
+            return
+        column, category = columns[structure.feature[node]]
+        if category is not None:
+            below, above = Condition(column, "!=", category), Condition(column, "==", category)
+        else:
+            threshold = float(structure.threshold[node]) * scales.get(column, 1.0)
+            cut = _round_cut(sorted_values[column], threshold)
+            below, above = Condition(column, "<", cut), Condition(column, ">=", cut)
+        walk(left[node], [*path, below])
+        walk(right[node], [*path, above])
+
+    walk(0, [])
+    return leaves
+
+
+def _round_cut(values: np.ndarray, threshold: float) -> float:
+    """The roundest ``c`` with ``x < c`` exactly when ``x <= threshold`` for every value.
+
+    ``values`` are the column's distinct values, sorted; ``c`` lies in (a, b] for a the largest
+    value at most the threshold and b the smallest above it.
+    """
+    position = int(np.searchsorted(values, threshold, side="right"))
+    if position == 0 or position == len(values):
+        return float(threshold)
+    a, b = float(values[position - 1]), float(values[position])
+    if a < 0 <= b:
+        return 0.0
+    magnitude = math.floor(math.log10(max(abs(a), abs(b))))
+    for digits in range(1, 18):
+        decimals = digits - 1 - magnitude
+        candidate = round((math.floor(a * 10.0**decimals) + 1) / 10.0**decimals, decimals)
+        if a < candidate <= b:
+            return float(candidate)
+    return b
+
+
+def _simplify(path: list[Condition]) -> tuple[Condition, ...]:
+    """One lower and one upper bound per numeric column; an ``==`` makes ``!=`` redundant."""
+    kept: dict[tuple[str, str], Condition] = {}
+    excluded: list[Condition] = []
+    for condition in path:
+        key = (condition.column, condition.op)
+        if condition.op == "!=":
+            excluded.append(condition)
+        elif condition.op == "==" or key not in kept:
+            kept[key] = condition
+        elif condition.op == "<":
+            kept[key] = min(kept[key], condition, key=lambda c: c.value)
+        else:
+            kept[key] = max(kept[key], condition, key=lambda c: c.value)
+    equal = {c.column for c in kept.values() if c.op == "=="}
+    conditions = [*kept.values(), *(c for c in excluded if c.column not in equal)]
+    order = {c.column: i for i, c in enumerate(path)}
+    return tuple(sorted(conditions, key=lambda c: (order[c.column], c.op != ">=")))
