@@ -142,9 +142,6 @@ def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str
         return None, (
             f"unweighted: the input has no {column} column (training shares are weighted by it)"
         )
-    import numpy as np
-    import pandas as pd
-
     weights = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         return None, f"unweighted: the input's {column} values are not usable weights"
