@@ -302,17 +302,37 @@ def test_a_failure_while_rewriting_leaves_the_run_unchanged(run_copy, monkeypatc
     assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_explanations_of_the_old_segments_are_not_left_behind(run_copy):
+def test_rules_and_comparisons_are_recomputed_for_the_edited_segments(run_copy):
     _, run_dir = run_copy
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text())
-    summary_path.write_text(json.dumps({**summary, "rules": {"fidelity": 0.9}}))
-    (run_dir / "rules.csv").write_text("segment,rule\n1,spend < 4\n")
     (run_dir / "figures").mkdir()
     (run_dir / "figures" / "pca.png").write_bytes(b"png")
-    assert run(["relabel", str(run_dir), "--merge", "1,2"]) == 0
-    assert not (run_dir / "rules.csv").exists() and not (run_dir / "figures").exists()
-    assert "rules" not in json.loads(summary_path.read_text())
+    assert run(["relabel", str(run_dir), "--merge", "3,4", "--name", "1=Big spenders"]) == 0
+    assert not (run_dir / "figures").exists()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assignments = pd.read_csv(run_dir / "assignments.csv")
+    rules = pd.read_csv(run_dir / "rules.csv")
+    assert set(rules["segment"]) <= {1, 2, 3}
+    assert [s["segment"] for s in summary["rules"]["segments"]] == [1, 2, 3]
+    names = {s["segment"]: s["name"] for s in summary["segments"]}
+    assert all(rules["name"] == rules["segment"].map(names))
+    assert "Big spenders" in set(rules["name"])
+    # The blobs are separable: a shallow tree reproduces the merged segments almost exactly.
+    assert summary["rules"]["fidelity"] >= 0.9
+    comparison = pd.read_csv(run_dir / "compare_segments.csv")
+    assert set(comparison["segment"]) == {1, 2, 3}
+    # Each rule's SQL selects rows whose share in its (edited) segment is the rule's precision.
+    source, _ = run_copy
+    segment_of = dict(zip(assignments["customer_id"], assignments["segment"], strict=True))
+    weights = dict(zip(_groups()["customer_id"], _groups()["weight"], strict=True))
+    use_weights = summary["weight"] is not None
+    with duckdb.connect() as connection:
+        for row in rules.itertuples():
+            ids = connection.execute(
+                f"SELECT customer_id FROM read_csv_auto('{source}') WHERE {row.sql_where}"
+            ).fetchall()
+            w = np.array([weights[i] if use_weights else 1.0 for (i,) in ids])
+            inside = np.array([segment_of[i] == row.segment for (i,) in ids])
+            assert (w * inside).sum() / w.sum() == pytest.approx(row.precision, abs=1e-6)
 
 
 def test_text_ids_with_leading_zeros_from_parquet(tmp_path):

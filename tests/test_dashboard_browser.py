@@ -101,6 +101,14 @@ def test_url_restores_a_shared_view(dashboard):
     assert "Variance" in plotted(dash_duo, ids.VARIANCE_GRAPH, "p.layout.title.text")
 
 
+def test_a_hostile_address_opens_the_defaults_with_a_notice(dashboard):
+    dash_duo = dashboard
+    dash_duo.driver.get(dash_duo.server_url + "/?dataset=/etc/passwd&k=99&features=NOT_A_COLUMN")
+    dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "dataset, features, k", timeout=TIMEOUT)
+    wait_for_segments(dash_duo, 3)
+    assert "dataset=scf2019" in dash_duo.driver.current_url
+
+
 def open_tab(dash_duo, label):
     dash_duo.find_element(f"#{ids.TABS}").find_element("xpath", f".//*[text()='{label}']").click()
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
+from custseg import figures
 from custseg.dashboard import ids
 from custseg.dashboard.callbacks import SEGMENT_OUTPUTS, controls_from_state, segments_children
-from custseg.dashboard.scatter import colours, k_move_patch
+from custseg.dashboard.scatter import colour_scale, k_move_patch
 from custseg.dashboard.state import K_MAX, ViewState
 
 pytestmark = pytest.mark.scf
@@ -30,12 +31,17 @@ def apply(patch, figure: dict) -> dict:
         target = figure
         for key in path:
             target = target[key]
-        target[last] = operation["params"]["value"]
+        target[last] = json.loads(json.dumps(operation["params"]["value"], cls=PlotlyJSONEncoder))
     return figure
 
 
-def test_colours_follow_the_segment_palette():
-    assert colours([1, 2, 1]) == ["#1f77b4", "#ff7f0e", "#1f77b4"]
+def test_each_segment_number_falls_in_its_colour_band():
+    scale = colour_scale(K_MAX)
+    for segment in range(1, K_MAX + 1):
+        position = (segment - 0.5) / K_MAX  # with cmin 0.5 and cmax K_MAX + 0.5
+        below = [c for start, c in scale if start <= position][-1]
+        above = [c for start, c in scale if start >= position][0]
+        assert below == above == figures.segment_colour(segment)
 
 
 def test_patch_turns_one_k_into_another(analysis):
@@ -43,8 +49,7 @@ def test_patch_turns_one_k_into_another(analysis):
     after = analysis.view(ViewState(k=6))
     patched = apply(k_move_patch(after.pca_segments, k=6, k_max=K_MAX), before.pca)
     points = patched["data"][0]
-    assert points["customdata"] == after.pca_segments
-    assert points["marker"]["color"] == colours(after.pca_segments)
+    assert points["customdata"] == points["marker"]["color"] == after.pca_segments.tolist()
     visible = [t["name"] for t in patched["data"][1:] if t["visible"]]
     assert visible == [f"Segment {s}" for s in range(1, 7)]
     # positions and hover values are the same for every k of a configuration

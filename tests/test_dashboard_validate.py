@@ -5,6 +5,7 @@ out-of-range and wrongly typed values in each slot, on the Flask test client of 
 """
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -154,13 +155,13 @@ def test_segments_callback_answers_hostile_values_with_defaults_and_a_message(se
         assert_untouched(folder, loads, source, response)
 
 
-@pytest.mark.parametrize("callback", [ids.DOWNLOAD, ids.COMPARE_CONTENT])
-def test_download_and_compare_refuse_hostile_values(served, loads, callback):
+@pytest.mark.parametrize("callback", [ids.DOWNLOAD, ids.COMPARE_CONTENT, ids.EXPLAIN_CONTENT])
+def test_download_compare_and_explain_refuse_hostile_values(served, loads, callback):
     app, source, folder = served
     defaults = defaults_of(app)
-    first = 1 if callback == ids.DOWNLOAD else ids.TAB_COMPARE
+    first = {ids.DOWNLOAD: [1], ids.COMPARE_CONTENT: [ids.TAB_COMPARE]}.get(callback, [])
     for field, values in cases(folder, defaults):
-        response = post(app, callback, [first, *values], f"{ids.DOWNLOAD_BUTTON}.n_clicks")
+        response = post(app, callback, [*first, *values], f"{CONTROL_IDS[field]}.value")
         if callback == ids.DOWNLOAD:
             assert nothing_sent(response), field
         else:
@@ -201,7 +202,7 @@ def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):
     ("search", "ignored"),
     [
         ("?dataset=/etc/passwd&k=99", "dataset, k"),
-        ("?features=NOT_A_COLUMN,Age", "Ignored the features"),
+        ("?features=NOT_A_COLUMN,Age&k=3", "cannot use: features."),
         ("?k=4&evil=1", "evil"),
         ("x" * 100_000, "not a query string"),
         (5, "not a query string"),
@@ -215,11 +216,10 @@ def test_the_address_is_checked_and_the_page_says_what_was_ignored(served, loads
     response = post(app, ids.NOTICE, values, f"{ids.URL}.search")
     answer = response.get_json()["response"]
     assert ignored in json.dumps(answer[ids.NOTICE]["children"])
+    state = replace(defaults, k=4) if search == "?k=4&evil=1" else defaults
     controls = {i: answer[i]["value"] for i in CONTROL_IDS.values()}
-    expected = dict(zip(CONTROL_IDS.values(), controls_from_state(defaults), strict=True))
-    if search == "?k=4&evil=1":
-        expected[ids.K] = 4
-    assert controls == expected
+    assert controls == dict(zip(CONTROL_IDS.values(), controls_from_state(state), strict=True))
+    assert answer[ids.URL]["search"] == state.to_search()  # the refused settings are dropped
     assert_untouched(folder, loads, source, response)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import custseg
 from custseg.report_explain import rules_sentences
+from custseg.rule_text import RuleWords
 from custseg.rules import _round_cut, segment_rules
 from custseg.rules_run import result_rules
 
@@ -222,3 +223,19 @@ def test_implicate_one_population_in_sql(scf2019):
     con.register("scf", scf2019.frame)
     frame = result.prepared.dataset.frame.loc[result.prepared.rows]
     assert _sql_rows(con, "scf", "Y1", rules.population_sql) == set(frame["Y1"])
+
+
+@pytest.mark.parametrize(
+    ("value", "as_money", "text"),
+    [
+        (239000.0, "$239k", "239,000"),
+        (1458000.0, "$1.458M", "1,458,000"),
+        (-790.0, "-$790", "-790"),
+        (12.5, "$12.5", "12.5"),
+        (8281.0, "$8.281k", "8,281"),
+    ],
+)
+def test_thresholds_are_written_without_rounding(value, as_money, text):
+    words = RuleWords({}, {"amount"}, {}, "")
+    assert words.value("amount", value) == as_money
+    assert words.value("count", value) == text

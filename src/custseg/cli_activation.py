@@ -132,6 +132,9 @@ def _read_summary(run_dir: Path) -> dict[str, Any]:
 
 def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     """The scored rows' weights for the shares now, and how they were chosen."""
+    import numpy as np
+    import pandas as pd
+
     column = model.metadata.get("weight")
     if not column:
         return None, "unweighted, as the model was fitted"
@@ -139,9 +142,6 @@ def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str
         return None, (
             f"unweighted: the input has no {column} column (training shares are weighted by it)"
         )
-    import numpy as np
-    import pandas as pd
-
     weights = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
         return None, f"unweighted: the input's {column} values are not usable weights"

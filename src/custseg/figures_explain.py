@@ -148,7 +148,7 @@ def box_figure(
         title,
         height=max(360, 300 * rows),
         legend={"orientation": "h", "y": -0.08},
-    )
+    ).update_layout(margin_t=100)  # room for the subtitle above the subplot titles
 
 
 def log_ticks(low: float, high: float) -> list[float]:

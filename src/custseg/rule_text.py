@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from custseg.formatting import money, number
+from custseg.formatting import number
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,23 @@ class RuleWords:
         return label[0].lower() + label[1:] if lower else label
 
     def value(self, column: str, value: float) -> str:
-        """Short money or number format when it is exact, else every digit."""
-        short = (money if column in self.money_columns else number)(value)
-        if float(f"{value:.3g}") == value:
-            return short
-        digits = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return (
-            ("$" + digits if value >= 0 else "-$" + digits[1:])
-            if column in self.money_columns
-            else digits
-        )
+        """The threshold as people write it ("$239k", "$1.458M", "8,281"), never rounded."""
+        if column not in self.money_columns:
+            short = number(value)
+            if float(f"{value:.3g}") == value:
+                return short
+            return f"{value:,.6f}".rstrip("0").rstrip(".")
+        size, sign = abs(value), "-" if value < 0 else ""
+        for divisor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if size >= divisor:
+                for digits in range(3, 16):
+                    scaled = f"{size / divisor:.{digits}g}"
+                    if float(scaled) * divisor == size:
+                        return f"{sign}${scaled}{suffix}"
+                break
+        if size == int(size):
+            return f"{sign}${size:,.0f}"
+        return f"{sign}${f'{size:.6f}'.rstrip('0')}"
 
     def describe(self, conditions: tuple) -> str:
         if not conditions:

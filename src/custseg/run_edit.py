@@ -23,6 +23,7 @@ from custseg import drift, io
 from custseg.config import SegmentationConfig
 from custseg.datasets import builtin_names, load_dataset
 from custseg.errors import CustsegError
+from custseg.explain import Explanation, explain, save_explanation
 from custseg.metrics import sweep_metrics
 from custseg.model import MODEL_FILENAME, SegmentModel
 from custseg.preparation import Prepared, prepare
@@ -36,10 +37,6 @@ from custseg.survey import household_assignments, implicate_report
 #: Outputs that an edit makes stale and that are removed rather than left wrong: the static
 #: figure exports (rebuild them with ``custseg report RUN --export png``).
 STALE_OUTPUTS = ("figures",)
-#: Outputs derived from the segments that another module computes; see
-#: :func:`refresh_explanations`.
-EXPLANATION_OUTPUTS = ("rules.csv", "compare_segments.csv", "charts.json")
-EXPLANATION_KEYS = ("rules",)
 
 
 @dataclass(frozen=True)
@@ -195,9 +192,9 @@ def _metrics(
 
 def refresh_explanations(
     staging: Path, result: SegmentationResult, summary: dict[str, Any]
-) -> dict[str, Any]:
-    """The one place where outputs that explain the segments (decision-tree rules, the
-    segment-vs-population table, chart numbers) are brought up to date after an edit.
+) -> tuple[dict[str, Any], Explanation]:
+    """Recompute what explains the segments (decision-tree rules, the segment-vs-population
+    table, the explaining charts' numbers) for the edited segmentation and write it.
 
     Parameters
     ----------
@@ -210,13 +207,13 @@ def refresh_explanations(
 
     Returns
     -------
-    dict
-        The summary to write. Until explanations can be recomputed here, their files and
-        summary entries are removed rather than left describing the segments before the edit.
+    summary : dict
+        With the new rules.
+    explanation : Explanation
     """
-    for name in EXPLANATION_OUTPUTS:
-        (staging / name).unlink(missing_ok=True)
-    return {key: value for key, value in summary.items() if key not in EXPLANATION_KEYS}
+    explanation = explain(result)
+    save_explanation(staging, explanation)
+    return {**summary, "rules": explanation.rules_summary}, explanation
 
 
 def _edited_result(
@@ -337,14 +334,14 @@ def relabel_run(
     removed = [name for name in STALE_OUTPUTS if (folder / name).exists()]
     with io.atomic_output_dir(folder) as staging:
         io.copy_folder(folder, staging, skip=STALE_OUTPUTS)
-        summary = refresh_explanations(staging, result, summary)
+        summary, explanation = refresh_explanations(staging, result, summary)
         io.write_csv(staging / "profiles.csv", result.profiles)
         io.write_csv(staging / "pca.csv", points)
         io.write_csv(staging / "assignments.csv", assignments)
         io.write_json(staging / "summary.json", summary)
         result.model.save(staging / MODEL_FILENAME)
         sweep = io.read_table(staging / "sweep.csv")
-        run = RunData(summary, sweep, result.profiles, points)
+        run = RunData(summary, sweep, result.profiles, points, explanation)
         io.write_text(staging / REPORT_FILE, run_report(run))
         if write_to:
             io.write_table(assignments, write_to)

@@ -58,8 +58,8 @@ class View:
     variance: dict[str, Any]
     sweep: dict[str, Any]
     pca: dict[str, Any]
-    #: The segment of each point drawn in ``pca``, for a k move's patch.
-    pca_segments: list[int]
+    #: The segment of each point drawn in ``pca`` (ndarray), for a k move's patch.
+    pca_segments: Any
     k: int
     profile: dict[str, Any]
     sizes: dict[str, Any]
@@ -231,7 +231,7 @@ class Analysis:
                 result.sweep.table, k=state.k, recommended_k=recommendation.k
             ).to_dict(),
             pca=pca.to_dict(),
-            pca_segments=pca.data[0].customdata.tolist(),
+            pca_segments=pca.data[0].customdata,
             k=result.k,
             profile=percentile_profile_figure(
                 percentile_rank_data(prepared.values, result.segments, prepared.weights),

@@ -74,8 +74,9 @@ def sync_url(
             populations=analysis.populations(defaults.dataset),
         )
         checked = checked_state(analysis, defaults, controls_from_state(parsed))
-        messages += checked.messages or validate.search_resets(text, checked.state)
-        return [no_update, *controls_from_state(checked.state), notice(messages)]
+        messages += validate.search_resets(text, checked.state)  # names every key refused
+        address = checked.state.to_search() if messages else no_update  # drop what was refused
+        return [address, *controls_from_state(checked.state), notice(messages)]
     state = checked_state(analysis, defaults, values).state
     return [state.to_search(), *[no_update] * len(CONTROLS), no_update]
 

@@ -1,10 +1,11 @@
 """The dashboard's PCA scatter, built so that a k move sends only what changed.
 
 The points (positions and hover values) depend on the configuration, not on k; their segments
-and colours depend on k. So the figure is one trace of points coloured point by point, plus one
-legend entry per possible segment, and a k move answers with a :class:`dash.Patch` of the
-colours, the segments shown on hover and the legend entries in use: tens of kB instead of the
-whole figure.
+depend on k. So the figure is one trace of points coloured by segment number through a fixed
+colour scale (segment s gets :func:`custseg.figures.segment_colour` of s), plus one legend entry
+per possible segment, and a k move answers with a :class:`dash.Patch` of the segment numbers
+(colour and hover) and the legend entries in use: a few kB of integers instead of the whole
+figure. The numbers stay numpy arrays, which the JSON encoder writes in one pass.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from custseg import figures
 from custseg.formatting import money, number, percent
 
 
-def colours(segments: Sequence[int] | np.ndarray) -> list[str]:
-    """Each point's colour: its segment's, the same as in every other figure."""
-    palette = np.array(figures.SEGMENT_COLOURS)
-    return palette[(np.asarray(segments, dtype=int) - 1) % len(palette)].tolist()
+def colour_scale(k_max: int) -> list[list]:
+    """A step colour scale over segment numbers 1..k_max (with ``cmin=0.5, cmax=k_max+0.5``):
+    each segment's band has its colour, the same as in every other figure."""
+    scale: list[list] = []
+    for segment in range(1, k_max + 1):
+        colour = figures.segment_colour(segment)
+        scale += [[(segment - 1) / k_max, colour], [segment / k_max, colour]]
+    return scale
 
 
 def pca_points_figure(
@@ -53,7 +58,7 @@ def pca_points_figure(
             f"{h}<br>{label}: {fmt(v) if isinstance(v, (int, float, np.number)) else v}"
             for h, v in zip(hover, pca[column], strict=True)
         ]
-    segments = pca["segment"].to_numpy()
+    segments = pca["segment"].to_numpy(dtype=np.int16)
     trace = go.Scattergl if len(pca) > figures.WEBGL_POINTS else go.Scatter
     fig = go.Figure(
         trace(
@@ -64,7 +69,14 @@ def pca_points_figure(
             showlegend=False,
             customdata=segments,
             text=hover,
-            marker={"color": colours(segments), "size": 6, "opacity": 0.7},
+            marker={
+                "color": segments,
+                "colorscale": colour_scale(k_max),
+                "cmin": 0.5,
+                "cmax": k_max + 0.5,
+                "size": 6,
+                "opacity": 0.7,
+            },
             hovertemplate="Segment %{customdata}%{text}<extra></extra>",
         )
     )
@@ -93,14 +105,14 @@ def pca_points_figure(
 
 
 def k_move_patch(segments: Sequence[int] | np.ndarray, *, k: int, k_max: int) -> Any:
-    """The change to a :func:`pca_points_figure` when only k moved: colours, hover segments and
-    the legend entries in use."""
+    """The change to a :func:`pca_points_figure` when only k moved: the points' segments (colour
+    and hover) and the legend entries in use."""
     from dash import Patch
 
     patch = Patch()
-    segments = np.asarray(segments, dtype=int)
-    patch["data"][0]["marker"]["color"] = colours(segments)
-    patch["data"][0]["customdata"] = segments.tolist()
+    segments = np.asarray(segments, dtype=np.int16)
+    patch["data"][0]["marker"]["color"] = segments
+    patch["data"][0]["customdata"] = segments
     for segment in range(1, k_max + 1):
         patch["data"][segment]["visible"] = segment <= k
     return patch
