@@ -8,7 +8,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from custseg import SegmentationConfig, segment
+from custseg import SegmentationConfig, drift, segment
 from custseg.cli import run
 from custseg.dataset import from_frame
 from custseg.errors import CustsegError
@@ -77,6 +77,13 @@ def test_whole_run_matches_the_local_engine(client, customers, parquet):
     np.testing.assert_allclose(result.profiles["share"], local.profiles["share"], atol=0.01)
     scored = result.model.predict(customers)
     np.testing.assert_array_equal(scored, assignments["segment"].to_numpy())
+    # The drift reference: exact segment shares, feature bins from the sample.
+    reference = result.model.metadata["drift_reference"]
+    np.testing.assert_allclose(reference["segment_shares"], result.profiles["share"])
+    report = drift.drift_report(
+        reference, customers[result.model.features], scored, np.zeros(len(scored), bool)
+    )
+    assert report["level"] == "stable"
 
 
 def test_weighted_run(client, customers, tmp_path):

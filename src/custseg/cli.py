@@ -125,8 +125,10 @@ def _load(
     if labels is None:
         return dataset
     from custseg import io
+    from custseg.datasets import record_load_options
 
-    return dataset.with_labels(*io.read_labels(labels))
+    labelled = dataset.with_labels(*io.read_labels(labels))
+    return record_load_options(labelled, labels=str(Path(labels).expanduser().resolve()))
 
 
 def _print_roles(dataset) -> None:
@@ -472,6 +474,7 @@ def predict(
         f"{flagged:,} lie outside the training data, {imputed:,} had missing "
         f"values imputed. Wrote {out}"
     )
+    report_drift(segment_model, dataset.frame, scored, out)
 
 
 @app.command()
@@ -753,3 +756,9 @@ def _print_error(message: str, hint: str | None = None) -> None:
 def main() -> None:
     """Entry point of the ``custseg`` script."""
     sys.exit(run())
+
+
+from custseg.cli_activation import export, relabel, report_drift  # noqa: E402
+
+app.command("relabel")(relabel)
+app.command("export")(export)

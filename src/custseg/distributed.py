@@ -23,6 +23,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from custseg import drift
 from custseg.diagnostics import diagnose
 from custseg.errors import CustsegError
 from custseg.metrics import SILHOUETTE_SAMPLE, silhouette_scores
@@ -413,6 +414,20 @@ def _model(
             "engine": "dask",
             "distance_cutoff": float(np.quantile(nearest, OUT_OF_RANGE_QUANTILE)),
             "segment_names": {str(s): f"Segment {s}" for s in range(1, fit.k + 1)},
+            "drift_reference": {
+                # Feature bins from the sample; segment shares exact, from the last pass.
+                **drift.reference(
+                    the_plan.sample[the_plan.features],
+                    kmeans.predict(sample_z) + 1,
+                    k=fit.k,
+                    sample_weight=(
+                        the_plan.sample[the_plan.weight].to_numpy(float)
+                        if the_plan.weight
+                        else None
+                    ),
+                ),
+                "segment_shares": [float(w) for w in fit.weights / fit.weights.sum()],
+            },
         },
     )
 

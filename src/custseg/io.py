@@ -13,12 +13,14 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -291,6 +293,34 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """Copy the files and folders of ``source`` (but the names in ``skip`` and its marker) into
+    ``staging``, the temporary folder of :func:`atomic_output_dir` that is to replace it."""
+    from custseg.output_dirs import MARKER_FILE
+
+    for entry in Path(source).iterdir():
+        if entry.name in (*skip, MARKER_FILE):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, staging / entry.name)
+        else:
+            shutil.copy2(entry, staging / entry.name)
+
+
+REDACTED = "***"
+
+
+def redact_password(spec: str) -> str:
+    """A source spec safe to write into outputs: a database URL's password replaced."""
+    if not is_sql(spec):
+        return spec
+    parts = urlsplit(spec)
+    if parts.password is None:
+        return spec
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _json_default(value: Any) -> Any:

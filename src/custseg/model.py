@@ -51,7 +51,20 @@ class SegmentModel:
 
     @property
     def k(self) -> int:
-        return int(self.pipeline[-1].n_clusters)
+        """The number of segments (fewer than KMeans clusters after a merge)."""
+        return int(self.segment_of_cluster.max())
+
+    @property
+    def segment_of_cluster(self) -> np.ndarray:
+        """Segment number (1..k) of every KMeans cluster, of shape (n_clusters,).
+
+        The identity unless ``custseg relabel`` merged segments; then ``metadata["segment_map"]``
+        holds it (models without it load as before).
+        """
+        mapping = self.metadata.get("segment_map")
+        if mapping is None:
+            return np.arange(1, int(self.pipeline[-1].n_clusters) + 1)
+        return np.asarray(mapping, dtype=int)
 
     @property
     def numeric_features(self) -> list[str]:
@@ -106,7 +119,7 @@ class SegmentModel:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment numbers (1..k) of shape (n_samples,)."""
-        return self.pipeline[-1].predict(self.transform(frame)) + 1
+        return self.segment_of_cluster[self.pipeline[-1].predict(self.transform(frame))]
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
@@ -114,22 +127,27 @@ class SegmentModel:
         Returns
         -------
         DataFrame of shape (n_samples, 5)
-            ``segment``; ``distance`` (model space); ``margin`` (distance to the second-nearest
-            centre minus ``distance``: small means a borderline customer); ``out_of_range``
-            (farther from its centre than 99.9% of the training rows); ``imputed`` (how many
+            ``segment``; ``distance`` (model space); ``margin`` (distance to the nearest
+            centre of another segment minus ``distance``: small means a borderline customer);
+            ``out_of_range`` (farther from its centre than 99.9% of the training rows);
+            ``imputed`` (how many
             of the row's model inputs were missing).
         """
         checked = self._checked_input(frame)
         Z = self._preprocess(checked)
         distances = self.pipeline[-1].transform(Z)
-        nearest = np.sort(distances, axis=1)
+        segment_of_cluster = self.segment_of_cluster
+        segments = segment_of_cluster[distances.argmin(axis=1)]
+        nearest = distances.min(axis=1)
+        # Merged segments own several centres: the margin is to the nearest *other* segment.
+        other = np.where(segment_of_cluster[None, :] == segments[:, None], np.inf, distances)
         cutoff = self.metadata.get("distance_cutoff", np.inf)
         return pd.DataFrame(
             {
-                "segment": distances.argmin(axis=1) + 1,
-                "distance": nearest[:, 0],
-                "margin": nearest[:, 1] - nearest[:, 0],
-                "out_of_range": nearest[:, 0] > cutoff,
+                "segment": segments,
+                "distance": nearest,
+                "margin": other.min(axis=1) - nearest,
+                "out_of_range": nearest > cutoff,
                 "imputed": checked.isna().sum(axis=1).to_numpy(),
             },
             index=frame.index,
@@ -251,4 +269,32 @@ def _artifact_problem(artifact: dict[str, Any]) -> str | None:
         return f"its projection does not match its {width} model dimensions"
     if not 1 <= components.shape[0] <= 2:
         return "its projection is not to one or two dimensions"
+    return _edit_problem(metadata, centres.shape[0])
+
+
+def _edit_problem(metadata: dict[str, Any], n_clusters: int) -> str | None:
+    """What is wrong with the segment map and drift reference that newer models carry."""
+    mapping = metadata.get("segment_map")
+    k = n_clusters
+    if mapping is not None:
+        try:
+            numbers = [int(v) for v in mapping]
+        except (TypeError, ValueError):
+            return "its segment map is not a list of segment numbers"
+        k = max(numbers, default=0)
+        if len(numbers) != n_clusters or sorted(set(numbers)) != list(range(1, k + 1)):
+            return f"its segment map {numbers} does not number {n_clusters} centres' segments"
+    reference = metadata.get("drift_reference")
+    if reference is None:
+        return None
+    try:
+        shares = np.asarray(reference["segment_shares"], dtype=float)
+        bins = [
+            (np.asarray(f["edges"], dtype=float), np.asarray(f["shares"], dtype=float))
+            for f in reference["features"].values()
+        ]
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return "its drift reference is not a table of shares"
+    if shares.shape != (k,) or any(s.shape != (e.size + 2,) for e, s in bins):
+        return "its drift reference does not match its segments and bins"
     return None

@@ -221,7 +221,9 @@ def run_figures(run) -> dict[str, go.Figure]:
             trimmed=summary["selection"].get("method") in ("trimmed-variance", "auto"),
         )
     result["k_choice"] = figures.sweep_figure(
-        run.sweep, k=summary["k"], recommended_k=summary["recommended"]["k"]
+        run.sweep,
+        k=summary.get("kmeans_k", summary["k"]),
+        recommended_k=summary["recommended"]["k"],
     )
     result["sizes"] = figures.segment_size_figure(run.profiles)
     points, title = _scatter_points(run.points)
@@ -299,7 +301,8 @@ def _overview_sentences(summary: dict) -> list[str]:
         sentences.append(
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
-    return sentences + list(summary.get("notes", []))
+    edits = [edit["description"] for edit in summary.get("edits", [])]
+    return sentences + list(summary.get("notes", [])) + edits
 
 
 def _selection_sentences(summary: dict) -> list[str]:

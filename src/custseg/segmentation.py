@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from custseg import threads
+from custseg import drift, threads
 from custseg.assess import assess
 from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_k_range
 from custseg.dataset import Dataset, is_numeric
@@ -238,6 +238,13 @@ def _finish(prepared: Prepared, sweep: Sweep, k: int | None) -> SegmentationResu
     implicates = _implicates(prepared, fit, segments, k)
     profiles, personas = _profile_table(prepared, segments, k, implicates)
     model.metadata["segment_names"] = {str(p.segment): p.name for p in personas}
+    model.metadata["drift_reference"] = drift.reference(
+        prepared.values,
+        segments,
+        k=k,
+        sample_weight=prepared.weights,
+        random_state=prepared.config.random_state,
+    )
 
     return SegmentationResult(
         prepared=prepared,

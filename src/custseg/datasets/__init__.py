@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from custseg import io
 from custseg.dataset import Dataset, from_frame
 from custseg.datasets import scf
 
-__all__ = ["load_dataset", "builtin_names"]
+__all__ = ["load_dataset", "builtin_names", "record_load_options"]
 
 _SCF_ID_COLUMNS = {"YY1", "Y1", "WGT"}
 
@@ -55,7 +56,7 @@ def load_dataset(
     """
     text = str(source)
     if scf.is_scf_name(text) and not Path(text).exists():
-        return scf.load(text)
+        return _recording_load(scf.load(text), text)
     if io.is_sql(text):
         frame = io.read_sql(text)
         name = io.parse_sql(text).table or "query"
@@ -64,12 +65,35 @@ def load_dataset(
         name = Path(text).name
     if set(frame.columns) >= _SCF_ID_COLUMNS and not id_columns:
         provenance = scf.file_provenance(frame, Path(text)) if not io.is_sql(text) else {}
-        return scf.scf_dataset(frame, name=name, provenance=provenance or {"file": text})
-    return from_frame(
-        frame,
-        name=name,
-        id_columns=tuple(id_columns),
+        dataset = scf.scf_dataset(frame, name=name, provenance=provenance or {"file": text})
+    else:
+        dataset = from_frame(
+            frame,
+            name=name,
+            id_columns=tuple(id_columns),
+            weight_column=weight_column,
+            categorical=tuple(categorical),
+            exclude=tuple(exclude),
+        )
+    source_spec = text if io.is_sql(text) else str(Path(text).expanduser().resolve())
+    return _recording_load(
+        dataset,
+        source_spec,
+        id_columns=list(id_columns),
         weight_column=weight_column,
-        categorical=tuple(categorical),
-        exclude=tuple(exclude),
+        categorical=list(categorical),
+        exclude=list(exclude),
+        sheet=sheet,
     )
+
+
+def _recording_load(dataset: Dataset, source: str, **options) -> Dataset:
+    """``dataset`` with how to load it again in its provenance (``load``), so that a run can
+    be edited later; a password in a database URL is not kept."""
+    return record_load_options(dataset, source=io.redact_password(source), **options)
+
+
+def record_load_options(dataset: Dataset, **options) -> Dataset:
+    """``dataset`` with ``options`` added to how it was loaded (``provenance["load"]``)."""
+    load = {**dataset.provenance.get("load", {}), **options}
+    return replace(dataset, provenance={**dataset.provenance, "load": load})
