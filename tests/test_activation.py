@@ -302,7 +302,7 @@ def test_a_failure_while_rewriting_leaves_the_run_unchanged(run_copy, monkeypatc
     assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_explanations_of_the_old_segments_are_not_left_behind(run_copy):
+def test_explanations_describe_the_edited_segments(run_copy):
     _, run_dir = run_copy
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text())
@@ -311,8 +311,15 @@ def test_explanations_of_the_old_segments_are_not_left_behind(run_copy):
     (run_dir / "figures").mkdir()
     (run_dir / "figures" / "pca.png").write_bytes(b"png")
     assert run(["relabel", str(run_dir), "--merge", "1,2"]) == 0
-    assert not (run_dir / "rules.csv").exists() and not (run_dir / "figures").exists()
-    assert "rules" not in json.loads(summary_path.read_text())
+    assert not (run_dir / "figures").exists()
+    rules = json.loads(summary_path.read_text())["rules"]
+    k = json.loads(summary_path.read_text())["k"]
+    assert [s["segment"] for s in rules["segments"]] == list(range(1, k + 1))
+    table = pd.read_csv(run_dir / "rules.csv")
+    assert set(table["segment"]) <= set(range(1, k + 1)) and "spend < 4" not in table.to_string()
+    comparison = pd.read_csv(run_dir / "compare_segments.csv")
+    assert set(comparison["segment"]) == set(range(1, k + 1))
+    assert "Segment vs population" in (run_dir / "figures.html").read_text()
 
 
 def test_text_ids_with_leading_zeros_from_parquet(tmp_path):

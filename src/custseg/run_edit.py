@@ -23,6 +23,7 @@ from custseg import drift, io
 from custseg.config import SegmentationConfig
 from custseg.datasets import builtin_names, load_dataset
 from custseg.errors import CustsegError
+from custseg.explain import load_explanation
 from custseg.metrics import sweep_metrics
 from custseg.model import MODEL_FILENAME, SegmentModel
 from custseg.preparation import Prepared, prepare
@@ -211,12 +212,15 @@ def refresh_explanations(
     Returns
     -------
     dict
-        The summary to write. Until explanations can be recomputed here, their files and
-        summary entries are removed rather than left describing the segments before the edit.
+        The summary to write, with the rules of the edited segments.
     """
+    from custseg.explain import explain, save_explanation
+
     for name in EXPLANATION_OUTPUTS:
         (staging / name).unlink(missing_ok=True)
-    return {key: value for key, value in summary.items() if key not in EXPLANATION_KEYS}
+    explanation = explain(result)
+    save_explanation(staging, explanation)
+    return {**summary, "rules": explanation.rules_summary}
 
 
 def _edited_result(
@@ -344,7 +348,7 @@ def relabel_run(
         io.write_json(staging / "summary.json", summary)
         result.model.save(staging / MODEL_FILENAME)
         sweep = io.read_table(staging / "sweep.csv")
-        run = RunData(summary, sweep, result.profiles, points)
+        run = RunData(summary, sweep, result.profiles, points, load_explanation(staging, summary))
         io.write_text(staging / REPORT_FILE, run_report(run))
         if write_to:
             io.write_table(assignments, write_to)
