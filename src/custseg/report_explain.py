@@ -88,7 +88,7 @@ def comparison_display(table: pd.DataFrame, segment: int) -> pd.DataFrame:
             return ""
         return percent(v) if unit == "share" else money(v) if unit == "dollars" else number(v)
 
-    units = rows["unit"].fillna("")
+    units = [u if isinstance(u, str) else "" for u in rows["unit"]]  # read back: "" is NaN
     shown = pd.DataFrame(
         {
             "variable": [
