@@ -1,0 +1,333 @@
+"""The ``segment`` command: options, the local or Dask engine, and what it prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from custseg.cli import (
+    CategoricalOption,
+    ExcludeOption,
+    IdOption,
+    LabelsOption,
+    OutOption,
+    SheetOption,
+    SourceArgument,
+    ThreadsOption,
+    _import_in_background,
+    _load,
+    _print_roles,
+    _progress,
+    _split,
+    _use_threads,
+    err_console,
+    out_console,
+)
+from custseg.errors import CustsegError
+from custseg.terminal_text import clip, clip_message
+
+
+def segment(
+    source: SourceArgument,
+    out: OutOption,
+    population: Annotated[
+        str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
+    ] = "all",
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
+    ] = None,
+    select: Annotated[
+        str,
+        typer.Option(
+            help="auto (the population's feature set, or the numeric columns ranked in model "
+            "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
+        ),
+    ] = "auto",
+    n_features: Annotated[
+        int | None,
+        typer.Option(
+            help="Numeric features to select (default: 5 for the SCF, all up to 10 "
+            "for other tables)."
+        ),
+    ] = None,
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated features to use instead of selecting.")
+    ] = None,
+    transform: Annotated[
+        str, typer.Option(help="auto (log/asinh when strongly skewed), none, log or asinh.")
+    ] = "auto",
+    scale: Annotated[str, typer.Option(help="standard or robust.")] = "standard",
+    missing: Annotated[
+        str, typer.Option(help="Missing values: impute (in the saved model) or drop the rows.")
+    ] = "impute",
+    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = "2-12",
+    k: Annotated[
+        int | None, typer.Option(help="Number of segments (default: recommended).")
+    ] = None,
+    min_segment: Annotated[
+        float,
+        typer.Option(
+            help="Smallest segment a recommended k may have, as a share of the (weighted) "
+            "population (surveys: also 30 households)."
+        ),
+    ] = 0.02,
+    random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    rule_depth: Annotated[
+        int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
+    ] = 3,
+    weight: Annotated[
+        str,
+        typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
+    ] = "auto",
+    implicates: Annotated[
+        str, typer.Option(help="Multiply-imputed surveys: pooled, first or separate.")
+    ] = "pooled",
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for stability (0 to skip).")
+    ] = 10,
+    assignments: Annotated[
+        str, typer.Option(help="assignments.csv per row or per household (surveys).")
+    ] = "rows",
+    id_columns: IdOption = None,
+    categorical: CategoricalOption = None,
+    exclude: ExcludeOption = None,
+    sheet: SheetOption = None,
+    labels: LabelsOption = None,
+    write_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the assignments to a table (duckdb:///file.db?table=T, "
+            "sqlite:///file.db?table=T) or a .parquet file, replacing it atomically."
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local, dask (a Parquet folder/glob or CSV glob on a Dask "
+            "cluster), or auto (dask when the source is larger than a quarter of "
+            "the free memory)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="kmeans, gmm (Gaussian mixture), ward (hierarchical), hdbscan (density, "
+            "with unassigned outliers), kprototypes (numeric + categorical), or all (every "
+            "applicable method side by side: methods.csv and a run folder each)."
+        ),
+    ] = "kmeans",
+    covariance: Annotated[
+        str, typer.Option(help="gmm covariance type: full, diag, tied or spherical.")
+    ] = "full",
+    threads: ThreadsOption = None,
+    row_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Per-row outputs (assignments, pca): auto (Parquet above 100,000 rows, "
+            "else CSV), csv or parquet.",
+        ),
+    ] = "auto",
+) -> None:
+    """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
+    _use_threads(threads)
+    from custseg.io import check_replaceable
+    from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
+    from custseg.segmentation import (
+        SegmentationConfig,
+        finish,
+        parse_k_range,
+        prepare,
+        run_sweep,
+        sweep_steps,
+    )
+
+    config = SegmentationConfig(
+        population=population,
+        where=tuple(where or ()),
+        select=select,
+        n_features=n_features,
+        features=_split(features),
+        transform=transform,
+        scale=scale,
+        k_range=parse_k_range(k_range),
+        k=k,
+        min_segment=min_segment,
+        random_state=random_state,
+        rule_depth=rule_depth,
+        weight=None if weight.lower() == "none" else weight,
+        implicates=implicates,
+        bootstrap=bootstrap,
+        missing=missing,
+        categorical=_split(categorical),
+        method="kmeans" if method == "all" else method,
+        covariance=covariance,
+    )
+    check_replaceable(out, "--out")
+    if _engine(engine, source) == "dask":
+        if method != "kmeans":
+            raise CustsegError(
+                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
+                hint="Use --engine local, or --method kmeans on Dask.",
+            )
+        _segment_distributed(source, config, out, scheduler)
+        return
+    if assignments not in ASSIGNMENT_MODES:
+        raise CustsegError(
+            f"Unknown --assignments {assignments!r}.",
+            hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
+        )
+    row_file("assignments", 0, row_format)  # an unknown --format fails before any work
+    _import_in_background("skops.io")  # the model writer, while the data loads and fits run
+    dataset = _load(
+        source,
+        id_columns=id_columns,
+        categorical=categorical,
+        exclude=exclude,
+        sheet=sheet,
+        labels=labels,
+    )
+    _print_roles(dataset)
+    from custseg.cli_methods import print_method, segment_all
+
+    if method == "all":
+        segment_all(
+            dataset,
+            config,
+            out,
+            per_household=assignments == "households",
+            row_format=row_format,
+        )
+        return
+    prepared = prepare(dataset, config)
+    for warning in prepared.warnings:
+        err_console.print(Text.assemble(("Note:", "yellow"), " " + clip_message(warning)))
+    for skipped in prepared.skipped:
+        err_console.print(
+            Text.assemble(
+                ("Skipped feature", "yellow"),
+                f" {clip_message(skipped.name)}: {clip_message(skipped.reason)}",
+            )
+        )
+    print_method(prepared)
+    with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
+        sweep = run_sweep(prepared, progress=advance)
+    result = finish(prepared, sweep)
+    save_run(
+        result,
+        out,
+        per_household=assignments == "households",
+        write_to=write_to,
+        row_format=row_format,
+    )
+    _print_result(result, out)
+
+
+ENGINE_CHOICES = ("local", "dask", "auto")
+#: --engine auto moves to Dask above this share of the free memory.
+AUTO_MEMORY_SHARE = 0.25
+
+
+def _engine(requested: str, source: str) -> str:
+    if requested not in ENGINE_CHOICES:
+        raise CustsegError(
+            f"Unknown --engine {requested!r}.", hint=f"Choose one of: {', '.join(ENGINE_CHOICES)}."
+        )
+    if requested != "auto":
+        return requested
+    import glob
+
+    import psutil
+
+    paths = [Path(p) for p in (glob.glob(source) or [source]) if Path(p).exists()]
+    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    size = sum(f.stat().st_size for f in files)
+    limit = AUTO_MEMORY_SHARE * psutil.virtual_memory().available
+    chosen = "dask" if size > limit else "local"
+    err_console.print(
+        f"--engine auto: the source is {size / 2**20:,.0f} MB on disk, "
+        f"{'more' if chosen == 'dask' else 'less'} than a quarter of the free "
+        f"memory ({limit / 2**20:,.0f} MB): using the {chosen} engine."
+    )
+    return chosen
+
+
+def _segment_distributed(source: str, config, out: Path, scheduler: str | None) -> None:
+    from custseg import distributed
+    from custseg.runs import save_distributed_run
+
+    with distributed.connect(scheduler) as client:
+        err_console.print(f"Dask dashboard: {client.dashboard_link}")
+        with _progress("Lloyd passes on the cluster", None) as advance:
+            result = distributed.segment(source, config, progress=advance)
+        save_distributed_run(result, out)
+    summary = result.summary
+    out_console.print(
+        Text.assemble(
+            (clip(source), "bold"),
+            f" on Dask: {summary['n_rows']:,} rows; features "
+            f"{', '.join(clip(f['name']) for f in summary['features'])}",
+        )
+    )
+    out_console.print(
+        f"Recommended k={summary['recommended']['k']}: "
+        + clip_message(summary["recommended"]["reason"])
+    )
+    for row in result.profiles.itertuples():
+        out_console.print(f"  {row.size}")
+    out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
+
+
+def _print_result(result, out: Path) -> None:
+    from custseg.formatting import percent
+
+    prepared = result.prepared
+    out_console.print(
+        Text.assemble(
+            (clip(prepared.dataset.name), "bold"),
+            f": {clip_message(prepared.selection.description)}, {prepared.n_rows:,} rows",
+        )
+    )
+    out_console.print("Features: " + ", ".join(clip(f) for f in result.features))
+    out_console.print(
+        f"Recommended k={result.sweep.recommendation.k}: "
+        + clip_message(result.sweep.recommendation.reason)
+    )
+    metrics = result.metrics
+    out_console.print(
+        f"k={result.k}: inertia {metrics['inertia']:.6g}, silhouette "
+        f"{metrics['silhouette']:.3f}, Calinski-Harabasz "
+        f"{metrics['calinski_harabasz']:.4g}, Davies-Bouldin "
+        f"{metrics['davies_bouldin']:.3f}"
+    )
+    if result.implicates is not None:
+        report = result.implicates
+        out_console.print(
+            f"Implicates ({report.mode}): {percent(report.all_agree_share)} of "
+            f"{report.households:,} households have all rows in one segment; mean agreement "
+            f"{percent(report.mean_agreement)}"
+        )
+    table = Table("segment", "persona", "size", "rows")
+    for row in result.profiles.itertuples():
+        table.add_row(
+            str(row.segment),
+            clip_message(row.name),
+            row.size.split(": ", 1)[1],
+            f"{row.n_rows:,}",
+        )
+    out_console.print(table)
+    for warning in result.warnings:
+        out_console.print(
+            Text.assemble(
+                ("Warning", "bold yellow"), f" ({warning.code}): {clip_message(warning.message)}"
+            )
+        )
+    out_console.print(f"Wrote {out}")
