@@ -240,6 +240,18 @@ class Method:
         )
         return {"name": self.name, "label": self.label, "parameter": self.parameter, **sample}
 
+    def rows_to_fit(
+        self, n_rows: int, sample_weight: np.ndarray | None, random_state: int
+    ) -> FitRows:
+        """The rows this method fits on: see :func:`fit_rows`."""
+        return fit_rows(
+            n_rows,
+            sample_weight,
+            max_rows=self.max_fit_rows,
+            takes_weights=self.takes_weights,
+            random_state=random_state,
+        )
+
     def fit_all(
         self,
         Z: np.ndarray,

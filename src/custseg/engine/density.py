@@ -28,7 +28,6 @@ from custseg.engine.base import (
     Fit,
     Method,
     centres,
-    fit_rows,
     inertia,
     renumber,
     size_order,
@@ -154,13 +153,7 @@ class HDBSCANMethod(Method):
         )
 
     def _fitted(self, Z, sample_weight, random_state):
-        chosen = fit_rows(
-            Z.shape[0],
-            sample_weight,
-            max_rows=self.max_fit_rows,
-            takes_weights=False,
-            random_state=random_state,
-        )
+        chosen = self.rows_to_fit(Z.shape[0], sample_weight, random_state)
         fitted = Z[chosen.rows]
         neighbours = min(MIN_SAMPLES, len(fitted) - 1)
         core = NearestNeighbors(n_neighbors=neighbours).fit(fitted).kneighbors(fitted)[0][:, -1]

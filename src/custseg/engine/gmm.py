@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 
-from custseg.engine.base import Assignment, Fit, Method, fit_rows, inertia, size_order
+from custseg.engine.base import Assignment, Fit, Method, inertia, size_order
 from custseg.recommend import STABILITY_THRESHOLD, Recommendation, recommend_k
 
 #: A customer whose top membership probability is below this is flagged "borderline".
@@ -107,13 +107,7 @@ class GaussianMixtureMethod(Method):
     def fit_all(
         self, Z, ks, *, sample_weight, random_state, n_init, options, progress=None
     ) -> dict[int, Fit]:
-        chosen = fit_rows(
-            Z.shape[0],
-            sample_weight,
-            max_rows=self.max_fit_rows,
-            takes_weights=False,
-            random_state=random_state,
-        )
+        chosen = self.rows_to_fit(Z.shape[0], sample_weight, random_state)
         fitted = Z[chosen.rows]
         fits = {}
         for k in ks:

@@ -22,7 +22,6 @@ from custseg.engine.base import (
     Method,
     NearestCentre,
     centres,
-    fit_rows,
     inertia,
     renumber,
     size_order,
@@ -63,13 +62,7 @@ class WardMethod(Method):
     def fit_all(
         self, Z, ks, *, sample_weight, random_state, n_init, options, progress=None
     ) -> dict[int, Fit]:
-        chosen = fit_rows(
-            Z.shape[0],
-            sample_weight,
-            max_rows=self.max_fit_rows,
-            takes_weights=False,
-            random_state=random_state,
-        )
+        chosen = self.rows_to_fit(Z.shape[0], sample_weight, random_state)
         fitted = Z[chosen.rows]
         linkage = hierarchy.ward(fitted)
         cuts = hierarchy.cut_tree(linkage, n_clusters=list(ks))
