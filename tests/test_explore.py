@@ -77,7 +77,7 @@ def test_histograms_count_weighted_households(exploration, scf2019_raw):
 
 @pytest.mark.scf
 def test_explore_report_labels_weights_and_dollars(exploration):
-    from custseg.report import explore_report
+    from custseg.report_explore import explore_report
 
     page = explore_report(exploration)
     assert "median (weighted)" in page and "median of rows (unweighted)" in page

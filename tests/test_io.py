@@ -4,7 +4,7 @@ import os
 import pandas as pd
 import pytest
 
-from custseg import io
+from custseg import io, io_tables
 from custseg.errors import CustsegError
 
 
@@ -69,7 +69,7 @@ def test_parsed_text_is_cached_as_parquet(tmp_path, monkeypatch):
     first = io.read_table(source)
     cached = list((tmp_path / "cache" / "tables").glob("*.parquet"))
     assert len(cached) == 1
-    monkeypatch.setattr(io, "_parse_delimited", lambda path: pytest.fail("parsed twice"))
+    monkeypatch.setattr(io_tables, "_parse_delimited", lambda path: pytest.fail("parsed twice"))
     pd.testing.assert_frame_equal(io.read_table(source), first)
 
 

@@ -210,7 +210,7 @@ def explore(
     from custseg import io
     from custseg.explore import explore as run_explore
     from custseg.limits import check_magnitudes
-    from custseg.report import explore_report
+    from custseg.report_explore import explore_report
 
     io.check_replaceable(out, "--out")
     dataset = _load(

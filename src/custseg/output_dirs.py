@@ -188,3 +188,22 @@ def atomic_output_dir(path: str | os.PathLike[str], *, option: str = "--out") ->
             os.replace(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``, renamed onto ``path`` if the block succeeds."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CustsegError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.chmod(0o666 & ~umask())
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

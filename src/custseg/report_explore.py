@@ -1,0 +1,132 @@
+"""The explore report: the data before any segmentation, as one offline HTML page."""
+
+from __future__ import annotations
+
+from custseg import figures
+from custseg.explore import Exploration, describe_amounts
+from custseg.formatting import count, money, number, percent
+from custseg.report import figure_html, page, paragraphs, section, table_html
+
+
+def explore_report(exploration: Exploration) -> str:
+    """The HTML page of ``custseg explore``."""
+    dataset = exploration.dataset
+    body = [section("Overview", paragraphs(exploration.overview))]
+    titles = {
+        "HBUS": "Business owners",
+        "TURNFEAR": "Credit-fearful households",
+        "AGECL": "Age of the household head",
+        "EDCL": "Education of the household head",
+        "RACE": "Race and ethnicity of the respondent",
+    }
+    unit = exploration.weight_unit
+    share_names = {
+        "share": "share of rows",
+        "weighted_count": f"{unit} (weighted)",
+        "weighted_share": f"share of {unit} (weighted)",
+    }
+    share_formats = {
+        share_names["share"]: percent,
+        share_names["weighted_share"]: percent,
+        share_names["weighted_count"]: count,
+    }
+    for column, (table, sentences) in exploration.shares.items():
+        title = titles.get(column, dataset.label(column))
+        shown = table.drop(columns="code").rename(columns=share_names)
+        body.append(
+            section(
+                title,
+                paragraphs(sentences),
+                table_html(shown, share_formats),
+                figure_html(figures.share_figure(table, title=title)),
+            )
+        )
+    if exploration.income_by_ownership is not None:
+        table = exploration.income_by_ownership
+        shown = table.rename_axis("income percentile").reset_index()
+        body.append(
+            section(
+                "Income group by business ownership",
+                paragraphs(exploration.income_sentences),
+                table_html(shown, {c: percent for c in table.columns}),
+                figure_html(
+                    figures.grouped_share_figure(
+                        table,
+                        title="Income group (percentile) of owners and non-owners",
+                        x_title="income percentile group",
+                    )
+                ),
+            )
+        )
+    if exploration.dollars is not None:
+        as_money = exploration.amounts_are_money
+        fmt = money if as_money else number
+        summary = exploration.dollars
+        basis = " (weighted)" if dataset.weight_column else " (rows)"
+        amount_names = {
+            "p10": "10th percentile" + basis,
+            "median": "median" + basis,
+            "mean": "mean" + basis,
+            "p90": "90th percentile" + basis,
+            "share_zero": "share zero" + basis,
+            "share_negative": "share negative" + basis,
+        }
+        parts = [
+            paragraphs(
+                describe_amounts(
+                    summary,
+                    as_money=as_money,
+                    weighted=bool(dataset.weight_column),
+                    dollars_of=exploration.dollars_of,
+                )
+            ),
+            table_html(
+                summary.rename(columns=amount_names),
+                {
+                    amount_names["p10"]: fmt,
+                    amount_names["median"]: fmt,
+                    amount_names["mean"]: fmt,
+                    amount_names["p90"]: fmt,
+                    amount_names["share_zero"]: percent,
+                    amount_names["share_negative"]: percent,
+                },
+            ),
+        ]
+        parts += [
+            figure_html(
+                figures.distribution_figure(
+                    exploration.distributions[column],
+                    label=dataset.label(column),
+                    as_money=as_money,
+                    weights=exploration.distribution_weights.get(column),
+                    unit=exploration.weight_unit,
+                    dollars_of=exploration.dollars_of if as_money else None,
+                )
+            )
+            for column in summary["variable"]
+        ]
+        weighted = " (weighted)" if dataset.weight_column else ""
+        dollars = f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+        title = ("Money" if as_money else "Numeric") + f" variables{weighted}"
+        body.append(section(title + (dollars if as_money else ""), *parts))
+    if exploration.columns is not None:
+        columns = exploration.columns.rename(
+            columns={
+                "missing": "missing (share of rows)",
+                "median_rows": "median of rows (unweighted)",
+                "median_weighted": "median (weighted)",
+            }
+        )
+        note = (
+            f"<p class='muted'>Amounts in {exploration.dollars_of} dollars. min, max and "
+            "distinct describe the rows; the weighted median describes the population.</p>"
+            if exploration.dollars_of
+            else ""
+        )
+        body.append(
+            section("Columns", note, table_html(columns, {"missing (share of rows)": percent}))
+        )
+    subtitle = "custseg explore" + (
+        f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
+    )
+    return page(f"Exploring {dataset.name}", subtitle, body)
