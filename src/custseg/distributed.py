@@ -4,8 +4,11 @@ Everything that touches every row runs on the cluster, partition by partition, a
 collected: column statistics and trimmed variances (from approximate quantiles), scaling, the
 Lloyd iterations of every k, inertia, Calinski-Harabasz and Davies-Bouldin, segment sizes and
 means, and the assignments (written as partitioned Parquet). What needs rows side by side uses
-a seeded sample of at most ``SAMPLE_ROWS`` rows collected to this process, and says so:
-k-means++ initialisation, the silhouette, the 2-D PCA view and the segment medians.
+a seeded sample of at most ``SAMPLE_ROWS`` rows collected to this process, and says so: k-means++
+initialisation, the silhouette, the 2-D PCA view and the segment medians.
+
+The first pass (features, scaling, the sample) is in :mod:`custseg.distributed_plan`, Lloyd's
+iterations in :mod:`custseg.distributed_lloyd`; this module runs them and builds the result.
 """
 
 from __future__ import annotations
@@ -25,19 +28,22 @@ from sklearn.preprocessing import StandardScaler
 
 from custseg import drift
 from custseg.diagnostics import diagnose
+from custseg.distributed_lloyd import (
+    DistributedFit,
+    _dispersion,
+    _fits_in_cluster_memory,
+    _nearest,
+    _ordered,
+    _scaled,
+    lloyd,
+)
+from custseg.distributed_plan import Plan, plan
 from custseg.errors import CustsegError
 from custseg.metrics import SILHOUETTE_SAMPLE, silhouette_scores
 from custseg.model import SegmentModel
 from custseg.recommend import recommend_k, smallest_segment
-from custseg.roles import ID_NAME
 from custseg.segmentation import OUT_OF_RANGE_QUANTILE, SegmentationConfig, versions
-from custseg.selection import DEFAULT_TRIM
 from custseg.stats import principal_components
-
-SAMPLE_ROWS = 100_000
-MAX_ITER = 300
-#: Lloyd stops when no centre moves by more than this (in standard deviations, squared sum).
-TOLERANCE = 1e-4
 
 
 @contextlib.contextmanager
@@ -101,264 +107,6 @@ def read(source: str):
     raise CustsegError(
         f"The dask engine reads Parquet (a file, folder or glob) or CSV globs, not {source}."
     )
-
-
-def _compute(*collections):
-    import dask
-
-    try:
-        return dask.compute(*collections)
-    except CustsegError:
-        raise
-    except Exception as exc:  # schema clashes, unreadable files, dead workers
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CustsegError(
-            f"The distributed computation failed: {message}",
-            hint="Check that every partition has the same columns and types; nothing was written.",
-        ) from None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What the cluster computed once, before any k: features, scaling and a sample."""
-
-    features: list[str]
-    ids: list[str]
-    scores: pd.Series
-    means: np.ndarray
-    scales: np.ndarray
-    n_rows: int
-    sample: pd.DataFrame
-    weight: str | None
-
-
-def _candidates(ddf, config: SegmentationConfig) -> tuple[list[str], list[str]]:
-    numeric = [c for c, dtype in ddf.dtypes.items() if pd.api.types.is_numeric_dtype(dtype)]
-    ids = [c for c in ddf.columns if ID_NAME.search(str(c))]
-    excluded = {*ids, *([config.weight] if config.weight not in (None, "auto") else [])}
-    return [c for c in numeric if c not in excluded], ids
-
-
-def plan(ddf, config: SegmentationConfig) -> Plan:
-    """Choose features and compute scaling statistics on the cluster; collect a sample."""
-    if config.categorical or config.where or config.population != "all":
-        raise CustsegError(
-            "The dask engine segments numeric features of the whole table.",
-            hint="Filter the Parquet data first, or use --engine local.",
-        )
-    candidates, ids = _candidates(ddf, config)
-    weight = None if config.weight in (None, "auto") else config.weight
-    if weight is not None and weight not in ddf.columns:
-        raise CustsegError(f"No column {weight!r} for --weight.")
-    if config.features:
-        missing = [f for f in config.features if f not in candidates]
-        if missing:
-            raise CustsegError(f"{', '.join(missing)} is not a numeric column of the source.")
-        candidates = list(config.features)
-    trim = 0.0 if config.select == "variance" else DEFAULT_TRIM
-    frame = ddf[candidates]
-    low, high = frame.quantile(trim), frame.quantile(1 - trim)
-    (n_rows,) = _compute(frame.shape[0])
-    if n_rows == 0:
-        raise CustsegError("The source has no rows.")
-    low, high = _compute(low, high)
-    columns = [
-        frame[c].where((frame[c] >= low[c]) & (frame[c] <= high[c])).var(ddof=0) for c in candidates
-    ]
-    scores = pd.Series(_compute(*columns), index=candidates, dtype=float)
-    scores = scores[scores > 0].sort_values(ascending=False)
-    if scores.empty:
-        raise CustsegError("No numeric column varies, so there is nothing to segment on.")
-    n_features = len(config.features) or config.n_features or min(len(scores), 10)
-    features = list(config.features) or list(scores.index[:n_features])
-    values = ddf[features]
-    if weight is None:
-        means, variances = _compute(values.mean(), values.var(ddof=0))
-    else:
-        w = ddf[weight]
-        total, sums = _compute(w.sum(), values.mul(w, axis=0).sum())
-        means = sums / total
-        columns = [*features, weight]
-        partial = ddf[columns].map_partitions(
-            _weighted_squares,
-            features,
-            weight,
-            means.to_numpy(dtype=float),
-            meta=pd.DataFrame(columns=features, dtype=float),
-        )
-        (squares,) = _compute(partial.sum())
-        variances = squares / total
-    scales = np.sqrt(variances.to_numpy(dtype=float))
-    scales[scales == 0] = 1.0
-    fraction = min(1.0, SAMPLE_ROWS / n_rows)
-    (sample,) = _compute(
-        ddf[[*ids, *features, *([weight] if weight else [])]].sample(
-            frac=fraction, random_state=config.random_state
-        )
-    )
-    return Plan(
-        features,
-        ids,
-        scores,
-        means.to_numpy(dtype=float),
-        scales,
-        int(n_rows),
-        sample.reset_index(drop=True),
-        weight,
-    )
-
-
-def _weighted_squares(
-    part: pd.DataFrame, features: list[str], weight: str, means: np.ndarray
-) -> pd.DataFrame:
-    """One partition's weighted sums of squared deviations from ``means``."""
-    squares = (part[features].to_numpy(dtype=float) - means) ** 2 * part[weight].to_numpy(
-        dtype=float
-    )[:, None]
-    return pd.DataFrame([np.nansum(squares, axis=0)], columns=features)
-
-
-def _partials(block: np.ndarray, weights: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Per-cluster weight, coordinate sums, squared and plain distance sums and row count of
-    one block."""
-    k, d = centers.shape
-    # |x - c|^2 = |x|^2 - 2 x.c + |c|^2: an (n, k) matrix instead of an (n, k, d) one.
-    distances = (block**2).sum(axis=1)[:, None] - 2 * block @ centers.T + (centers**2).sum(axis=1)
-    labels = distances.argmin(axis=1)
-    nearest = np.maximum(distances[np.arange(len(labels)), labels], 0)
-    out = np.zeros((k, d + 4))
-    out[:, 0] = np.bincount(labels, weights=weights, minlength=k)
-    for j in range(d):
-        out[:, 1 + j] = np.bincount(labels, weights=weights * block[:, j], minlength=k)
-    out[:, d + 1] = np.bincount(labels, weights=weights * nearest, minlength=k)
-    out[:, d + 2] = np.bincount(labels, weights=weights * np.sqrt(nearest), minlength=k)
-    out[:, d + 3] = np.bincount(labels, minlength=k)
-    return out
-
-
-@dataclass(frozen=True)
-class DistributedFit:
-    """One k fitted on the cluster; per-cluster arrays in segment order once ordered."""
-
-    k: int
-    centers: np.ndarray
-    weights: np.ndarray
-    inertia: float
-    spread: np.ndarray
-    rows: np.ndarray
-    n_iter: int
-
-
-def _scaled(ddf, the_plan: Plan):
-    """The model-space matrix and the weights as Dask arrays (missing values at the mean)."""
-    import dask.array as da
-
-    values = ddf[the_plan.features].astype(float)
-    weights = ddf[the_plan.weight].astype(float) if the_plan.weight else 1.0
-    both = values.assign(__weight__=weights).to_dask_array(lengths=True)
-    Z = (both[:, :-1] - the_plan.means) / the_plan.scales
-    return da.where(da.isnan(Z), 0.0, Z), both[:, -1]
-
-
-#: The scaled matrix is kept in the workers' memory when it takes at most this share of it.
-PERSIST_SHARE = 0.25
-
-
-def _fits_in_cluster_memory(nbytes: float) -> bool:
-    from distributed import get_client
-
-    workers = get_client().scheduler_info()["workers"].values()
-    limit = sum(worker.get("memory_limit") or 0 for worker in workers)
-    return bool(limit) and nbytes <= PERSIST_SHARE * limit
-
-
-def _pass(Z, w, centers: np.ndarray) -> np.ndarray:
-    """One pass over the data: the per-cluster partials of every row block, summed."""
-    import dask
-
-    # Z and w are slices of one array with a chunk per partition and every column in it, so
-    # their row blocks pair up.
-    blocks = Z.to_delayed().ravel()
-    weights = w.to_delayed().ravel()
-    partials = [
-        dask.delayed(_partials)(block, weight, centers)
-        for block, weight in zip(blocks, weights, strict=True)
-    ]
-    (totals,) = _compute(dask.delayed(sum)(partials))
-    return totals
-
-
-def lloyd(
-    Z,
-    w,
-    centers: np.ndarray,
-    *,
-    max_iter: int = MAX_ITER,
-    progress: Callable[[], None] | None = None,
-) -> DistributedFit:
-    """Lloyd iterations over Dask arrays from ``centers``, one pass over the data each, then a
-    final pass for the inertia and the spread of every cluster."""
-    d = centers.shape[1]
-    n_iter = 0
-    while n_iter < max_iter:
-        totals = _pass(Z, w, centers)
-        counts = totals[:, 0]
-        moved = centers.copy()
-        filled = counts > 0  # an emptied cluster keeps its centre
-        moved[filled] = totals[filled, 1 : d + 1] / counts[filled, None]
-        shift = float(((moved - centers) ** 2).sum())
-        centers, n_iter = moved, n_iter + 1
-        if progress is not None:
-            progress()
-        if shift <= TOLERANCE:
-            break
-    totals = _pass(Z, w, centers)
-    counts = totals[:, 0]
-    spread = np.divide(totals[:, d + 2], counts, out=np.zeros_like(counts), where=counts > 0)
-    return DistributedFit(
-        centers.shape[0],
-        centers,
-        counts,
-        float(totals[:, d + 1].sum()),
-        spread,
-        totals[:, d + 3].astype(int),
-        n_iter,
-    )
-
-
-def _ordered(fit: DistributedFit) -> DistributedFit:
-    """Segments numbered largest first, as the local engine numbers them."""
-    order = np.lexsort((*fit.centers.T[::-1], -fit.weights))
-    return DistributedFit(
-        fit.k,
-        fit.centers[order],
-        fit.weights[order],
-        fit.inertia,
-        fit.spread[order],
-        fit.rows[order],
-        fit.n_iter,
-    )
-
-
-def _dispersion(fit: DistributedFit, overall: np.ndarray, n_rows: int) -> tuple[float, float]:
-    """Calinski-Harabasz (weights rescaled to the row count) and Davies-Bouldin from the
-    per-cluster sums of the final pass."""
-    scale = n_rows / fit.weights.sum()
-    between = scale * float((fit.weights * ((fit.centers - overall) ** 2).sum(axis=1)).sum())
-    within = scale * fit.inertia
-    k = fit.k
-    calinski = 1.0 if within == 0 else between * (n_rows - k) / (within * (k - 1))
-    separation = np.linalg.norm(fit.centers[:, None, :] - fit.centers[None, :, :], axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (fit.spread[:, None] + fit.spread[None, :]) / separation
-    ratio[~np.isfinite(ratio)] = 0
-    np.fill_diagonal(ratio, 0)
-    return calinski, float(ratio.max(axis=1).mean())
-
-
-def _nearest(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    distances = (Z**2).sum(axis=1)[:, None] - 2 * Z @ centers.T + (centers**2).sum(axis=1)
-    return distances.argmin(axis=1)
 
 
 @dataclass(frozen=True)
