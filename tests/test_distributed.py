@@ -212,7 +212,9 @@ def test_auto_engine_keeps_small_sources_local(parquet, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_streaming_when_the_matrix_does_not_fit(client, parquet, monkeypatch):
-    monkeypatch.setattr(distributed, "PERSIST_SHARE", 0.0)
+    from custseg import distributed_lloyd
+
+    monkeypatch.setattr(distributed_lloyd, "PERSIST_SHARE", 0.0)
     streamed = distributed.segment(
         str(parquet), SegmentationConfig(k=4, k_range=(3, 5), n_init=2, transform="none")
     )
