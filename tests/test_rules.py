@@ -11,7 +11,8 @@ import pytest
 import custseg
 from custseg.report_explain import rules_sentences
 from custseg.rule_text import RuleWords
-from custseg.rules import _round_cut, segment_rules
+from custseg.rule_tree import _round_cut
+from custseg.rules import segment_rules
 from custseg.rules_run import result_rules
 
 
