@@ -63,6 +63,9 @@ class Dataset:
         implicate number.
     dollar_columns, categorical_columns : frozenset of str
         Columns holding money amounts, and columns holding coded categories.
+    flag_columns : frozenset of str
+        Yes/no columns holding 0 and 1 (or true/false): reported as the share with 1, never
+        ranked by variance.
     labels : mapping of str to str
         Short human labels by column.
     value_labels : mapping of str to mapping of int to str
@@ -97,6 +100,7 @@ class Dataset:
     implicate_column: str | None = None
     dollar_columns: frozenset[str] = frozenset()
     categorical_columns: frozenset[str] = frozenset()
+    flag_columns: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
     value_labels: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     populations: Mapping[str, Population] = field(default_factory=dict)
@@ -121,10 +125,13 @@ class Dataset:
         return self.label_fallback(column) if self.label_fallback else column
 
     def value_label(self, column: str, code: Any) -> str:
-        """The label of one code of a coded category (the code itself if unknown)."""
+        """The label of one code of a coded category (the code itself if unknown; "Yes" and
+        "No" for a flag's 1 and 0)."""
         try:
             return self.value_labels[column][int(code)]
         except (KeyError, TypeError, ValueError):
+            if column in self.flag_columns and code in (0, 1):
+                return "Yes" if code else "No"
             return str(code)
 
     def reserved_columns(self) -> set[str]:
@@ -137,10 +144,11 @@ class Dataset:
     def candidate_features(self) -> list[str]:
         """Numeric columns that automatic feature selection may choose from.
 
-        Ids, the weight and coded categories are left out: a category code's variance means
-        nothing. They can still be named explicitly as features.
+        Ids, the weight, coded categories and 0/1 flags are left out: a category code's variance
+        means nothing, and a flag's is its share times one minus its share. They can still be
+        named explicitly as features.
         """
-        excluded = self.reserved_columns() | set(self.categorical_columns)
+        excluded = self.reserved_columns() | set(self.categorical_columns) | set(self.flag_columns)
         excluded |= {role.column for role in self.column_roles if role.role == "excluded"}
         return [
             column
@@ -255,7 +263,8 @@ def from_frame(
                 f"The id column {column} has {duplicates:,} duplicate values.",
                 hint="Ids must identify one row each; fix the table or pick another --id.",
             )
-    categorical_features = tuple(r.column for r in roles if r.role == "categorical")
+    # A flag is a feature as a category is (one-hot encoded), so 0/1 and 1/2 codes fare alike.
+    categorical_features = tuple(r.column for r in roles if r.role in ("categorical", "flag"))
     return Dataset(
         name=name,
         frame=frame,
@@ -263,6 +272,7 @@ def from_frame(
         weight_column=weight_column,
         populations={"all": Population("all", "every row", noun="customers")},
         categorical_columns=frozenset(categorical_features),
+        flag_columns=frozenset(r.column for r in roles if r.role == "flag"),
         categorical_features=categorical_features,
         demographic_columns=categorical_features,
         column_roles=tuple(roles),

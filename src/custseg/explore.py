@@ -13,17 +13,18 @@ import numpy as np
 import pandas as pd
 
 from custseg.dataset import Dataset, is_numeric
+from custseg.explore_codes import MAX_CODES_SHOWN, category_summary, flag_summary, weights_of
 from custseg.formatting import count, money, number, percent
+from custseg.roles import described_role
 from custseg.stats import weighted_quantile
 
 #: The SCF dollar variables an analyst looks at first.
+#: A gap between the share of rows and the weighted share that is worth a sentence.
+REPRESENTATION_GAP = 0.01
 KEY_DOLLAR_VARIABLES = ("INCOME", "NETWORTH", "ASSET", "DEBT", "FIN", "NFIN", "HOUSES", "BUS")
 
 
-def _weights(dataset: Dataset) -> np.ndarray | None:
-    if dataset.weight_column and dataset.weight_column in dataset.frame:
-        return dataset.frame[dataset.weight_column].to_numpy(dtype=float)
-    return None
+_weights = weights_of
 
 
 def share_table(dataset: Dataset, column: str) -> pd.DataFrame:
@@ -103,15 +104,18 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
 
     ``min``/``max``, ``missing`` (share of rows) and ``distinct`` describe the rows;
     ``median_rows`` is the plain median of the rows and, with a weight, ``median_weighted`` the
-    weighted one (the median of the population the weights stand for).
+    weighted one (the median of the population the weights stand for). Codes and flags have no
+    median: their shares are in :func:`~custseg.explore_codes.flag_summary` and
+    :func:`~custseg.explore_codes.category_summary`.
     """
     weights = _weights(dataset)
     rows = []
-    inferred = {r.column: (r.role, r.reason) for r in dataset.column_roles}
+    inferred = {r.column: r for r in dataset.column_roles}
     for column in dataset.frame.columns:
         series = dataset.frame[column]
-        numeric = is_numeric(series)
-        role, reason = inferred.get(column, (_known_role(dataset, column, numeric), ""))
+        found = inferred.get(column) or described_role(dataset, column)
+        role, reason = found.role, found.reason
+        numeric = is_numeric(series) and role not in ("flag", "category", "categorical")
         rows.append(
             {
                 "column": column,
@@ -123,7 +127,9 @@ def column_summary(dataset: Dataset) -> pd.DataFrame:
                 "distinct": int(series.nunique()),
                 "min": float(series.min()) if numeric and series.notna().any() else None,
                 "median_rows": (
-                    float(series.median()) if numeric and series.notna().any() else None
+                    float(series.median())
+                    if numeric and role != "id" and series.notna().any()
+                    else None
                 ),
                 **(
                     {
@@ -146,16 +152,6 @@ def _weighted_median(series: pd.Series, weights: np.ndarray) -> float | None:
     values = series.to_numpy(dtype=float)
     known = np.isfinite(values)
     return weighted_quantile(values[known], 0.5, weights[known]) if known.any() else None
-
-
-def _known_role(dataset: Dataset, column: str, numeric: bool) -> str:
-    if column in dataset.id_columns:
-        return "id"
-    if column == dataset.weight_column:
-        return "weight"
-    if column in dataset.categorical_columns or not numeric:
-        return "category"
-    return "amount" if column in dataset.dollar_columns else "numeric"
 
 
 @dataclass
@@ -182,6 +178,11 @@ class Exploration:
         The year whose dollars the amounts are in.
     columns : DataFrame
         :func:`column_summary`.
+    flags : DataFrame or None
+        :func:`~custseg.explore_codes.flag_summary`, when the dataset has flags.
+    categories : DataFrame or None
+        :func:`~custseg.explore_codes.category_summary` of the coded columns not in ``shares``
+        (with at most ``MAX_CODES_SHOWN`` codes), when there are any.
     """
 
     dataset: Dataset
@@ -196,6 +197,8 @@ class Exploration:
     amounts_are_money: bool = True
     weight_unit: str = "rows"
     dollars_of: int | None = None
+    flags: pd.DataFrame | None = None
+    categories: pd.DataFrame | None = None
 
 
 def _overview(dataset: Dataset) -> list[str]:
@@ -238,11 +241,12 @@ def _share_sentences(
             f"; weighted, {percent(weighted)} of households are "
             f"({count(float(row['weighted_count'].iloc[0]))})."
         )
-        gap = "over-represents" if unweighted > weighted else "under-represents"
-        sentence += (
-            f" The raw sample {gap} them: the survey deliberately samples some groups "
-            "(the wealthy above all) more heavily, and the weights undo that."
-        )
+        if abs(unweighted - weighted) >= REPRESENTATION_GAP:
+            gap = "over-represents" if unweighted > weighted else "under-represents"
+            sentence += (
+                f" The raw sample {gap} them: the survey deliberately samples some groups "
+                "(the wealthy above all) more heavily, and the weights undo that."
+            )
     else:
         sentence += "."
     return [sentence]
@@ -266,17 +270,18 @@ def explore(dataset: Dataset) -> Exploration:
         ("EDCL", None, None),
         ("RACE", None, None),
     ):
-        if column in frame:
+        # A column with one value in these rows (HBUS among business owners) says nothing.
+        if column in frame and frame[column].nunique() > 1:
             table = share_table(dataset, column)
             sentences = _share_sentences(dataset, column, table, code, noun) if noun else []
             exploration.shares[column] = (table, sentences)
-    if {"INCCAT", "HBUS"} <= set(frame.columns):
+    if {"INCCAT", "HBUS"} <= set(frame.columns) and frame["HBUS"].nunique() > 1:
         rows = share_by_group(dataset, "INCCAT", "HBUS", weighted=False)
         owners, others = dataset.value_label("HBUS", 1), dataset.value_label("HBUS", 0)
         top = rows.index[-1]
         sentences = [
             f"{percent(rows.loc[top, owners])} of business-owner rows are in the top "
-            f"income group ({top} percentile), against {percent(rows.loc[top, others])} "
+            f"income group ({top}), against {percent(rows.loc[top, others])} "
             "of other rows."
         ]
         table = rows.add_suffix(" (rows)")
@@ -301,6 +306,18 @@ def explore(dataset: Dataset) -> Exploration:
             exploration.distributions[column] = values[shown]
             if weights is not None:
                 exploration.distribution_weights[column] = weights[shown]
+    if dataset.flag_columns:
+        exploration.flags = flag_summary(dataset)
+    coded = [
+        c
+        for c in frame.columns
+        if c in dataset.categorical_columns
+        and c not in dataset.flag_columns
+        and c not in exploration.shares
+        and 1 < frame[c].nunique() <= MAX_CODES_SHOWN
+    ]
+    if coded:
+        exploration.categories = category_summary(dataset, coded)
     return exploration
 
 

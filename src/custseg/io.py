@@ -6,6 +6,7 @@ half-written file or folder behind.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -92,6 +93,14 @@ def read_json(path: Path) -> Any:
         raise CustsegError(f"No such file: {path}") from None
     except (OSError, ValueError) as exc:
         raise CustsegError(f"Could not read {path}: {exc}") from None
+
+
+def read_package_csv(package: str, name: str) -> list[dict[str, str]]:
+    """The rows of a CSV file shipped inside a custseg package (such as its SCF labels)."""
+    from importlib.resources import files
+
+    with files(package).joinpath(name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -109,6 +109,7 @@ def explore_report(exploration: Exploration) -> str:
         dollars = f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
         title = ("Money" if as_money else "Numeric") + f" variables{weighted}"
         body.append(section(title + (dollars if as_money else ""), *parts))
+    body += _code_sections(exploration)
     if exploration.columns is not None:
         columns = exploration.columns.rename(
             columns={
@@ -130,3 +131,47 @@ def explore_report(exploration: Exploration) -> str:
         f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
     )
     return page(f"Exploring {dataset.name}", subtitle, body)
+
+
+def _code_sections(exploration: Exploration) -> list[str]:
+    """Yes/no flags and coded categories as shares, of rows and (with a weight) weighted."""
+    weighted = bool(exploration.dataset.weight_column)
+    sections = []
+    if exploration.flags is not None and not exploration.flags.empty:
+        names = {
+            "variable": "column",
+            "share_yes": "share yes (rows)",
+            "share_yes_weighted": f"share yes ({exploration.weight_unit}, weighted)",
+            "missing": "missing (share of rows)",
+        }
+        shown = exploration.flags.rename(columns=names)
+        if not exploration.flags["missing"].any():
+            shown = shown.drop(columns=names["missing"])
+        note = (
+            "Columns holding only 0 and 1 answer a yes/no question; their mean is the share of "
+            "yes among the rows that answer, so that share is shown instead of a median or a "
+            "variance, and flags are not ranked as numeric features."
+        )
+        sections.append(
+            section(
+                "Yes/no flags" + (" (weighted and unweighted)" if weighted else ""),
+                paragraphs([note]),
+                table_html(shown, {name: percent for name in list(names.values())[1:]}),
+            )
+        )
+    if exploration.categories is not None:
+        names = {
+            "variable": "column",
+            "code_label": "meaning",
+            "share": "share of rows",
+            "weighted_share": f"share of {exploration.weight_unit} (weighted)",
+        }
+        shown = exploration.categories.rename(columns=names)
+        sections.append(
+            section(
+                "Coded categories",
+                paragraphs(["Each code's share among the rows where the column is known."]),
+                table_html(shown, {names["share"]: percent, names["weighted_share"]: percent}),
+            )
+        )
+    return sections

@@ -1,8 +1,9 @@
 """What each column of a customer table is for: inferred, shown, and overridable.
 
 Ids (unique values, or names like ``CustomerID``), constants, dates and free text are never
-features unless named; text columns with few values, and integer columns with a handful of codes,
-are categorical; other numeric columns are numeric features.
+features unless named; columns of 0 and 1 (or true/false) are yes/no flags; text columns with few
+values, and integer columns with a handful of codes, are categorical; other numeric columns are
+numeric features.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
+
+if TYPE_CHECKING:
+    from custseg.dataset import Dataset
 
 ID_NAME = re.compile(
     r"(?i)(^id$|^key$|_id$|^id_|\bid\b|(customer|client|user|account|member|"
@@ -33,6 +38,16 @@ class ColumnRole:
     column: str
     role: str
     reason: str
+
+
+def is_flag(series: pd.Series) -> bool:
+    """True for a yes/no column: booleans, or numbers that are all 0 or 1 (missing values aside)."""
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    if not is_numeric(series):
+        return False
+    values = series.dropna()
+    return not values.empty and bool(values.isin((0, 1)).all())
 
 
 def _looks_like_dates(series: pd.Series) -> bool:
@@ -95,9 +110,10 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
             f"{repeated}: an id with duplicates? (name it in --features to use it, or "
             "--id to use it as the id)",
         )
+    if is_flag(series):
+        what = "true/false" if pd.api.types.is_bool_dtype(series) else "0/1"
+        return ColumnRole(name, "flag", f"{what}: a yes/no flag, shown as the share of yes")
     if is_numeric(series):
-        if pd.api.types.is_bool_dtype(series):
-            return ColumnRole(name, "categorical", "true/false")
         if (
             pd.api.types.is_integer_dtype(series)
             and distinct <= MAX_INTEGER_CODES
@@ -148,3 +164,39 @@ def infer_roles(
                 role = ColumnRole(column, "excluded", role.reason + " (not the --id column)")
             roles.append(role)
     return roles
+
+
+def described_role(dataset: Dataset, column: str) -> ColumnRole:
+    """The role of a column of a dataset whose columns are known (the SCF), with the reason.
+
+    The reason says what the dataset's description makes of the column, and, when the rows at
+    hand hold a single value, that there is nothing to compare.
+    """
+    series = dataset.frame[column]
+    values = series.dropna()
+    if column in dataset.id_columns:
+        if column == dataset.household_column:
+            return ColumnRole(column, "id", "household id, the same in each of its implicates")
+        if column == dataset.implicate_column:
+            return ColumnRole(column, "id", "household and implicate id (its last digit)")
+        return ColumnRole(column, "id", "identifies a row")
+    if column == dataset.weight_column:
+        unit = dataset.weight_unit or "units"
+        return ColumnRole(column, "weight", f"survey weight: the {unit} each row stands for")
+    if column in dataset.flag_columns:
+        role, reason = "flag", "0/1: a yes/no flag, shown as the share of yes"
+    elif column in dataset.categorical_columns or not is_numeric(series):
+        labelled = ", labelled" if column in dataset.value_labels else ""
+        role, reason = "category", f"coded categories ({values.nunique()} codes here{labelled})"
+    elif column in dataset.dollar_columns:
+        role, reason = "amount", "a money amount"
+    else:
+        role, reason = "numeric", "numbers other than money, codes or 0/1 (a count, ratio...)"
+    if values.nunique() <= 1:
+        only = "no values" if values.empty else f"always {_shown(values.iloc[0])}"
+        reason += f"; {only} in these rows, so nothing to compare"
+    return ColumnRole(column, role, reason)
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if pd.api.types.is_number(value) else repr(value)

@@ -23,6 +23,7 @@ from custseg.datasets.scf_dollars import dollar_year
 from custseg.datasets.scf_labels import VALUE_LABELS, VARIABLE_LABELS, scf_label
 from custseg.errors import CustsegError
 from custseg.naming import TraitWords
+from custseg.roles import is_flag
 
 DATA_DIR_ENV = "CUSTSEG_DATA_DIR"
 BASE_URL_ENV = "CUSTSEG_SCF_BASE_URL"
@@ -88,7 +89,7 @@ PAYVEH3 PAYVEH4 PAYVEHM PAYVEO1 PAYVEO2 PAYVEOM PAYEDU1 PAYEDU2 PAYEDU3 PAYEDU4 
 PAYEDU7 PAYILN1 PAYILN2 PAYILN3 PAYILN4 PAYILN5 PAYILN6 PAYILN7 PAYMARG PAYINS PAYPEN1 PAYPEN2
 PAYPEN3 PAYPEN4 PAYPEN5 PAYPEN6 TPAY MORTPAY CONSPAY REVPAY PLOAN1 PLOAN2 PLOAN3 PLOAN4 PLOAN5
 PLOAN6 PLOAN7 PLOAN8 LLOAN1 LLOAN2 LLOAN3 LLOAN4 LLOAN5 LLOAN6 LLOAN7 LLOAN8 LLOAN9 LLOAN10
-LLOAN11 LLOAN12
+LLOAN11 LLOAN12 BNPL
 """.split()
 )
 
@@ -97,7 +98,7 @@ CODED_VARIABLES = frozenset(
     """
 HHSEX AGECL EDUC EDCL MARRIED LIFECL FAMSTRUCT RACECL RACECL4 RACECL5 RACE OCCAT1 OCCAT2 INDCAT
 WSAVED EXPENSHILO SPENDMOR SPENDLESS WHYNOCKG EHCHKG HOUSECL NWCAT INCCAT ASSETCAT NINCCAT
-NINC2CAT NWPCTLECAT INCPCTLECAT NINCPCTLECAT INCQRTCAT NINCQRTCAT
+NINC2CAT NWPCTLECAT INCPCTLECAT NINCPCTLECAT INCQRTCAT NINCQRTCAT RACECL_EX
 """.split()
 )
 
@@ -365,6 +366,20 @@ def file_provenance(frame: pd.DataFrame, path: Path) -> dict:
     return {"file": str(path), "survey_year": release.year, **found}
 
 
+def _flags(frame: pd.DataFrame) -> frozenset[str]:
+    """The yes/no columns: every column of 0s and 1s that is not an id, amount or coded category
+    (an amount such as MORT3 can hold only 0 and 1 in one survey and is still an amount)."""
+    known = {"YY1", "Y1", "WGT"} | DOLLAR_VARIABLES | CODED_VARIABLES
+    return frozenset(c for c in frame.columns if c not in known and is_flag(frame[c]))
+
+
+def _value_labels(columns: set[str]) -> dict[str, dict[int, str]]:
+    """The code labels for this extract: before 2022 (no RACECL5) RACE folds Asian into code 5."""
+    if "RACECL5" in columns:
+        return VALUE_LABELS
+    return {**VALUE_LABELS, "RACE": {**VALUE_LABELS["RACE"], 5: "Asian, other or several"}}
+
+
 def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = None) -> Dataset:
     """Describe a frame holding an SCF summary extract."""
     columns = set(frame.columns)
@@ -377,8 +392,9 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         implicate_column="Y1",
         dollar_columns=DOLLAR_VARIABLES & columns,
         categorical_columns=CODED_VARIABLES & columns,
+        flag_columns=_flags(frame),
         labels={k: v for k, v in VARIABLE_LABELS.items() if k in columns},
-        value_labels=VALUE_LABELS,
+        value_labels=_value_labels(columns),
         populations=POPULATIONS,
         provenance=dict(provenance or {}),
         label_fallback=scf_label,
