@@ -124,3 +124,55 @@ def test_plain_table_exploration(blobs):
     assert list(exploration.dollars["variable"]) == ["spend", "visits"]
     roles = exploration.columns.set_index("column")["role"]
     assert roles["customer"] == "id" and roles["spend"] == "numeric"
+
+
+@pytest.mark.scf
+def test_flags_are_reported_as_weighted_shares(exploration, scf2019_raw):
+    flags = exploration.flags.set_index("variable")
+    w = scf2019_raw["WGT"]
+    for column in ("LATE", "SAVED", "EMERGBORR"):
+        assert flags.loc[column, "share_yes"] == pytest.approx(scf2019_raw[column].mean())
+        expected = w[scf2019_raw[column] == 1].sum() / w.sum()
+        assert flags.loc[column, "share_yes_weighted"] == pytest.approx(expected)
+    assert flags.loc["SAVRES6", "label"] == "Saves for retirement"
+    columns = exploration.columns.set_index("column")
+    assert columns.loc["LATE", "role"] == "flag" and pd.isna(columns.loc["LATE", "median_rows"])
+
+
+@pytest.mark.scf
+def test_every_scf_column_says_why_it_has_its_role(exploration):
+    columns = exploration.columns.set_index("column")
+    assert (columns["why"].str.len() > 0).all()
+    assert columns.loc["WGT", "why"].startswith("survey weight")
+    assert "always 0" in columns.loc["PAYORE3", "why"]  # constant in 2019
+
+
+@pytest.mark.scf
+def test_coded_categories_are_shares_with_their_meaning(exploration, scf2019_raw):
+    codes = exploration.categories.set_index(["variable", "code"])
+    assert codes.loc[("EDUC", 12), "code_label"] == "Bachelor's degree"
+    assert codes.loc[("SPENDMOR", 1), "code_label"] == "Strongly agree"
+    w = scf2019_raw["WGT"]
+    expected = w[scf2019_raw["WSAVED"] == 3].sum() / w.sum()
+    assert codes.loc[("WSAVED", 3), "weighted_share"] == pytest.approx(expected)
+    assert not {"HBUS", "AGECL"} & set(exploration.categories["variable"])  # own sections
+
+
+@pytest.mark.scf
+def test_a_population_drops_what_it_holds_constant(scf2019):
+    from custseg.population import select_population
+
+    owners = explore(select_population(scf2019, "small-business").dataset)
+    assert "HBUS" not in owners.shares and owners.income_by_ownership is None
+    assert "TURNFEAR" in owners.shares
+
+
+def test_plain_table_codes_and_flags(blobs):
+    blobs = blobs.assign(
+        member=np.arange(len(blobs)) % 2, region=np.where(blobs.index % 3, "north", "south")
+    )
+    exploration = explore(from_frame(blobs, name="t.csv", id_columns=("customer",)))
+    assert list(exploration.flags["variable"]) == ["member"]
+    assert exploration.flags["share_yes"].iloc[0] == pytest.approx(0.5)
+    regions = exploration.categories.set_index("code")
+    assert set(regions.index) == {"north", "south"} and (regions["code_label"] == "").all()

@@ -104,3 +104,20 @@ def test_a_very_long_column_name_is_classified_in_linear_time():
     role = infer_roles(pd.DataFrame({name: np.arange(50)}))[0]
     assert time.perf_counter() - start < 5
     assert role.role == "id"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0, 1, 1, 0] * 5, [0.0, 1.0, None, 1.0] * 5, [True, False, True, True] * 5],
+    ids=["integers", "floats with a gap", "booleans"],
+)
+def test_yes_no_columns_are_flags(values):
+    frame = pd.DataFrame({"member": values, "spend": np.arange(20.0)})
+    role, reason = roles(frame)["member"]
+    assert role == "flag" and "yes/no" in reason
+    dataset = from_frame(frame, name="t")
+    assert dataset.flag_columns == {"member"}
+    # Used as a category (one-hot), never ranked by variance; its codes read Yes/No.
+    assert dataset.categorical_features == ("member",)
+    assert dataset.candidate_features() == ["spend"]
+    assert dataset.value_label("member", 1) == "Yes" and dataset.value_label("member", 0) == "No"
