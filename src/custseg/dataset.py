@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from custseg.roles import ColumnRole
 
 
+#: How the codes of a yes/no flag read.
+YES_NO = {0: "No", 1: "Yes"}
+
+
 @dataclass(frozen=True)
 class Population:
     """A named subset of a dataset's rows.
@@ -65,7 +69,7 @@ class Dataset:
         Columns holding money amounts, and columns holding coded categories.
     flag_columns : frozenset of str
         Yes/no columns holding 0 and 1 (or true/false): reported as the share with 1, never
-        ranked by variance.
+        ranked by variance; their codes read as :data:`YES_NO` unless labelled otherwise.
     labels : mapping of str to str
         Short human labels by column.
     value_labels : mapping of str to mapping of int to str
@@ -125,13 +129,10 @@ class Dataset:
         return self.label_fallback(column) if self.label_fallback else column
 
     def value_label(self, column: str, code: Any) -> str:
-        """The label of one code of a coded category (the code itself if unknown; "Yes" and
-        "No" for a flag's 1 and 0)."""
+        """The label of one code of a coded category (the code itself if unknown)."""
         try:
             return self.value_labels[column][int(code)]
         except (KeyError, TypeError, ValueError):
-            if column in self.flag_columns and code in (0, 1):
-                return "Yes" if code else "No"
             return str(code)
 
     def reserved_columns(self) -> set[str]:
@@ -265,6 +266,7 @@ def from_frame(
             )
     # A flag is a feature as a category is (one-hot encoded), so 0/1 and 1/2 codes fare alike.
     categorical_features = tuple(r.column for r in roles if r.role in ("categorical", "flag"))
+    flags = [r.column for r in roles if r.role == "flag"]
     return Dataset(
         name=name,
         frame=frame,
@@ -272,7 +274,8 @@ def from_frame(
         weight_column=weight_column,
         populations={"all": Population("all", "every row", noun="customers")},
         categorical_columns=frozenset(categorical_features),
-        flag_columns=frozenset(r.column for r in roles if r.role == "flag"),
+        flag_columns=frozenset(flags),
+        value_labels={column: dict(YES_NO) for column in flags},
         categorical_features=categorical_features,
         demographic_columns=categorical_features,
         column_roles=tuple(roles),

@@ -20,7 +20,7 @@ import pandas as pd
 from custseg import io
 from custseg.dataset import Dataset, Population
 from custseg.datasets.scf_dollars import dollar_year
-from custseg.datasets.scf_labels import VALUE_LABELS, VARIABLE_LABELS, scf_label
+from custseg.datasets.scf_labels import VARIABLE_LABELS, extract_value_labels, scf_label
 from custseg.errors import CustsegError
 from custseg.naming import TraitWords
 from custseg.roles import is_flag
@@ -367,22 +367,15 @@ def file_provenance(frame: pd.DataFrame, path: Path) -> dict:
 
 
 def _flags(frame: pd.DataFrame) -> frozenset[str]:
-    """The yes/no columns: every column of 0s and 1s that is not an id, amount or coded category
-    (an amount such as MORT3 can hold only 0 and 1 in one survey and is still an amount)."""
+    """Every column of 0s and 1s but ids, amounts (MORT3 is all 0 in 2019) and coded ones."""
     known = {"YY1", "Y1", "WGT"} | DOLLAR_VARIABLES | CODED_VARIABLES
     return frozenset(c for c in frame.columns if c not in known and is_flag(frame[c]))
-
-
-def _value_labels(columns: set[str]) -> dict[str, dict[int, str]]:
-    """The code labels for this extract: before 2022 (no RACECL5) RACE folds Asian into code 5."""
-    if "RACECL5" in columns:
-        return VALUE_LABELS
-    return {**VALUE_LABELS, "RACE": {**VALUE_LABELS["RACE"], 5: "Asian, other or several"}}
 
 
 def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = None) -> Dataset:
     """Describe a frame holding an SCF summary extract."""
     columns = set(frame.columns)
+    flags = _flags(frame)
     return Dataset(
         name=name,
         frame=frame,
@@ -392,9 +385,9 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         implicate_column="Y1",
         dollar_columns=DOLLAR_VARIABLES & columns,
         categorical_columns=CODED_VARIABLES & columns,
-        flag_columns=_flags(frame),
+        flag_columns=flags,
         labels={k: v for k, v in VARIABLE_LABELS.items() if k in columns},
-        value_labels=_value_labels(columns),
+        value_labels=extract_value_labels(columns, flags),
         populations=POPULATIONS,
         provenance=dict(provenance or {}),
         label_fallback=scf_label,

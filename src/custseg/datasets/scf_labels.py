@@ -14,6 +14,7 @@ read from the data: HBNPL is 1 exactly when the BNPL amount is positive.
 from __future__ import annotations
 
 from custseg import io
+from custseg.dataset import YES_NO
 
 LABELS_FILE = "scf_labels.csv"
 
@@ -134,6 +135,15 @@ VALUE_LABELS: dict[str, dict[int, str]] = {
         **{code: f"Other reason ({code})" for code in (5, 12, 13, 14, 15, 16, 22)},
     },
 }
+
+
+def extract_value_labels(columns: set[str], flags: frozenset[str]) -> dict[str, dict[int, str]]:
+    """The code labels for one extract: its flags read Yes/No unless labelled otherwise (HBUS);
+    before 2022 (no RACECL5 column) RACE folds Asian respondents into code 5."""
+    labels = {**{flag: dict(YES_NO) for flag in sorted(flags)}, **VALUE_LABELS}
+    if "RACECL5" not in columns:
+        labels["RACE"] = {**VALUE_LABELS["RACE"], 5: "Asian, other or several"}
+    return labels
 
 
 def scf_label(variable: str) -> str:
