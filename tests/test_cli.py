@@ -161,6 +161,7 @@ def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
         (["segment", "{customers}", "--select", "random"], "Unknown --select"),
         (["segment", "{customers}", "--weight", "visitz"], "no column 'visitz'"),
         (["explore", "scf1850"], "Unknown dataset"),
+        (["explore", "{customers}", "--population", "rich"], "Unknown population 'rich'"),
         (["data", "fetch", "census"], "Unknown dataset family"),
     ],
 )
@@ -198,6 +199,14 @@ def test_explore_report(tmp_path):
     assert "27.4% of rows are business owners" in html
     assert "13.4% of households" in html
     assert "90-100" in html and 'src="http' not in html
+
+
+def test_explore_selected_rows(customers, tmp_path):
+    out = tmp_path / "eda"
+    assert run(["explore", str(customers), "--where", "spend >= 100", "--out", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert "Exploring customers.csv: selected rows" in html
+    assert "has 40 rows and 4 columns: every row, where spend &gt;= 100" in html
 
 
 def test_version(capsys):

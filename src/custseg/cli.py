@@ -205,11 +205,20 @@ def explore(
     exclude: ExcludeOption = None,
     sheet: SheetOption = None,
     labels: LabelsOption = None,
+    population: Annotated[
+        str,
+        typer.Option(help="Explore this named population: all, small-business, credit-fearful."),
+    ] = "all",
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
+    ] = None,
 ) -> None:
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io
     from custseg.explore import explore as run_explore
     from custseg.limits import check_magnitudes
+    from custseg.population import select_population
     from custseg.report_explore import explore_report
 
     io.check_replaceable(out, "--out")
@@ -221,8 +230,9 @@ def explore(
         sheet=sheet,
         labels=labels,
     )
-    check_magnitudes(dataset.frame, dataset.candidate_features())
-    page = explore_report(run_explore(dataset))
+    selection = select_population(dataset, population, where or ())
+    check_magnitudes(selection.dataset.frame, selection.dataset.candidate_features())
+    page = explore_report(run_explore(selection.dataset, population=selection))
     with io.atomic_output_dir(out) as staging:
         io.write_text(staging / "report.html", page)
     out_console.print(f"Wrote {out / 'report.html'}")

@@ -15,6 +15,7 @@ import pandas as pd
 from custseg.dataset import Dataset, is_numeric
 from custseg.explore_codes import MAX_CODES_SHOWN, category_summary, flag_summary, weights_of
 from custseg.formatting import count, money, number, percent
+from custseg.population import Selection
 from custseg.roles import described_role
 from custseg.stats import weighted_quantile
 
@@ -183,6 +184,8 @@ class Exploration:
     categories : DataFrame or None
         :func:`~custseg.explore_codes.category_summary` of the coded columns not in ``shares``
         (with at most ``MAX_CODES_SHOWN`` codes), when there are any.
+    population : str or None
+        Which rows were explored ("population small-business"), when not the whole table.
     """
 
     dataset: Dataset
@@ -199,11 +202,21 @@ class Exploration:
     dollars_of: int | None = None
     flags: pd.DataFrame | None = None
     categories: pd.DataFrame | None = None
+    population: str | None = None
 
 
-def _overview(dataset: Dataset) -> list[str]:
+def _scope(subset: Selection) -> str:
+    if subset.population == "all":
+        return "selected rows"
+    return f"population {subset.population}"
+
+
+def _overview(dataset: Dataset, subset: Selection | None) -> list[str]:
+    shape = f"{dataset.n_rows:,} rows and {dataset.frame.shape[1]:,} columns"
     sentences = [
-        f"{dataset.name} has {dataset.n_rows:,} rows and {dataset.frame.shape[1]:,} columns."
+        f"{dataset.name} has {shape}."
+        if subset is None
+        else f"{dataset.name}, {_scope(subset)}, has {shape}: {subset.description}."
     ]
     if dataset.household_column:
         households = dataset.frame[dataset.household_column].nunique()
@@ -252,12 +265,22 @@ def _share_sentences(
     return [sentence]
 
 
-def explore(dataset: Dataset) -> Exploration:
-    """Compute the exploratory summaries of ``dataset``."""
+def explore(dataset: Dataset, *, population: Selection | None = None) -> Exploration:
+    """Compute the exploratory summaries of ``dataset``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    population : Selection, optional
+        How ``dataset``'s rows were chosen (:func:`custseg.population.select_population`), said
+        in the overview and the title when it is not the whole table.
+    """
     weights = _weights(dataset)
+    subset = population if population is not None and population.conditions else None
     exploration = Exploration(
         dataset=dataset,
-        overview=_overview(dataset),
+        overview=_overview(dataset, subset),
+        population=_scope(subset) if subset else None,
         columns=column_summary(dataset),
         weight_unit=(dataset.weight_unit or "weighted count") if weights is not None else "rows",
         dollars_of=dataset.provenance.get("dollars_of"),

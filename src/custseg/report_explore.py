@@ -130,7 +130,8 @@ def explore_report(exploration: Exploration) -> str:
     subtitle = "custseg explore" + (
         f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
     )
-    return page(f"Exploring {dataset.name}", subtitle, body)
+    scope = f": {exploration.population}" if exploration.population else ""
+    return page(f"Exploring {dataset.name}{scope}", subtitle, body)
 
 
 def _code_sections(exploration: Exploration) -> list[str]:
