@@ -19,9 +19,9 @@ from custseg.population import Selection
 from custseg.roles import described_role
 from custseg.stats import weighted_quantile
 
-#: The SCF dollar variables an analyst looks at first.
 #: A gap between the share of rows and the weighted share that is worth a sentence.
 REPRESENTATION_GAP = 0.01
+#: The SCF dollar variables an analyst looks at first.
 KEY_DOLLAR_VARIABLES = ("INCOME", "NETWORTH", "ASSET", "DEBT", "FIN", "NFIN", "HOUSES", "BUS")
 
 

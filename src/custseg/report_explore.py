@@ -168,6 +168,8 @@ def _code_sections(exploration: Exploration) -> list[str]:
             "weighted_share": f"share of {exploration.weight_unit} (weighted)",
         }
         shown = exploration.categories.rename(columns=names)
+        if not exploration.categories["code_label"].astype(bool).any():
+            shown = shown.drop(columns=names["code_label"])  # text codes say it themselves
         sections.append(
             section(
                 "Coded categories",
