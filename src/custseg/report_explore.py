@@ -149,9 +149,9 @@ def _code_sections(exploration: Exploration) -> list[str]:
         if not exploration.flags["missing"].any():
             shown = shown.drop(columns=names["missing"])
         note = (
-            "Columns holding only 0 and 1 answer a yes/no question; their mean is the share of "
-            "yes among the rows that answer, so that share is shown instead of a median or a "
-            "variance, and flags are not ranked as numeric features."
+            "Columns holding only 0 and 1 (or true/false) answer a yes/no question; their mean "
+            "is the share of yes among the rows that answer, so that share is shown instead of a "
+            "median or a variance, and flags are never ranked by variance as numeric features."
         )
         sections.append(
             section(
