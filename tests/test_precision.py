@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 
 from custseg import segment
+from custseg.formatting import count
 from custseg.precision import (
     MIN_HOUSEHOLDS,
     points_with_se,
     rounded_count,
     share_with_se,
-    survey_count,
 )
 
 
@@ -24,11 +24,11 @@ from custseg.precision import (
 )
 def test_counts_to_two_significant_figures_and_no_finer_than_10k(value, rounded, text):
     assert rounded_count(value) == rounded
-    assert survey_count(value) == text
+    assert count(value) == text
 
 
 def test_small_counts_and_shares():
-    assert survey_count(3_000) == "<10,000"
+    assert count(3_000) == "<10,000"
     assert share_with_se(0.25743, 0.009678) == "25.7% ± 1.0"
     assert share_with_se(0.25743, float("nan")) == "25.7%"
     assert points_with_se(5.5977, 1.8485) == "+5.6 ± 1.8"
@@ -50,7 +50,7 @@ def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
     assert (profiles["few_households"] == (profiles["sample_households"] < MIN_HOUSEHOLDS)).all()
     assert profiles["few_households"].any()
     for row in profiles.itertuples():
-        assert survey_count(row.weighted_count) in row.size
+        assert count(row.weighted_count) in row.size
         assert f"{row.sample_households:.0f} sample households" in row.size
         assert ("too few for a reliable estimate" in row.size) == row.few_households
     summary = result.summary()

@@ -287,7 +287,7 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
 
 
 def _print_result(result, out: Path) -> None:
-    from custseg.formatting import percent
+    from custseg.formatting import number, percent
 
     prepared = result.prepared
     out_console.print(
@@ -303,9 +303,9 @@ def _print_result(result, out: Path) -> None:
     )
     metrics = result.metrics
     out_console.print(
-        f"k={result.k}: inertia {metrics['inertia']:.6g}, silhouette "
+        f"k={result.k}: inertia {number(metrics['inertia'])}, silhouette "
         f"{metrics['silhouette']:.3f}, Calinski-Harabasz "
-        f"{metrics['calinski_harabasz']:.4g}, Davies-Bouldin "
+        f"{number(metrics['calinski_harabasz'])}, Davies-Bouldin "
         f"{metrics['davies_bouldin']:.3f}"
     )
     if result.implicates is not None:

@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.formatting import money, number, percent
+from custseg.formatting import label_and_name, money, number, percent
+from custseg.precision import share_with_se
 
 TEMPLATE = "plotly_white"
 SEGMENT_COLOURS = (
@@ -71,7 +72,7 @@ def variance_figure(
     fig = go.Figure(
         go.Bar(
             x=shown.to_numpy(),
-            y=[f"{labels.get(n, n)} ({n})" for n in names],
+            y=[label_and_name(labels.get(n, n), n) for n in names],
             orientation="h",
             customdata=names,
             marker_color=[SELECTED_COLOUR if n in selected else OTHER_COLOUR for n in names],
@@ -373,15 +374,21 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
     fig = go.Figure()
     for label, colour in ((base, "#9ecae1"), (other, "#1f77b4")):
         se = table.get(f"share_se_{label}")
+        shares = table[f"share_{label}"]
+        # "75.6% ± 1.1": the share and its standard error in points, as the tables write it
+        shown = [
+            share_with_se(share, None if se is None else se.iloc[i])
+            for i, share in enumerate(shares)
+        ]
         fig.add_trace(
             go.Bar(
                 x=[f"Segment {s}" for s in table["segment"]],
-                y=table[f"share_{label}"],
+                y=shares,
                 name=label,
                 marker_color=colour,
-                customdata=table["name"],
+                customdata=np.column_stack([table["name"], shown]),
                 error_y=None if se is None else {"type": "data", "array": se, "visible": True},
-                hovertemplate="%{customdata}<br>%{y:.1%}<extra>" + label + "</extra>",
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra>" + label + "</extra>",
             )
         )
     return _layout(
