@@ -91,7 +91,7 @@ def test_the_id_keeps_its_name_and_money_is_in_cents():
     table, _ = customer_table(transactions, customer="customer_id", date="day", amount="total")
     assert table.columns[0] == "customer_id" and "customer" not in table
     a = table.set_index("customer_id").loc["a"]
-    assert repr(a["monetary"]) == "48.15" and repr(a["avg_order_value"]) == "16.05"
+    assert str(a["monetary"]) == "48.15" and str(a["avg_order_value"]) == "16.05"
 
 
 def test_an_id_named_like_a_measure_is_refused(transactions):

@@ -31,11 +31,17 @@ def relabel(
     run_dir: RunArgument,
     name: Annotated[
         list[str] | None,
-        typer.Option("--name", help='Rename a segment: SEGMENT="New name"; repeatable.'),
+        typer.Option(
+            "--name",
+            metavar="<segment=name>",
+            help='Rename a segment: SEGMENT="New name"; repeatable.',
+        ),
     ] = None,
     merge: Annotated[
         list[str] | None,
-        typer.Option("--merge", help="Merge segments into one: 4,5; repeatable."),
+        typer.Option(
+            "--merge", metavar="<segments>", help="Merge segments into one: 4,5; repeatable."
+        ),
     ] = None,
     source: SourceOverride = None,
     write_to: Annotated[

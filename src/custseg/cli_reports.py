@@ -117,8 +117,7 @@ def rfm(
     ] = None,
     sheet: SheetOption = None,
 ) -> None:
-    """Build a customer table (recency, frequency, monetary value, RFM groups) from
-    transactions."""
+    """Build a customer table (recency, frequency, monetary value, RFM groups) from orders."""
     from custseg import io
     from custseg.dataset import from_frame
     from custseg.rfm import customer_table
@@ -186,8 +185,9 @@ def compare(
     cpi: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="<year=value>",
             help="Price index value YEAR=VALUE replacing the Fed's R-CPI-U-RS (September) for "
-            "that year; repeatable."
+            "that year; repeatable.",
         ),
     ] = None,
 ) -> None:

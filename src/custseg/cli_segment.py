@@ -39,7 +39,10 @@ def segment(
     ] = "all",
     where: Annotated[
         list[str] | None,
-        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
+        typer.Option(
+            metavar="<condition>",
+            help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.',
+        ),
     ] = None,
     select: Annotated[
         str,
@@ -288,6 +291,7 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
 
 def _print_result(result, out: Path) -> None:
     from custseg.formatting import number, percent
+    from custseg.precision import SE_LABEL, SHARE_RANGE_HEADING, SHARE_SE_HEADING, size_table
 
     prepared = result.prepared
     out_console.print(
@@ -310,11 +314,22 @@ def _print_result(result, out: Path) -> None:
     )
     if result.implicates is not None:
         report = result.implicates
+        fits = "one model per implicate" if report.mode == "separate" else "one model"
         out_console.print(
-            f"Implicates ({report.mode}): {percent(report.all_agree_share)} of "
+            f"Implicates ({report.mode}: {fits}): {percent(report.all_agree_share)} of "
             f"{report.households:,} households have all rows in one segment; mean agreement "
             f"{percent(report.mean_agreement)}"
         )
+        spread = size_table(result.profiles)
+        if SHARE_SE_HEADING in spread:
+            out_console.print(
+                f"Segment shares across the {report.n_implicates} implicates (± {SE_LABEL}; "
+                "lowest to highest): "
+                + "; ".join(
+                    f"segment {row['segment']}: {row[SHARE_SE_HEADING]} ({row[SHARE_RANGE_HEADING]})"
+                    for row in spread.to_dict("records")
+                )
+            )
     table = Table("segment", "persona", "size", "rows")
     for row in result.profiles.itertuples():
         table.add_row(
