@@ -326,7 +326,8 @@ def _print_result(result, out: Path) -> None:
                 f"Segment shares across the {report.n_implicates} implicates (± {SE_LABEL}; "
                 "lowest to highest): "
                 + "; ".join(
-                    f"segment {row['segment']}: {row[SHARE_SE_HEADING]} ({row[SHARE_RANGE_HEADING]})"
+                    f"segment {row['segment']}: {row[SHARE_SE_HEADING]} "
+                    f"({row[SHARE_RANGE_HEADING]})"
                     for row in spread.to_dict("records")
                 )
             )
