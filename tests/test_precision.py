@@ -1,13 +1,17 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from custseg import segment
 from custseg.formatting import count
 from custseg.precision import (
     MIN_HOUSEHOLDS,
+    SHARE_RANGE_HEADING,
+    SHARE_SE_HEADING,
     points_with_se,
     rounded_count,
     share_with_se,
+    size_table,
 )
 
 
@@ -57,3 +61,28 @@ def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
     assert "imputation uncertainty only" in summary["standard_errors"]
     assert summary["dollars_of"] == 2019
     assert (profiles["dollars_of"] == 2019).all()
+
+
+def test_size_table_shows_shares_with_their_se_as_percentages():
+    profiles = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "name": ["Savers", "Spenders"],
+            "size": ["Segment 1: 12 M US households (75.6%)", "Segment 2: 3.8 M US households"],
+            "share": [0.75643, 0.24357],
+            "share_se": [0.01127, 0.01127],
+            "share_min": [0.7401, 0.2341],
+            "share_max": [0.7659, 0.2599],
+        }
+    )
+    shown = size_table(profiles)
+    assert list(shown.columns) == ["segment", "name", "size", SHARE_SE_HEADING, SHARE_RANGE_HEADING]
+    assert "share_se" not in SHARE_SE_HEADING and "imputation uncertainty only" in SHARE_SE_HEADING
+    assert shown["size"][0] == "12 M US households (75.6%)"
+    assert list(shown[SHARE_SE_HEADING]) == ["75.6% ± 1.1", "24.4% ± 1.1"]
+    assert shown[SHARE_RANGE_HEADING][1] == "23.4% to 26.0%"
+    assert list(size_table(profiles.drop(columns=["share_se", "share_min", "share_max"]))) == [
+        "segment",
+        "name",
+        "size",
+    ]

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from custseg._version import __version__
 from custseg.errors import CustsegError
-from custseg.terminal_text import clip, clip_message, os_error_message
+from custseg.terminal_text import ProgressLines, clip, clip_message, os_error_message
 
 
 def _without_value_type(params: list) -> list:
@@ -115,16 +115,18 @@ def _use_threads(count: int | None) -> None:
 
 @contextlib.contextmanager
 def _progress(label: str, total: int | None) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr in a terminal (silent in pipes); yields the step callback."""
+    """A progress bar on stderr in a terminal, progress lines elsewhere (CI logs, files);
+    yields the step callback."""
+    if not err_console.is_terminal:
+        yield ProgressLines(label, total, err_console.print).advance
+        return
     columns = [
         TextColumn(label),
         *([BarColumn()] if total else []),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(
-        *columns, console=err_console, disable=not err_console.is_terminal, transient=True
-    ) as progress:
+    with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)
 

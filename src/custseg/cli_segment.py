@@ -28,6 +28,7 @@ from custseg.cli import (
     out_console,
 )
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 from custseg.terminal_text import clip, clip_message
 
 
@@ -221,7 +222,11 @@ def segment(
             )
         )
     print_method(prepared)
-    with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
+    fitted = prepared.config  # the sweep as cut to the rows there are
+    label = f"Fitting k={fitted.ks[0]}-{fitted.ks[-1]}" + (
+        f" and {counted(fitted.bootstrap, 'bootstrap resample')}" if fitted.bootstrap else ""
+    )
+    with _progress(label, sweep_steps(fitted)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
     save_run(
