@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.formatting import label_and_name, money, number, percent
+from custseg.formatting import counted, label_and_name, money, number, percent
 from custseg.precision import share_with_se
 
 TEMPLATE = "plotly_white"
@@ -275,7 +275,7 @@ def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
             y=shares,
             marker_color=[segment_colour(s) for s in profiles["segment"]],
             text=[
-                f"{percent(s)} ({n:,} rows)"
+                f"{percent(s)} ({counted(n, 'row')})"
                 for s, n in zip(shares, profiles["n_rows"], strict=True)
             ],
             textposition="outside",
