@@ -91,6 +91,19 @@ def test_distribution_figure_bins_on_log_scale():
     assert fig.data[0].y.sum() == 4
     np.testing.assert_allclose(fig.data[0].x, [np.sqrt(10), np.sqrt(1000), np.sqrt(1e5)])
     assert fig.layout.xaxis.type == "log"
+    assert list(fig.data[0].customdata) == ["1", "1", "2"]
+
+
+def test_weighted_histogram_hover_counts_households_like_every_size():
+    fig = figures.distribution_figure(
+        np.array([10.0, 1000.0]),
+        label="X",
+        bins=2,
+        weights=np.array([609_303, 8_312_345]),
+        unit="US households",
+    )
+    assert list(fig.data[0].customdata) == ["610,000", "8.3 M"]
+    assert "%{customdata} US households (weighted)" in fig.data[0].hovertemplate
 
 
 def test_share_figures():

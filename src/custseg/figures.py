@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.formatting import counted, label_and_name, money, number, percent
+from custseg.formatting import count, counted, label_and_name, money, number, percent
 from custseg.precision import share_with_se
 
 TEMPLATE = "plotly_white"
@@ -352,7 +352,9 @@ def distribution_figure(
                 width=np.diff(edges),
                 marker_color="#1f77b4",
                 name=label,
-                hovertemplate="%{x:.3s}: %{y:,.0f} " + counted + "<extra></extra>",
+                # weighted counts in the style of every other household count ("610,000")
+                customdata=[count(c) if weights is not None else f"{c:,.0f}" for c in counts],
+                hovertemplate="%{x:.3s}: %{customdata} " + counted + "<extra></extra>",
             )
         )
     dollars = f"{dollars_of} $" if dollars_of else "$"
