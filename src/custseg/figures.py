@@ -82,7 +82,7 @@ def variance_figure(
     kind = "Trimmed variance" if trimmed else "Variance"
     return _layout(
         fig,
-        f"{kind}: top {len(names)} features",
+        f"{kind}: top {counted(len(names), 'feature')}",
         xaxis_title="variance" + (" (10% cut from each tail)" if trimmed else ""),
         height=max(300, 40 * len(names) + 100),
     )
