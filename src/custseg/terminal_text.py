@@ -1,9 +1,10 @@
-"""User text bound for the terminal, cut to a readable length.
+"""Text bound for the terminal: user text cut to a readable length, and progress as lines.
 
 Column names, file names and values come from the user's data and can be of any length; the CLI
 prints them through these helpers (and with rich's markup and highlighting off), so a
 100,000-character column name prints as a short name with an ellipsis instead of stalling the
-terminal.
+terminal. A long job's progress goes to a log or a file as a few plain lines
+(:class:`ProgressLines`), since a progress bar needs a terminal.
 """
 
 from __future__ import annotations
