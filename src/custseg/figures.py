@@ -352,7 +352,6 @@ def distribution_figure(
                 width=np.diff(edges),
                 marker_color="#1f77b4",
                 name=label,
-                # weighted counts in the style of every other household count ("610,000")
                 customdata=[count(c) if weights is not None else f"{c:,.0f}" for c in counts],
                 hovertemplate="%{x:.3s}: %{customdata} " + counted + "<extra></extra>",
             )
@@ -375,13 +374,8 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
     """Each segment's share in two datasets, with imputation standard errors where known."""
     fig = go.Figure()
     for label, colour in ((base, "#9ecae1"), (other, "#1f77b4")):
-        se = table.get(f"share_se_{label}")
-        shares = table[f"share_{label}"]
-        # "75.6% ± 1.1": the share and its standard error in points, as the tables write it
-        shown = [
-            share_with_se(share, None if se is None else se.iloc[i])
-            for i, share in enumerate(shares)
-        ]
+        shares, se = table[f"share_{label}"], table.get(f"share_se_{label}")
+        shown = [share_with_se(s, None if se is None else se.iloc[i]) for i, s in enumerate(shares)]
         fig.add_trace(
             go.Bar(
                 x=[f"Segment {s}" for s in table["segment"]],
