@@ -237,6 +237,16 @@ def test_drift_beside_the_scored_file(base_run, tmp_path):
         assert report["segment_psi"] > 0.01
 
 
+def test_predict_counts_agree_with_their_number(base_run, tmp_path, capsys):
+    source, run_dir = base_run
+    one = tmp_path / "one.csv"
+    _groups().head(1).assign(spend=1e6).to_csv(one, index=False)
+    _predict(run_dir, one, tmp_path / "scored.csv")
+    printed = " ".join(capsys.readouterr().out.split())  # Rich wraps long lines
+    assert "Scored 1 customer into 4 segments: 1 customer outside the training data, " in printed
+    assert "0 customers with missing values imputed" in printed
+
+
 @pytest.mark.scf
 def test_scf_households_relabel_export_and_drift(scf2019, tmp_path):
     """The survey path: weighted, five implicates, assignments per household."""
@@ -248,6 +258,12 @@ def test_scf_households_relabel_export_and_drift(scf2019, tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["k"] == 3 and summary["implicates"]["n_implicates"] == 5
     assert sum(s["share"] for s in summary["segments"]) == pytest.approx(1.0)
+    from custseg.dashboard.layout import run_page
+    from custseg.precision import SHARE_SE_HEADING
+
+    # The run view and the report show the share with its SE, in words and percentages.
+    for shown in (str(run_page(RunData.load(run_dir))), (run_dir / "figures.html").read_text()):
+        assert SHARE_SE_HEADING in shown and "share_se" not in shown
 
     frame = scf2019.frame
     training = frame[(frame["HBUS"] == 1) & (frame["INCOME"] < 500000)]

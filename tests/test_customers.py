@@ -41,6 +41,8 @@ def test_mall_defaults_give_readable_segments(mall_run):
     assert pd.read_csv(mall_run / "assignments.csv").columns.tolist() == ["CustomerID", "segment"]
     report = (mall_run / "figures.html").read_text()
     assert "Personas" in report and profiles["name"][0] in report
+    # A label that is the column's name is not repeated after it.
+    assert "Age (Age)" not in report and "(Spending Score (1-100))" not in report
 
 
 def test_wholesale_defaults_scaled_asinh_and_codes(tables, tmp_path):
@@ -48,6 +50,7 @@ def test_wholesale_defaults_scaled_asinh_and_codes(tables, tmp_path):
     assert run(["segment", str(tables / "wholesale_customers.csv"), "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["transform"] == "scaled-asinh"  # the spending columns are strongly skewed
+    assert (out / "figures.html").read_text().count("Transform: scaled-asinh") == 1
     assert set(summary["transform_scales"]) == set(summary["numeric_features"])
     assert summary["categorical_features"] == ["Channel", "Region"]
     assert len(summary["numeric_features"]) == 6

@@ -91,6 +91,19 @@ def test_distribution_figure_bins_on_log_scale():
     assert fig.data[0].y.sum() == 4
     np.testing.assert_allclose(fig.data[0].x, [np.sqrt(10), np.sqrt(1000), np.sqrt(1e5)])
     assert fig.layout.xaxis.type == "log"
+    assert list(fig.data[0].customdata) == ["1", "1", "2"]
+
+
+def test_weighted_histogram_hover_counts_households_like_every_size():
+    fig = figures.distribution_figure(
+        np.array([10.0, 1000.0]),
+        label="X",
+        bins=2,
+        weights=np.array([609_303, 8_312_345]),
+        unit="US households",
+    )
+    assert list(fig.data[0].customdata) == ["610,000", "8.3 M"]
+    assert "%{customdata} US households (weighted)" in fig.data[0].hovertemplate
 
 
 def test_share_figures():
@@ -121,3 +134,30 @@ def test_profile_figure_states_the_dollar_year():
     fig = figures.profile_figure(profiles, dollars_of=2019, **kwargs)
     assert "amounts in 2019 dollars" in fig.layout.title.text
     assert "dollars" not in figures.profile_figure(profiles, **kwargs).layout.title.text
+
+
+def test_compare_figure_hover_shows_the_share_with_its_se():
+    table = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "name": ["Savers", "Spenders"],
+            "share_a": [0.756, 0.244],
+            "share_se_a": [0.011, 0.011],
+            "share_b": [0.705, 0.295],
+        }
+    )
+    fig = figures.compare_figure(table, base="a", other="b")
+    assert [list(row) for row in fig.data[0].customdata] == [
+        ["Savers", "75.6% ± 1.1"],
+        ["Spenders", "24.4% ± 1.1"],
+    ]
+    assert list(fig.data[1].customdata[:, 1]) == ["70.5%", "29.5%"]
+    assert fig.data[1].error_y.array is None
+
+
+def test_variance_figure_does_not_repeat_a_label_that_is_the_name():
+    scores = pd.Series([2.0, 1.0], index=["Age", "AGE"])
+    fig = figures.variance_figure(
+        scores, labels={"Age": "Age", "AGE": "Age of head"}, selected=[], trimmed=False
+    )
+    assert list(fig.data[0].y) == ["Age of head (AGE)", "Age"]

@@ -1,13 +1,17 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from custseg import segment
+from custseg.formatting import count
 from custseg.precision import (
     MIN_HOUSEHOLDS,
+    SHARE_RANGE_HEADING,
+    SHARE_SE_HEADING,
     points_with_se,
     rounded_count,
     share_with_se,
-    survey_count,
+    size_table,
 )
 
 
@@ -24,11 +28,11 @@ from custseg.precision import (
 )
 def test_counts_to_two_significant_figures_and_no_finer_than_10k(value, rounded, text):
     assert rounded_count(value) == rounded
-    assert survey_count(value) == text
+    assert count(value) == text
 
 
 def test_small_counts_and_shares():
-    assert survey_count(3_000) == "<10,000"
+    assert count(3_000) == "<10,000"
     assert share_with_se(0.25743, 0.009678) == "25.7% ± 1.0"
     assert share_with_se(0.25743, float("nan")) == "25.7%"
     assert points_with_se(5.5977, 1.8485) == "+5.6 ± 1.8"
@@ -50,10 +54,35 @@ def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
     assert (profiles["few_households"] == (profiles["sample_households"] < MIN_HOUSEHOLDS)).all()
     assert profiles["few_households"].any()
     for row in profiles.itertuples():
-        assert survey_count(row.weighted_count) in row.size
+        assert count(row.weighted_count) in row.size
         assert f"{row.sample_households:.0f} sample households" in row.size
         assert ("too few for a reliable estimate" in row.size) == row.few_households
     summary = result.summary()
     assert "imputation uncertainty only" in summary["standard_errors"]
     assert summary["dollars_of"] == 2019
     assert (profiles["dollars_of"] == 2019).all()
+
+
+def test_size_table_shows_shares_with_their_se_as_percentages():
+    profiles = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "name": ["Savers", "Spenders"],
+            "size": ["Segment 1: 12 M US households (75.6%)", "Segment 2: 3.8 M US households"],
+            "share": [0.75643, 0.24357],
+            "share_se": [0.01127, 0.01127],
+            "share_min": [0.7401, 0.2341],
+            "share_max": [0.7659, 0.2599],
+        }
+    )
+    shown = size_table(profiles)
+    assert list(shown.columns) == ["segment", "name", "size", SHARE_SE_HEADING, SHARE_RANGE_HEADING]
+    assert "share_se" not in SHARE_SE_HEADING and "imputation uncertainty only" in SHARE_SE_HEADING
+    assert shown["size"][0] == "12 M US households (75.6%)"
+    assert list(shown[SHARE_SE_HEADING]) == ["75.6% ± 1.1", "24.4% ± 1.1"]
+    assert shown[SHARE_RANGE_HEADING][1] == "23.4% to 26.0%"
+    assert list(size_table(profiles.drop(columns=["share_se", "share_min", "share_max"]))) == [
+        "segment",
+        "name",
+        "size",
+    ]

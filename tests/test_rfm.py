@@ -27,7 +27,7 @@ def test_recency_frequency_monetary_by_hand(transactions):
     table, as_of = customer_table(
         transactions, customer="who", date="when", amount="paid", as_of="2025-03-31"
     )
-    table = table.set_index("customer")
+    table = table.set_index("who")
     assert as_of == pd.Timestamp("2025-03-31")
     assert table.loc["a", "recency_days"] == 30 and table.loc["a", "frequency"] == 2
     assert table.loc["c", "monetary"] == 200 and table.loc["c", "tenure_days"] == 120
@@ -64,8 +64,8 @@ def test_rfm_rules(scores, group):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"paid": ["x", 1, 2, 3, 4, 5]}, "entries of paid are not numbers"),
-        ({"when": ["yesterday"] * 6}, "entries of when are not dates"),
+        ({"paid": ["x", 1, 2, 3, 4, 5]}, "^1 entry of paid cannot be read as a number"),
+        ({"when": ["yesterday"] * 6}, "^6 entries of when cannot be read as a date"),
     ],
 )
 def test_bad_transactions(transactions, change, message):
@@ -81,3 +81,24 @@ def test_as_of_before_last_order(transactions):
 def test_missing_column(transactions):
     with pytest.raises(CustsegError, match="no column 'amount'"):
         customer_table(transactions, customer="who", date="when", amount="amount")
+
+
+def test_the_id_keeps_its_name_and_money_is_in_cents():
+    # 16.05 + 16.05 + 16.05 is 48.150000000000006 in floating point.
+    transactions = pd.DataFrame(
+        {"customer_id": ["a"] * 3 + ["b"], "day": ["2025-01-02"] * 4, "total": [16.05] * 3 + [1.0]}
+    )
+    table, _ = customer_table(transactions, customer="customer_id", date="day", amount="total")
+    assert table.columns[0] == "customer_id" and "customer" not in table
+    a = table.set_index("customer_id").loc["a"]
+    assert str(a["monetary"]) == "48.15" and str(a["avg_order_value"]) == "16.05"
+
+
+def test_an_id_named_like_a_measure_is_refused(transactions):
+    with pytest.raises(CustsegError, match="'frequency' has the name of a column"):
+        customer_table(
+            transactions.rename(columns={"who": "frequency"}),
+            customer="frequency",
+            date="when",
+            amount="paid",
+        )

@@ -16,15 +16,40 @@ from rich.text import Text
 
 from custseg._version import __version__
 from custseg.errors import CustsegError
-from custseg.terminal_text import clip, clip_message, os_error_message
+from custseg.terminal_text import ProgressLines, clip, clip_message, os_error_message
+
+
+def _without_value_type(params: list) -> list:
+    """Flags take no value: their help shows ``--debug / --no-debug``, not ``<bool>`` after it."""
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    return params
+
+
+class _Group(typer.core.TyperGroup):
+    """The command groups, with flags (``--help`` included) shown without a value type."""
+
+    def get_params(self, ctx):
+        return _without_value_type(super().get_params(ctx))
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _without_value_type([*command.params, command.get_help_option(ctx)])
+        return command
+
 
 app = typer.Typer(
+    cls=_Group,
     help="Customer segments you can act on.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(help="Get and inspect the built-in datasets.", no_args_is_help=True)
+data_app = typer.Typer(
+    cls=_Group, help="Get and inspect the built-in datasets.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 # User text (column names, values, paths) is printed as is: never read as markup, never
@@ -90,16 +115,18 @@ def _use_threads(count: int | None) -> None:
 
 @contextlib.contextmanager
 def _progress(label: str, total: int | None) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr in a terminal (silent in pipes); yields the step callback."""
+    """A progress bar on stderr in a terminal, progress lines elsewhere (CI logs, files);
+    yields the step callback."""
+    if not err_console.is_terminal:
+        yield ProgressLines(label, total, err_console.print).advance
+        return
     columns = [
         TextColumn(label),
         *([BarColumn()] if total else []),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with Progress(
-        *columns, console=err_console, disable=not err_console.is_terminal, transient=True
-    ) as progress:
+    with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)
 

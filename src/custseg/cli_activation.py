@@ -11,6 +11,7 @@ from rich.table import Table
 
 from custseg.cli import err_console, out_console
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 
 if TYPE_CHECKING:  # numpy and pandas load only when a command runs
     import numpy as np
@@ -31,11 +32,17 @@ def relabel(
     run_dir: RunArgument,
     name: Annotated[
         list[str] | None,
-        typer.Option("--name", help='Rename a segment: SEGMENT="New name"; repeatable.'),
+        typer.Option(
+            "--name",
+            metavar="<segment=name>",
+            help='Rename a segment: SEGMENT="New name"; repeatable.',
+        ),
     ] = None,
     merge: Annotated[
         list[str] | None,
-        typer.Option("--merge", help="Merge segments into one: 4,5; repeatable."),
+        typer.Option(
+            "--merge", metavar="<segments>", help="Merge segments into one: 4,5; repeatable."
+        ),
     ] = None,
     source: SourceOverride = None,
     write_to: Annotated[
@@ -110,13 +117,15 @@ def export(
         manifest = write_audiences(table, audiences, names=names, fmt=fmt, run=str(run_dir))
         for entry in manifest["segments"]:
             out_console.print(
-                f"Segment {entry['segment']} ({entry['name']}): {entry['customers']:,} "
-                f"customers -> {entry['file']}"
+                f"Segment {entry['segment']} ({entry['name']}): "
+                f"{counted(entry['customers'], 'customer')} -> {entry['file']}"
             )
-        out_console.print(f"Wrote {manifest['customers']:,} customers to {audiences}")
+        out_console.print(f"Wrote {counted(manifest['customers'], 'customer')} to {audiences}")
     if write_to is not None:
         io.write_table(table, write_to)
-        out_console.print(f"Wrote {len(table):,} customers to {io.redact_password(write_to)}")
+        out_console.print(
+            f"Wrote {counted(len(table), 'customer')} to {io.redact_password(write_to)}"
+        )
 
 
 def _read_summary(run_dir: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from custseg import io
 from custseg.cli import err_console, out_console
 from custseg.config import SegmentationConfig
 from custseg.dataset import Dataset
+from custseg.formatting import counted
 from custseg.methods import MethodComparison, compare_methods
 from custseg.sweep import describe_method
 
@@ -53,7 +54,7 @@ def save_comparison(
             staging / "methods.html",
             page(
                 "Segmentation methods compared",
-                f"{len(comparison.results)} methods, each at its recommended k",
+                f"{counted(len(comparison.results), 'method')}, each at its recommended k",
                 [
                     section(
                         "Methods",

@@ -20,6 +20,7 @@ from custseg.cli import (
 )
 from custseg.cli_activation import report_drift
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 from custseg.terminal_text import clip_message
 
 
@@ -88,9 +89,9 @@ def predict(
     flagged = int(scored["out_of_range"].sum())
     imputed = int((scored["imputed"] > 0).sum())
     out_console.print(
-        f"Scored {len(result):,} customers into {segment_model.k} segments; "
-        f"{flagged:,} lie outside the training data, {imputed:,} had missing "
-        f"values imputed. Wrote {out}"
+        f"Scored {counted(len(result), 'customer')} into {segment_model.k} segments: "
+        f"{counted(flagged, 'customer')} outside the training data, "
+        f"{counted(imputed, 'customer')} with missing values imputed. Wrote {out}"
     )
     report_drift(segment_model, dataset.frame, scored, out)
 
@@ -116,8 +117,7 @@ def rfm(
     ] = None,
     sheet: SheetOption = None,
 ) -> None:
-    """Build a customer table (recency, frequency, monetary value, RFM groups) from
-    transactions."""
+    """Build a customer table (recency, frequency, monetary value, RFM groups) from orders."""
     from custseg import io
     from custseg.dataset import from_frame
     from custseg.rfm import customer_table
@@ -137,7 +137,7 @@ def rfm(
     )
     result = None
     if segment_out is not None:
-        dataset = from_frame(table, name=Path(str(out)).name, id_columns=("customer",))
+        dataset = from_frame(table, name=Path(str(out)).name, id_columns=(customer,))
         varying = tuple(
             c for c in ("recency_days", "frequency", "monetary") if table[c].nunique() > 1
         )
@@ -146,7 +146,10 @@ def rfm(
         high = min(12, len(table) - 1)
         try:
             if high < 2:
-                raise CustsegError(f"There are only {len(table)} customers.")
+                raise CustsegError(
+                    f"There {'is' if len(table) == 1 else 'are'} only "
+                    f"{counted(len(table), 'customer')}."
+                )
             result = run_segment(dataset, SegmentationConfig(features=varying, k_range=(2, high)))
         except CustsegError as err:
             raise CustsegError(
@@ -166,7 +169,7 @@ def rfm(
             io.write_frame(table, out)
     counts = table["rfm_group"].value_counts()
     out_console.print(
-        f"{len(table):,} customers as of {reference.date()}: "
+        f"{counted(len(table), 'customer')} as of {reference.date()}: "
         + ", ".join(f"{name} {n:,}" for name, n in counts.items())
     )
     out_console.print(f"Wrote {out}" + (f" and {segment_out}" if segment_out else ""))
@@ -182,8 +185,9 @@ def compare(
     cpi: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="<year=value>",
             help="Price index value YEAR=VALUE replacing the Fed's R-CPI-U-RS (September) for "
-            "that year; repeatable."
+            "that year; repeatable.",
         ),
     ] = None,
 ) -> None:

@@ -28,6 +28,7 @@ from custseg.cli import (
     out_console,
 )
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 from custseg.terminal_text import clip, clip_message
 
 
@@ -39,7 +40,10 @@ def segment(
     ] = "all",
     where: Annotated[
         list[str] | None,
-        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
+        typer.Option(
+            metavar="<condition>",
+            help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.',
+        ),
     ] = None,
     select: Annotated[
         str,
@@ -218,7 +222,11 @@ def segment(
             )
         )
     print_method(prepared)
-    with _progress("Fitting k and resampling", sweep_steps(config)) as advance:
+    fitted = prepared.config  # the sweep as cut to the rows there are
+    label = f"Fitting k={fitted.ks[0]}-{fitted.ks[-1]}" + (
+        f" and {counted(fitted.bootstrap, 'bootstrap resample')}" if fitted.bootstrap else ""
+    )
+    with _progress(label, sweep_steps(fitted)) as advance:
         sweep = run_sweep(prepared, progress=advance)
     result = finish(prepared, sweep)
     save_run(
@@ -287,7 +295,8 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
 
 
 def _print_result(result, out: Path) -> None:
-    from custseg.formatting import percent
+    from custseg.formatting import number, percent
+    from custseg.precision import SE_LABEL, SHARE_RANGE_HEADING, SHARE_SE_HEADING, size_table
 
     prepared = result.prepared
     out_console.print(
@@ -303,18 +312,30 @@ def _print_result(result, out: Path) -> None:
     )
     metrics = result.metrics
     out_console.print(
-        f"k={result.k}: inertia {metrics['inertia']:.6g}, silhouette "
+        f"k={result.k}: inertia {number(metrics['inertia'])}, silhouette "
         f"{metrics['silhouette']:.3f}, Calinski-Harabasz "
-        f"{metrics['calinski_harabasz']:.4g}, Davies-Bouldin "
+        f"{number(metrics['calinski_harabasz'])}, Davies-Bouldin "
         f"{metrics['davies_bouldin']:.3f}"
     )
     if result.implicates is not None:
         report = result.implicates
+        fits = "one model per implicate" if report.mode == "separate" else "one model"
         out_console.print(
-            f"Implicates ({report.mode}): {percent(report.all_agree_share)} of "
+            f"Implicates ({report.mode}: {fits}): {percent(report.all_agree_share)} of "
             f"{report.households:,} households have all rows in one segment; mean agreement "
             f"{percent(report.mean_agreement)}"
         )
+        spread = size_table(result.profiles)
+        if SHARE_SE_HEADING in spread:
+            out_console.print(
+                f"Segment shares across the {report.n_implicates} implicates (± {SE_LABEL}; "
+                "lowest to highest): "
+                + "; ".join(
+                    f"segment {row['segment']}: {row[SHARE_SE_HEADING]} "
+                    f"({row[SHARE_RANGE_HEADING]})"
+                    for row in spread.to_dict("records")
+                )
+            )
     table = Table("segment", "persona", "size", "rows")
     for row in result.profiles.itertuples():
         table.add_row(

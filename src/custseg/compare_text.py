@@ -7,14 +7,13 @@ import math
 import pandas as pd
 
 from custseg.compare import Comparison
-from custseg.formatting import money
+from custseg.formatting import count, money
 from custseg.precision import (
     IMPUTATION_ONLY,
     SE_LABEL,
     few_households_note,
     points_with_se,
     share_with_se,
-    survey_count,
 )
 
 _FIGURES = {"median": "Median", "mean": "Mean"}
@@ -76,7 +75,7 @@ def segment_table(comparison: Comparison) -> pd.DataFrame:
             share_with_se(s, None if se is None else se.iloc[i])
             for i, s in enumerate(table[f"share_{name}"])
         ]
-        shown[f"households {name} (weighted)"] = table[f"count_{name}"].map(survey_count)
+        shown[f"households {name} (weighted)"] = table[f"count_{name}"].map(count)
         shown[f"sample households {name}"] = table[f"households_{name}"].round().astype(int)
     change_se = table.get("change_se_points")
     shown[f"change, points (± {SE_LABEL})"] = [

@@ -39,6 +39,7 @@ from custseg.distributed_lloyd import (
 )
 from custseg.distributed_plan import Plan, plan
 from custseg.errors import CustsegError
+from custseg.formatting import counted, percent
 from custseg.metrics import SILHOUETTE_SAMPLE, silhouette_scores
 from custseg.model import SegmentModel
 from custseg.recommend import recommend_k, smallest_segment
@@ -198,7 +199,7 @@ def _profiles(the_plan: Plan, fit: DistributedFit, sample_labels: np.ndarray) ->
             row["weighted_count"] = float(fit.weights[index])
         row["name"] = f"Segment {segment}"
         row["size"] = (
-            f"Segment {segment}: {row['n_rows']:,} rows ({100 * row['share']:.1f}% of rows)"
+            f"Segment {segment}: {counted(row['n_rows'], 'row')} ({percent(row['share'])} of rows)"
         )
         for j, feature in enumerate(the_plan.features):
             row[f"{feature}_mean"] = float(means[index, j])

@@ -229,9 +229,10 @@ def _overview(dataset: Dataset, subset: Selection | None) -> list[str]:
     weights = _weights(dataset)
     if weights is not None:
         sentences.append(
-            f"The weights ({dataset.weight_column}) sum to {count(weights.sum())}: the number of "
-            "units the sample stands for (US households for the SCF). Figures marked weighted "
-            "describe that population; figures in rows describe the sample."
+            f"The weights ({dataset.weight_column}) sum to "
+            f"{count(weights.sum(), significant=4)}: the number of units the sample stands for "
+            "(US households for the SCF). Figures marked weighted describe that population; "
+            "figures in rows describe the sample."
         )
     year = dataset.provenance.get("dollars_of")
     if year:

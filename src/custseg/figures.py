@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.formatting import money, number, percent
+from custseg.formatting import count, counted, label_and_name, money, number, percent
+from custseg.precision import share_with_se
 
 TEMPLATE = "plotly_white"
 SEGMENT_COLOURS = (
@@ -71,7 +72,7 @@ def variance_figure(
     fig = go.Figure(
         go.Bar(
             x=shown.to_numpy(),
-            y=[f"{labels.get(n, n)} ({n})" for n in names],
+            y=[label_and_name(labels.get(n, n), n) for n in names],
             orientation="h",
             customdata=names,
             marker_color=[SELECTED_COLOUR if n in selected else OTHER_COLOUR for n in names],
@@ -81,7 +82,7 @@ def variance_figure(
     kind = "Trimmed variance" if trimmed else "Variance"
     return _layout(
         fig,
-        f"{kind}: top {len(names)} features",
+        f"{kind}: top {counted(len(names), 'feature')}",
         xaxis_title="variance" + (" (10% cut from each tail)" if trimmed else ""),
         height=max(300, 40 * len(names) + 100),
     )
@@ -274,7 +275,7 @@ def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
             y=shares,
             marker_color=[segment_colour(s) for s in profiles["segment"]],
             text=[
-                f"{percent(s)} ({n:,} rows)"
+                f"{percent(s)} ({counted(n, 'row')})"
                 for s, n in zip(shares, profiles["n_rows"], strict=True)
             ],
             textposition="outside",
@@ -351,7 +352,8 @@ def distribution_figure(
                 width=np.diff(edges),
                 marker_color="#1f77b4",
                 name=label,
-                hovertemplate="%{x:.3s}: %{y:,.0f} " + counted + "<extra></extra>",
+                customdata=[count(c) if weights is not None else f"{c:,.0f}" for c in counts],
+                hovertemplate="%{x:.3s}: %{customdata} " + counted + "<extra></extra>",
             )
         )
     dollars = f"{dollars_of} $" if dollars_of else "$"
@@ -372,16 +374,17 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
     """Each segment's share in two datasets, with imputation standard errors where known."""
     fig = go.Figure()
     for label, colour in ((base, "#9ecae1"), (other, "#1f77b4")):
-        se = table.get(f"share_se_{label}")
+        shares, se = table[f"share_{label}"], table.get(f"share_se_{label}")
+        shown = [share_with_se(s, None if se is None else se.iloc[i]) for i, s in enumerate(shares)]
         fig.add_trace(
             go.Bar(
                 x=[f"Segment {s}" for s in table["segment"]],
-                y=table[f"share_{label}"],
+                y=shares,
                 name=label,
                 marker_color=colour,
-                customdata=table["name"],
+                customdata=np.column_stack([table["name"], shown]),
                 error_y=None if se is None else {"type": "data", "array": se, "visible": True},
-                hovertemplate="%{customdata}<br>%{y:.1%}<extra>" + label + "</extra>",
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra>" + label + "</extra>",
             )
         )
     return _layout(

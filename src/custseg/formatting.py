@@ -1,8 +1,17 @@
-"""Numbers as people read them."""
+"""Numbers as people read them: one style for every output (CLI, reports, dashboard).
+
+Plain numbers keep three significant digits and name millions and billions ("65.6 M"); money
+reads "$1.23M"; weighted counts (households) are rounded to the precision a survey supports
+("12 M", "580,000"); counted nouns agree with their number ("1 customer", "2 customers").
+"""
 
 from __future__ import annotations
 
 import math
+
+from custseg.precision import rounded_count
+
+_LARGE = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
 
 
 def money(value: float) -> str:
@@ -26,15 +35,41 @@ def percent(share: float, digits: int = 1) -> str:
     return f"{100 * share:.{digits}f}%"
 
 
-def count(value: float) -> str:
-    """Large counts in words people use: ``128642431 -> '128.6 M'``."""
-    if value >= 1e6:
-        return f"{value / 1e6:.1f} M"
-    return f"{value:,.0f}"
+def count(value: float, *, significant: int = 2) -> str:
+    """A weighted count (households) to the precision a survey supports: ``significant``
+    figures and no finer than 10,000, in millions from a million on.
+
+    ``15_660_000 -> '16 M'``, ``578_574 -> '580,000'``, ``3_000 -> '<10,000'``;
+    ``count(128_642_431, significant=4) -> '128.6 M'`` (a total the weights fix).
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if 0 < abs(value) < 5_000:
+        return "<10,000"
+    rounded = rounded_count(value, significant=significant)
+    if abs(rounded) >= 1e6:
+        return f"{rounded / 1e6:.{max(significant, 3)}g} M"
+    return f"{rounded:,.0f}"
 
 
 def number(value: float) -> str:
-    """Plain numbers with three significant digits and thousands separators."""
+    """Plain numbers as people read them: ``65574500 -> '65.6 M'``, ``1888.2 -> '1,888'``,
+    ``303.287 -> '303'``, ``0.35412 -> '0.354'``."""
     if value is None or not math.isfinite(value):
         return "n/a"
+    for divisor, suffix in _LARGE:
+        if abs(value) >= divisor:
+            return f"{value / divisor:.3g} {suffix}"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in agreement: ``'1 customer'``, ``'2,345 customers'``,
+    ``counted(1, 'entry', 'entries') -> '1 entry'``."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def label_and_name(label: str, name: str) -> str:
+    """A column's label followed by its name, ``'Age of head (AGE)'``, unless the label already
+    shows the name: ``label_and_name('Age', 'Age') -> 'Age'``."""
+    return label if name in label else f"{label} ({name})"

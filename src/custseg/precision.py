@@ -9,6 +9,10 @@ imputation part only.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the number formatters import this module; they load no pandas
+    import pandas as pd
 
 IMPUTATION_ONLY = "imputation uncertainty only"
 #: Estimates resting on fewer sample households than this are flagged.
@@ -17,24 +21,12 @@ MIN_HOUSEHOLDS = 30
 SE_LABEL = f"SE, {IMPUTATION_ONLY}"
 
 
-def rounded_count(value: float) -> float:
-    """Two significant figures, and no finer than the nearest 10,000."""
+def rounded_count(value: float, *, significant: int = 2) -> float:
+    """``significant`` figures, and no finer than the nearest 10,000."""
     if value is None or not math.isfinite(value) or value == 0:
         return value
-    unit = max(10 ** (math.floor(math.log10(abs(value))) - 1), 10_000)
+    unit = max(10 ** (math.floor(math.log10(abs(value))) - significant + 1), 10_000)
     return round(value / unit) * unit
-
-
-def survey_count(value: float) -> str:
-    """``578574 -> '580,000'``, ``15_660_000 -> '16 M'``; ``'<10,000'`` below that."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if 0 < abs(value) < 5_000:
-        return "<10,000"
-    rounded = rounded_count(value)
-    if abs(rounded) >= 1e6:
-        return f"{rounded / 1e6:.3g} M"
-    return f"{rounded:,.0f}"
 
 
 def share_with_se(share: float, se: float | None = None) -> str:
@@ -59,3 +51,43 @@ def few_households_note(households: float, minimum: int) -> str:
         f"rests on {households:.0f} sample households (fewer than {minimum}): too few for a "
         "reliable estimate"
     )
+
+
+#: The headings of :func:`size_table`'s spread columns.
+SHARE_SE_HEADING = f"share (± {SE_LABEL})"
+SHARE_RANGE_HEADING = "share across implicates (lowest to highest)"
+
+
+def size_table(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Segment sizes as people read them: one row per segment with ``segment``, ``name``,
+    ``size`` (the size in words) and, for multiply-imputed surveys, the share with its standard
+    error and its range across implicates, formatted as percentages.
+
+    Parameters
+    ----------
+    profiles : DataFrame of shape (k, n_columns)
+        Segment profiles with ``segment, name, size, share`` and optionally ``share_se,
+        share_min, share_max`` (fractions).
+    """
+    import pandas as pd
+
+    shown = pd.DataFrame(
+        {
+            "segment": profiles["segment"].to_numpy(),
+            "name": profiles["name"].to_numpy(),
+            # "Segment 2: 3.8 M US households (...)" reads "3.8 M US households (...)" in a row
+            # that already names the segment.
+            "size": [str(size).split(": ", 1)[-1] for size in profiles["size"]],
+        }
+    )
+    if "share_se" in profiles:
+        shown[SHARE_SE_HEADING] = [
+            share_with_se(share, se)
+            for share, se in zip(profiles["share"], profiles["share_se"], strict=True)
+        ]
+    if {"share_min", "share_max"} <= set(profiles.columns):
+        shown[SHARE_RANGE_HEADING] = [
+            f"{100 * low:.1f}% to {100 * high:.1f}%" if math.isfinite(low) else ""
+            for low, high in zip(profiles["share_min"], profiles["share_max"], strict=True)
+        ]
+    return shown

@@ -13,7 +13,7 @@ import plotly.offline
 from custseg import figures
 from custseg.formatting import number, percent
 from custseg.method_figures import dendrogram_figure
-from custseg.precision import IMPUTATION_ONLY
+from custseg.precision import size_table
 from custseg.report_explain import explain_figures, explain_sections
 
 _STYLE = """
@@ -208,13 +208,26 @@ def method_sentences(method: dict) -> list[str]:
     return sentences
 
 
+#: How the run's notes (and this page) begin the sentence that states the transform.
+TRANSFORM_NOTE = "Transform: "
+
+
 def _overview_sentences(summary: dict) -> list[str]:
+    notes = list(summary.get("notes", []))
+    # The note that says why the transform was chosen names it too: state the transform once.
+    why = next((n for n in notes if n.startswith(TRANSFORM_NOTE)), None)
+    weighting = f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."
     sentences = [
         f"{summary['n_rows']:,} rows of {summary['source']} "
         f"({summary['population']['description']}), segmented on "
         f"{', '.join(f['label'] for f in summary['features'])}.",
-        f"Transform: {summary['transform']}; scaling: {summary['scale']}; "
-        + (f"weighted by {summary['weight']}." if summary.get("weight") else "unweighted."),
+        *(
+            [why, f"Scaling: {summary['scale']}; {weighting}"]
+            if why
+            else [
+                f"{TRANSFORM_NOTE}{summary['transform']}; scaling: {summary['scale']}; {weighting}"
+            ]
+        ),
     ]
     if _dollars_of(summary):
         how = (summary.get("provenance") or {}).get("dollars_how")
@@ -222,7 +235,7 @@ def _overview_sentences(summary: dict) -> list[str]:
             f"Amounts are in {_dollars_of(summary)} dollars" + (f" ({how})." if how else ".")
         )
     edits = [edit["description"] for edit in summary.get("edits", [])]
-    return sentences + list(summary.get("notes", [])) + edits
+    return sentences + [n for n in notes if n is not why] + edits
 
 
 def _selection_sentences(summary: dict) -> list[str]:
@@ -279,16 +292,7 @@ def persona_cards(summary: dict, profiles: pd.DataFrame) -> list[str]:
                 ]
             )
         )
-    spread = ("share_se", "share_min", "share_max")
-    columns = [c for c in ("segment", "name", "size", *spread) if c in profiles]
-    shown = profiles[columns].rename(
-        columns={
-            "share_se": f"share SE ({IMPUTATION_ONLY})",
-            "share_min": "smallest share across implicates",
-            "share_max": "largest share across implicates",
-        }
-    )
-    parts.append(table_html(shown, {c: percent for c in shown.columns if "share" in c}))
+    parts.append(table_html(size_table(profiles)))
     for row in profiles.itertuples():
         colour = figures.segment_colour(row.segment)
         parts.append(

@@ -26,6 +26,7 @@ def explore_report(exploration: Exploration) -> str:
         "weighted_share": f"share of {unit} (weighted)",
     }
     share_formats = {
+        "rows": "{:,}".format,
         share_names["share"]: percent,
         share_names["weighted_share"]: percent,
         share_names["weighted_count"]: count,

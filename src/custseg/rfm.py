@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 
 #: First matching rule wins: (group, condition on the r, f, m scores).
 RFM_RULES = (
@@ -24,6 +25,20 @@ RFM_RULES = (
     ("About to sleep", lambda r, f, m: r == 3),
     ("Hibernating", lambda r, f, m: r == 2),
     ("Lost", lambda r, f, m: r <= 1),
+)
+
+
+#: The columns the customer table adds next to the customer id.
+MEASURES = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "avg_order_value",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_group",
 )
 
 
@@ -52,8 +67,9 @@ def customer_table(
 
     Returns
     -------
-    table : DataFrame with columns ``customer, recency_days, frequency, monetary,
+    table : DataFrame with columns ``<customer>, recency_days, frequency, monetary,
         tenure_days, avg_order_value, r_score, f_score, m_score, rfm_group``
+        The id keeps the name of the ``customer`` column; amounts are rounded to cents.
     as_of : the date used
 
     Raises
@@ -70,6 +86,12 @@ def customer_table(
             f"column {shared[0]!r}.",
             hint="Name three different columns: the customer id, the date and the amount.",
         )
+    if customer in MEASURES:
+        raise CustsegError(
+            f"The customer id column {customer!r} has the name of a column the customer table "
+            "adds.",
+            hint="Rename the id column in the transactions.",
+        )
     reference = _as_of_date(as_of)
     missing = [c for c in (customer, date, amount) if c not in transactions.columns]
     if missing:
@@ -80,12 +102,13 @@ def customer_table(
     frame = transactions[[customer, date, amount]].dropna(subset=[customer])
     dates = pd.to_datetime(frame[date], errors="coerce", format="mixed")
     amounts = pd.to_numeric(frame[amount], errors="coerce")
-    for values, column, kind in ((dates, date, "dates"), (amounts, amount, "numbers")):
+    for values, column, kind in ((dates, date, "date"), (amounts, amount, "number")):
         bad = int(values.isna().sum())
         if bad:
             example = frame.loc[values.isna(), column].iloc[0]
             raise CustsegError(
-                f"{bad:,} entries of {column} are not {kind}, e.g. {example!r}.",
+                f"{counted(bad, 'entry', 'entries')} of {column} cannot be read as a {kind}, "
+                f"e.g. {example!r}.",
                 hint="Fix or remove those transactions.",
             )
     if frame.empty:
@@ -111,12 +134,14 @@ def customer_table(
             "tenure_days": (reference - grouped["date"].min()).dt.days,
         }
     )
-    table["avg_order_value"] = table["monetary"] / table["frequency"]
+    # Scores rank the exact sums; what is written is in cents (no 48.150000000000006).
+    table["avg_order_value"] = (table["monetary"] / table["frequency"]).round(2)
     table["r_score"] = _quintile_score(table["recency_days"], higher_is_better=False)
     table["f_score"] = _quintile_score(table["frequency"], higher_is_better=True)
     table["m_score"] = _quintile_score(table["monetary"], higher_is_better=True)
     table["rfm_group"] = rfm_groups(table["r_score"], table["f_score"], table["m_score"])
-    return table.reset_index(), reference
+    table["monetary"] = table["monetary"].round(2)
+    return table.rename_axis(customer).reset_index(), reference
 
 
 def _as_of_date(text: str | None) -> pd.Timestamp | None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from custseg.dataset import is_numeric
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 
 if TYPE_CHECKING:
     from custseg.dataset import Dataset
@@ -86,7 +87,10 @@ def infer_role(series: pd.Series, name: str) -> ColumnRole:
     mixed = None if is_numeric(series) else _mixed(series)
     if mixed:
         return ColumnRole(
-            name, "excluded", f"mixed types: {mixed[0]} entries are not numbers, e.g. {mixed[1]!r}"
+            name,
+            "excluded",
+            f"mixed types: {counted(mixed[0], 'non-numeric entry', 'non-numeric entries')}, "
+            f"e.g. {mixed[1]!r}",
         )
     unique = distinct == n and n > 1
     running_number = (

@@ -22,10 +22,10 @@ from custseg.config import MISSING_MODES, SELECTIONS, SegmentationConfig, parse_
 from custseg.dataset import Dataset, is_numeric
 from custseg.engine import Fit, get_engine, get_method
 from custseg.errors import CustsegError
-from custseg.formatting import percent
+from custseg.formatting import count, counted, percent
 from custseg.model import SegmentModel
 from custseg.personas import Persona, describe_segments, make_up
-from custseg.precision import MIN_HOUSEHOLDS, survey_count
+from custseg.precision import MIN_HOUSEHOLDS
 from custseg.preparation import Prepared, prepare
 from custseg.profiles import profile_segments
 from custseg.result import WEIGHTING_NOTE, SegmentationResult, versions
@@ -64,14 +64,14 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
     noun = dataset.populations[selection.population].noun
     if prepared.weights is None:
         return [
-            f"Segment {int(r.segment)}: {r.n_rows:,} rows ({percent(r.share)} of {noun})"
+            f"Segment {int(r.segment)}: {counted(r.n_rows, 'row')} ({percent(r.share)} of {noun})"
             for r in profiles.itertuples()
         ]
     unit = dataset.weight_unit or "weighted rows"
     households = _sample_households(prepared, profiles)
     texts = []
     for i, r in enumerate(profiles.itertuples()):
-        size = f"{survey_count(r.weighted_count)} {unit}"
+        size = f"{count(r.weighted_count)} {unit}"
         text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
         if households is not None:
             text += f"; {households[i]:.0f} sample households"

@@ -187,10 +187,14 @@ def implicate_report(
     """Agreement of households across implicates and the spread of segment sizes.
 
     ``segments_by_implicate`` (from :func:`separate_fits`) replaces the split of the pooled
-    assignment by implicate.
+    assignment by implicate, for the spread of sizes and for the households' agreement.
     """
     if segments_by_implicate is None:
         segments_by_implicate = {int(m): segments[implicates == m] for m in np.unique(implicates)}
+    else:
+        segments = segments.copy()
+        for implicate, labels in segments_by_implicate.items():
+            segments[implicates == implicate] = labels
     per_household = household_assignments(households, segments)
     return ImplicateReport(
         mode=mode,

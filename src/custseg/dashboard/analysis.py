@@ -26,7 +26,7 @@ from custseg.datasets import load_dataset, scf
 from custseg.errors import CustsegError
 from custseg.explore import describe_amounts, explore
 from custseg.figures_explain import percentile_profile_figure
-from custseg.formatting import money, number, percent
+from custseg.formatting import label_and_name, money, number, percent
 from custseg.method_figures import dendrogram_figure
 from custseg.personas import Persona
 from custseg.population import select_population
@@ -131,7 +131,8 @@ class Analysis:
         """Candidate features labelled for people: ``Net worth (NETWORTH)``."""
         dataset = self.dataset(name)
         return [
-            {"label": f"{dataset.label(c)} ({c})", "value": c} for c in dataset.candidate_features()
+            {"label": label_and_name(dataset.label(c), c), "value": c}
+            for c in dataset.candidate_features()
         ]
 
     def config(self, state: ViewState) -> SegmentationConfig:
@@ -189,7 +190,7 @@ class Analysis:
         metrics = result.metrics
         recommendation = result.sweep.recommendation
         lines = [
-            f"Inertia ({state.k} clusters): {metrics['inertia']:,.2f}",
+            f"Inertia ({state.k} clusters): {number(metrics['inertia'])}",
             f"Silhouette score ({state.k} clusters): {metrics['silhouette']:.3f}",
             f"Calinski-Harabasz: {metrics['calinski_harabasz']:,.0f}; "
             f"Davies-Bouldin: {metrics['davies_bouldin']:.3f}"

@@ -232,11 +232,11 @@ def run_page(run) -> html.Div:
     """A saved run (:class:`custseg.runs.RunData`): the report's figures, segments and
     personas, without controls (the model is not refitted)."""
     from custseg.dashboard.explain_view import run_tables
+    from custseg.precision import size_table
     from custseg.report import run_figures
 
     summary = run.summary
     shown = run_figures(run)
-    columns = [c for c in ("segment", "name", "size", "share_se") if c in run.profiles]
     return html.Div(
         [
             _navbar(f"Saved run: {summary['source']}"),
@@ -259,7 +259,7 @@ def run_page(run) -> html.Div:
                         dcc.Graph(id=f"run-{name}", figure=figure, config={"displaylogo": False})
                         for name, figure in shown.items()
                     ],
-                    dbc.Table.from_dataframe(run.profiles[columns], striped=True, size="sm"),
+                    dbc.Table.from_dataframe(size_table(run.profiles), striped=True, size="sm"),
                     *[
                         dbc.Card(
                             dbc.CardBody(
