@@ -65,7 +65,9 @@ def scf_analysis():
     so tests of views share the fits instead of repeating them."""
     from custseg.dashboard.analysis import Analysis
 
-    return Analysis(datasets=["scf2019", "scf2022"])
+    # Half the dashboard's resamples keeps the shared sweeps quick; tests that compare with
+    # the command line pass the same number to it.
+    return Analysis(datasets=["scf2019", "scf2022"], bootstrap=5)
 
 
 @pytest.fixture

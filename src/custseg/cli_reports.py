@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from custseg import defaults
 from custseg.cli import (
     IdOption,
     OutOption,
@@ -218,7 +219,7 @@ def dashboard(
             help="scf2019, scf2022, a table (any source segment accepts), or a "
             "finished run folder to view read-only (from either engine)."
         ),
-    ] = "scf2019",
+    ] = defaults.DASHBOARD_SOURCE,
     population: Annotated[
         str | None, typer.Option(help="Opening population (default: small-business for the SCF).")
     ] = None,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from custseg import defaults
 from custseg.cli import (
     CategoricalOption,
     ExcludeOption,
@@ -36,7 +37,7 @@ def segment(
     out: OutOption,
     population: Annotated[
         str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
-    ] = "all",
+    ] = defaults.POPULATION,
     where: Annotated[
         list[str] | None,
         typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
@@ -47,49 +48,55 @@ def segment(
             help="auto (the population's feature set, or the numeric columns ranked in model "
             "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
         ),
-    ] = "auto",
+    ] = defaults.SELECT,
     n_features: Annotated[
         int | None,
         typer.Option(
             help="Numeric features to select (default: 5 for the SCF, all up to 10 "
             "for other tables)."
         ),
-    ] = None,
+    ] = defaults.N_FEATURES,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated features to use instead of selecting.")
     ] = None,
     transform: Annotated[
-        str, typer.Option(help="auto (log/asinh when strongly skewed), none, log or asinh.")
-    ] = "auto",
-    scale: Annotated[str, typer.Option(help="standard or robust.")] = "standard",
+        str,
+        typer.Option(
+            help="auto (scaled-asinh for money and strongly skewed features), none, log, "
+            "asinh or scaled-asinh."
+        ),
+    ] = defaults.TRANSFORM,
+    scale: Annotated[str, typer.Option(help="standard or robust.")] = defaults.SCALE,
     missing: Annotated[
         str, typer.Option(help="Missing values: impute (in the saved model) or drop the rows.")
-    ] = "impute",
-    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = "2-12",
+    ] = defaults.MISSING,
+    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = defaults.k_range_text(),
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
-    ] = None,
+    ] = defaults.K,
     min_segment: Annotated[
         float,
         typer.Option(
             help="Smallest segment a recommended k may have, as a share of the (weighted) "
             "population (surveys: also 30 households)."
         ),
-    ] = 0.02,
-    random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    ] = defaults.MIN_SEGMENT,
+    random_state: Annotated[
+        int, typer.Option(help="Seed for every random choice.")
+    ] = defaults.RANDOM_STATE,
     rule_depth: Annotated[
         int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
-    ] = 3,
+    ] = defaults.RULE_DEPTH,
     weight: Annotated[
         str,
         typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
-    ] = "auto",
+    ] = defaults.WEIGHT,
     implicates: Annotated[
         str, typer.Option(help="Multiply-imputed surveys: pooled, first or separate.")
-    ] = "pooled",
+    ] = defaults.IMPLICATES,
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap resamples for stability (0 to skip).")
-    ] = 10,
+    ] = defaults.BOOTSTRAP,
     assignments: Annotated[
         str, typer.Option(help="assignments.csv per row or per household (surveys).")
     ] = "rows",
@@ -112,7 +119,7 @@ def segment(
             "cluster), or auto (dask when the source is larger than a quarter of "
             "the free memory)."
         ),
-    ] = "local",
+    ] = defaults.ENGINE,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
@@ -123,10 +130,10 @@ def segment(
             "with unassigned outliers), kprototypes (numeric + categorical), or all (every "
             "applicable method side by side: methods.csv and a run folder each)."
         ),
-    ] = "kmeans",
+    ] = defaults.METHOD,
     covariance: Annotated[
         str, typer.Option(help="gmm covariance type: full, diag, tied or spherical.")
-    ] = "full",
+    ] = defaults.COVARIANCE,
     threads: ThreadsOption = None,
     row_format: Annotated[
         str,
