@@ -18,6 +18,8 @@ def pytest_configure(config):
     os.environ.setdefault("CUSTSEG_DATA_DIR", str(SHARED_DATA))
     # Each test session gets its own cache, so no test depends on what an earlier run left.
     os.environ["CUSTSEG_CACHE_DIR"] = tempfile.mkdtemp(prefix="custseg-test-cache-")
+    # ... and its own user config folder: `custseg data use` in a test never touches the user's.
+    os.environ["CUSTSEG_CONFIG_DIR"] = tempfile.mkdtemp(prefix="custseg-test-config-")
 
 
 def pytest_setup_options():

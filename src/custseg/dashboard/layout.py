@@ -12,7 +12,7 @@ from custseg.preprocess import TRANSFORM_CHOICES
 
 #: The --select choices as the feature-choice control names them.
 SELECT_LABELS = {
-    "auto": "the population's features",
+    "auto": "auto",
     "trimmed-variance": "trimmed variance",
     "variance": "variance",
 }
@@ -74,10 +74,11 @@ def controls(
                     _toggle(ids.WEIGHTED, defaults.weighted, "weighted", "unweighted"),
                 ),
                 _control(
-                    "Features by",
+                    "Choose features by",
                     dcc.RadioItems(
                         id=ids.SELECT,
                         value=defaults.select,
+                        inline=True,
                         options=[{"label": text, "value": v} for v, text in SELECT_LABELS.items()],
                     ),
                 ),
