@@ -41,7 +41,9 @@ def wait_for_segments(dash_duo, k):
 def choose(dash_duo, radio_id, label):
     for option in dash_duo.find_elements(f"#{radio_id} label"):
         if option.text.strip() == label:
-            option.click()
+            # clicked by script: the page may still be scrolling after a k move
+            radio = option.find_element("css selector", "input")
+            dash_duo.driver.execute_script("arguments[0].click()", radio)
             return
     raise AssertionError(f"no option {label!r} in #{radio_id}")
 

@@ -146,7 +146,7 @@ def segment(
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
-    from custseg.io import check_replaceable
+    from custseg.io import check_replaceable, check_write_target
     from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -178,21 +178,41 @@ def segment(
         method="kmeans" if method == "all" else method,
         covariance=covariance,
     )
+    # Every option, output and target is checked here, before the data loads and the fit runs.
     check_replaceable(out, "--out")
-    if _engine(engine, source) == "dask":
-        if method != "kmeans":
-            raise CustsegError(
-                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
-                hint="Use --engine local, or --method kmeans on Dask.",
-            )
-        _segment_distributed(source, config, out, scheduler)
-        return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
-    row_file("assignments", 0, row_format)  # an unknown --format fails before any work
+    row_file("assignments", 0, row_format)
+    if write_to is not None:
+        if method == "all":
+            raise CustsegError(
+                "--write-to writes one segmentation's assignments; --method all fits several.",
+                hint="Choose one --method to write, or leave out --write-to.",
+            )
+        check_write_target(write_to)
+    chosen_engine = _engine(engine, source)
+    if scheduler is not None and chosen_engine != "dask":
+        raise CustsegError(
+            "--scheduler is the address of a Dask cluster; it needs --engine dask.",
+            hint="Add --engine dask, or leave out --scheduler.",
+        )
+    if chosen_engine == "dask":
+        if method != "kmeans":
+            raise CustsegError(
+                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
+                hint="Use --engine local, or --method kmeans on Dask.",
+            )
+        if write_to is not None:
+            raise CustsegError(
+                "--write-to is not available with the Dask engine: its assignments are "
+                "written as partitioned Parquet in the --out folder.",
+                hint="Leave out --write-to, or use --engine local.",
+            )
+        _segment_distributed(source, config, out, scheduler)
+        return
     _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source,

@@ -10,6 +10,7 @@ from custseg.engine import COVARIANCE_TYPES, METHODS
 from custseg.errors import CustsegError
 from custseg.limits import check_counts
 from custseg.metrics import SILHOUETTE_MAX_ROWS
+from custseg.population import parse_condition
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
 from custseg.selection import DEFAULT_TRIM
 from custseg.survey import IMPLICATE_MODES
@@ -139,6 +140,8 @@ class SegmentationConfig:
                 raise CustsegError(
                     f"Unknown {option} {value!r}.", hint=f"Choose one of: {', '.join(choices)}."
                 )
+        for condition in self.where:
+            parse_condition(condition)  # a typo fails here, before any data is read
         low, high = self.k_range
         if low < 2 or high < low:
             raise CustsegError(
