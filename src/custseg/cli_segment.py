@@ -146,7 +146,9 @@ def segment(
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
-    from custseg.io import check_replaceable, check_write_target
+    # Outputs, targets and option combinations are checked first, with only the light file
+    # code loaded; then the options of the fit; all before the data loads and the fit runs.
+    chosen_engine = _check_outputs(source, out, write_to, engine, scheduler, method)
     from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -178,41 +180,15 @@ def segment(
         method="kmeans" if method == "all" else method,
         covariance=covariance,
     )
-    # Every option, output and target is checked here, before the data loads and the fit runs.
-    check_replaceable(out, "--out")
+    if chosen_engine == "dask":
+        _segment_distributed(source, config, out, scheduler)
+        return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     row_file("assignments", 0, row_format)
-    if write_to is not None:
-        if method == "all":
-            raise CustsegError(
-                "--write-to writes one segmentation's assignments; --method all fits several.",
-                hint="Choose one --method to write, or leave out --write-to.",
-            )
-        check_write_target(write_to)
-    chosen_engine = _engine(engine, source)
-    if scheduler is not None and chosen_engine != "dask":
-        raise CustsegError(
-            "--scheduler is the address of a Dask cluster; it needs --engine dask.",
-            hint="Add --engine dask, or leave out --scheduler.",
-        )
-    if chosen_engine == "dask":
-        if method != "kmeans":
-            raise CustsegError(
-                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
-                hint="Use --engine local, or --method kmeans on Dask.",
-            )
-        if write_to is not None:
-            raise CustsegError(
-                "--write-to is not available with the Dask engine: its assignments are "
-                "written as partitioned Parquet in the --out folder.",
-                hint="Leave out --write-to, or use --engine local.",
-            )
-        _segment_distributed(source, config, out, scheduler)
-        return
     _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source,
@@ -256,6 +232,46 @@ def segment(
         row_format=row_format,
     )
     _print_result(result, out)
+
+
+def _check_outputs(
+    source: str,
+    out: Path,
+    write_to: str | None,
+    engine: str,
+    scheduler: str | None,
+    method: str,
+) -> str:
+    """Refuse outputs, targets and option combinations that would fail after the fit; return
+    the engine to use."""
+    from custseg.io import check_replaceable, check_write_target
+
+    check_replaceable(out, "--out")
+    if write_to is not None:
+        if method == "all":
+            raise CustsegError(
+                "--write-to writes one segmentation's assignments; --method all fits several.",
+                hint="Choose one --method to write, or leave out --write-to.",
+            )
+        check_write_target(write_to)
+    chosen = _engine(engine, source)
+    if scheduler is not None and chosen != "dask":
+        raise CustsegError(
+            "--scheduler is the address of a Dask cluster; it needs --engine dask.",
+            hint="Add --engine dask, or leave out --scheduler.",
+        )
+    if chosen == "dask" and method != "kmeans":
+        raise CustsegError(
+            f"--method {method} runs in memory; the Dask engine fits KMeans only.",
+            hint="Use --engine local, or --method kmeans on Dask.",
+        )
+    if chosen == "dask" and write_to is not None:
+        raise CustsegError(
+            "--write-to is not available with the Dask engine: its assignments are "
+            "written as partitioned Parquet in the --out folder.",
+            hint="Leave out --write-to, or use --engine local.",
+        )
+    return chosen
 
 
 ENGINE_CHOICES = ("local", "dask", "auto")
