@@ -68,6 +68,7 @@ CASES = [
     ),
     ([*SEGMENT, "--scheduler", "tcp://127.0.0.1:1"], "it needs --engine dask"),
     ([*SEGMENT, "--where", "INCOME >> 5"], "Cannot read the condition"),
+    ([*SEGMENT, "--labels", "{tmp}/no-labels.csv"], "no-labels.csv"),
     ([*SEGMENT, "--k-range", "6-3"], "k range 6-3 is invalid"),
     ([*SEGMENT, "--assignments", "families"], "Unknown --assignments"),
     ([*SEGMENT, "--format", "xlsx"], "--format"),

@@ -113,8 +113,11 @@ def _load(
     sheet: str | None = None,
     labels: Path | None = None,
 ):
-    from custseg.datasets import load_dataset
+    from custseg import io
+    from custseg.datasets import load_dataset, record_load_options
 
+    # The labels file is small: read first, so a typo in its name fails before a long load.
+    own_labels = io.read_labels(labels) if labels is not None else None
     dataset = load_dataset(
         source,
         id_columns=_split(id_columns),
@@ -122,12 +125,9 @@ def _load(
         exclude=_split(exclude),
         sheet=sheet,
     )
-    if labels is None:
+    if own_labels is None:
         return dataset
-    from custseg import io
-    from custseg.datasets import record_load_options
-
-    labelled = dataset.with_labels(*io.read_labels(labels))
+    labelled = dataset.with_labels(*own_labels)
     return record_load_options(labelled, labels=str(Path(labels).expanduser().resolve()))
 
 
