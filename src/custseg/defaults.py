@@ -13,6 +13,9 @@ SELECT = "auto"
 #: None: the population's feature set, 5 for the seed's rankings on the SCF, every numeric
 #: column (at most 10) of other tables.
 N_FEATURES: int | None = None
+#: How many features the seed's rankings (--select trimmed-variance or variance) pick on the
+#: SCF when --n-features is not given.
+SCF_RANKED_FEATURES = 5
 TRANSFORM = "auto"
 MISSING = "impute"
 SCALE = "standard"

@@ -16,8 +16,6 @@ from custseg.preprocess import TRANSFORM_CHOICES
 
 K_MIN, K_MAX = defaults.K_RANGE
 N_FEATURES_MAX = 10
-#: Features the seed's variance rankings pick on the SCF (the slider's opening value).
-RANKED_FEATURES = 5
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class ViewState:
     population: str = defaults.DASHBOARD_SCF_POPULATION
     weighted: bool = defaults.WEIGHT is not None
     select: str = defaults.SELECT
-    n_features: int = RANKED_FEATURES
+    n_features: int = defaults.SCF_RANKED_FEATURES
     features: tuple[str, ...] = ()
     transform: str = defaults.TRANSFORM
     k: int | None = defaults.K

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custseg import io
+from custseg import defaults, io
 from custseg.dataset import Dataset, Population
 from custseg.datasets import location
 from custseg.datasets.scf_dollars import dollar_year
@@ -416,5 +416,5 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         descriptor_columns=PERSONA_VARIABLES,
         demographic_columns=tuple(c for c in DEMOGRAPHIC_VARIABLES if c in columns),
         trait_words=TRAIT_WORDS,
-        default_n_features=5,
+        default_n_features=defaults.SCF_RANKED_FEATURES,
     )
