@@ -18,6 +18,8 @@ def pytest_configure(config):
     os.environ.setdefault("CUSTSEG_DATA_DIR", str(SHARED_DATA))
     # Each test session gets its own cache, so no test depends on what an earlier run left.
     os.environ["CUSTSEG_CACHE_DIR"] = tempfile.mkdtemp(prefix="custseg-test-cache-")
+    # ... and its own user config folder: `custseg data use` in a test never touches the user's.
+    os.environ["CUSTSEG_CONFIG_DIR"] = tempfile.mkdtemp(prefix="custseg-test-config-")
 
 
 def pytest_setup_options():
@@ -65,7 +67,9 @@ def scf_analysis():
     so tests of views share the fits instead of repeating them."""
     from custseg.dashboard.analysis import Analysis
 
-    return Analysis(datasets=["scf2019", "scf2022"])
+    # Half the dashboard's resamples keeps the shared sweeps quick; tests that compare with
+    # the command line pass the same number to it.
+    return Analysis(datasets=["scf2019", "scf2022"], bootstrap=5)
 
 
 @pytest.fixture

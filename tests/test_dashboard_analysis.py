@@ -1,6 +1,7 @@
 """The dashboard's cached analysis and callback bodies, without a browser."""
 
 import base64
+from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -30,8 +31,15 @@ def values(trace, key):
     return np.asarray(data)
 
 
+# The seed's view: unweighted, five features by trimmed variance, untransformed, k=3.
 REFERENCE = ViewState(
-    dataset="scf2019", population="small-business", weighted=False, trimmed=True, k=3
+    dataset="scf2019",
+    population="small-business",
+    weighted=False,
+    select="trimmed-variance",
+    n_features=5,
+    transform="none",
+    k=3,
 )
 
 
@@ -68,7 +76,7 @@ def test_every_k_reuses_one_sweep(analysis, monkeypatch):
     calls = []
     real = analysis_module.run_sweep
     monkeypatch.setattr(analysis_module, "run_sweep", lambda p: calls.append(1) or real(p))
-    fresh = Analysis(datasets=["scf2019"])
+    fresh = Analysis(datasets=["scf2019"], bootstrap=0)
     for k in range(2, 13):
         view = fresh.view(ViewState(k=k))
         assert legend(view) == [f"Segment {s}" for s in range(1, k + 1)]
@@ -78,7 +86,7 @@ def test_every_k_reuses_one_sweep(analysis, monkeypatch):
 
 
 def test_toggle_changes_selected_features(analysis):
-    untrimmed = analysis.view(ViewState(weighted=False, trimmed=False))
+    untrimmed = analysis.view(replace(REFERENCE, select="variance"))
     bars = untrimmed.variance["data"][0]
     selected = [
         name
@@ -136,7 +144,7 @@ def test_bad_feature_in_url_gives_a_message(analysis):
     values = controls_from_state(ViewState(features=("NOT_A_COLUMN",)))
     (alert, *metrics), *_ = segments_children(analysis, ViewState(), values)
     assert isinstance(alert, dbc.Alert) and "NOT_A_COLUMN" in alert.children
-    assert metrics[0].children.startswith("Inertia")  # the default view, features by variance
+    assert metrics[0].children.startswith("Inertia")  # the default view
 
 
 def test_explore_tab_sections(analysis):
@@ -204,3 +212,11 @@ def test_explaining_view_has_rules_comparison_and_charts(analysis):
     assert view.profile["data"][0]["zmid"] == 50
     assert view.profile["data"][0]["y"][0].startswith("1: ")
     assert "of the variance" in view.pca["layout"]["title"]["text"]
+
+
+def test_an_address_without_k_opens_on_the_recommended_k(analysis):
+    opening = replace(REFERENCE, k=None)
+    loaded = sync_url(analysis, opening, ids.URL, "", controls_from_state(opening))
+    recommended = analysis.sweep(REFERENCE)[1].recommendation.k
+    assert loaded[-2] == recommended and loaded[-1] == []
+    assert analysis.view(opening) is analysis.view(replace(REFERENCE, k=recommended))

@@ -105,7 +105,8 @@ def test_plain_table_opens_on_its_own_defaults(shared_data):
     for component in layout._traverse():
         if getattr(component, "id", None) in CONTROL_IDS.values():
             values[component.id] = component.value
-    assert values["transform"] == "scaled-asinh"  # the spending columns are strongly skewed
+    # the command line's defaults: features and transform chosen as `custseg segment` does
+    assert (values["select"], values["transform"], values["k-slider"]) == ("auto", "auto", None)
     assert values["n-features"] == 6 and values["weighted"] is False
 
 

@@ -1,6 +1,7 @@
 """The dashboard in real headless Chromium: load, move k, flip the toggle, change population."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -40,48 +41,66 @@ def wait_for_segments(dash_duo, k):
 def choose(dash_duo, radio_id, label):
     for option in dash_duo.find_elements(f"#{radio_id} label"):
         if option.text.strip() == label:
-            option.click()
+            # clicked by script: the page may still be scrolling after a k move
+            radio = option.find_element("css selector", "input")
+            dash_duo.driver.execute_script("arguments[0].click()", radio)
             return
     raise AssertionError(f"no option {label!r} in #{radio_id}")
+
+
+def opening_k(dash_duo) -> int:
+    """The k the page opened on: the recommended one, as on the command line."""
+    dash_duo.wait_for_contains_text(f"#{ids.RECOMMENDATION}", "Recommended k = ", timeout=TIMEOUT)
+    text = dash_duo.find_element(f"#{ids.RECOMMENDATION}").text
+    k = int(re.search(r"Recommended k = (\d+)", text)[1])
+    wait_for_segments(dash_duo, k)
+    until(
+        lambda: dash_duo.find_element(f"#{ids.K} [role=slider]").get_attribute("aria-valuenow")
+        == str(k),
+        timeout=TIMEOUT,
+    )
+    return k
 
 
 @pytest.fixture
 def dashboard(dash_duo):
     dash_duo.start_server(create_app("scf2019", warm=False))
-    wait_for_segments(dash_duo, 3)
+    opening_k(dash_duo)
     return dash_duo
 
 
 def test_controls_drive_the_views(dashboard):
     dash_duo = dashboard
     assert dash_duo.find_element("h1").text == "Survey of Consumer Finances"
-    assert "Silhouette score (3 clusters)" in dash_duo.find_element(f"#{ids.METRICS}").text
+    k = opening_k(dash_duo) + 1
+    assert f"Silhouette score ({k - 1} clusters)" in dash_duo.find_element(f"#{ids.METRICS}").text
 
     slider = dash_duo.find_element(f"#{ids.K} [role=slider]")
-    slider.click()
+    # focused, not clicked: at the end of its track the thumb sits under the slider's marks
+    dash_duo.driver.execute_script("arguments[0].focus()", slider)
     slider.send_keys(Keys.ARROW_RIGHT)
-    wait_for_segments(dash_duo, 4)
-    assert "k=4" in dash_duo.driver.current_url
+    wait_for_segments(dash_duo, k)
+    assert f"k={k}" in dash_duo.driver.current_url
     sweep_marks = plotted(
         dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
     )
-    assert sweep_marks == [4, 4, 4, 4]  # inertia, silhouette, stability, smallest segment
+    assert sweep_marks == [k] * 4  # inertia, silhouette, stability, smallest segment
 
     assert "weighted by WGT" in dash_duo.find_element(f"#{ids.METRICS}").text
     choose(dash_duo, ids.WEIGHTED, "unweighted")
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "unweighted", timeout=TIMEOUT)
-    choose(dash_duo, ids.TRIMMED, "not trimmed")
+    choose(dash_duo, ids.SELECT, "variance")
     dash_duo.wait_for_contains_text(
         f"#{ids.PROFILE_TABLE}", "Unrealised capital gains", timeout=TIMEOUT
     )
     bars = plotted(dash_duo, ids.VARIANCE_GRAPH, "p._fullData[0].customdata")
-    assert "KGTOTAL" in bars and "trimmed=0" in dash_duo.driver.current_url
+    assert "KGTOTAL" in bars and "select=variance" in dash_duo.driver.current_url
 
     choose(dash_duo, ids.POPULATION, "credit-fearful")
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "credit-fearful households", timeout=TIMEOUT)
-    wait_for_segments(dash_duo, 4)
+    wait_for_segments(dash_duo, k)
     rows = dash_duo.find_elements(f"#{ids.PROFILE_TABLE} tbody tr")
-    assert len(rows) == 4
+    assert len(rows) == k
     dash_duo.wait_for_contains_text(
         f"#{ids.EXPLAIN_CONTENT}", "Segment vs population", timeout=TIMEOUT
     )
@@ -95,7 +114,7 @@ def test_controls_drive_the_views(dashboard):
 
 def test_url_restores_a_shared_view(dashboard):
     dash_duo = dashboard
-    dash_duo.driver.get(dash_duo.server_url + "/?k=5&trimmed=0&transform=asinh")
+    dash_duo.driver.get(dash_duo.server_url + "/?k=5&select=variance&transform=asinh")
     wait_for_segments(dash_duo, 5)
     assert dash_duo.find_element(f"#{ids.K} [role=slider]").get_attribute("aria-valuenow") == "5"
     assert "Variance" in plotted(dash_duo, ids.VARIANCE_GRAPH, "p.layout.title.text")
@@ -105,7 +124,7 @@ def test_a_hostile_address_opens_the_defaults_with_a_notice(dashboard):
     dash_duo = dashboard
     dash_duo.driver.get(dash_duo.server_url + "/?dataset=/etc/passwd&k=99&features=NOT_A_COLUMN")
     dash_duo.wait_for_contains_text(f"#{ids.NOTICE}", "dataset, features, k", timeout=TIMEOUT)
-    wait_for_segments(dash_duo, 3)
+    opening_k(dash_duo)
     assert "dataset=scf2019" in dash_duo.driver.current_url
 
 
@@ -115,6 +134,7 @@ def open_tab(dash_duo, label):
 
 def test_explore_and_compare_tabs(dashboard):
     dash_duo = dashboard
+    k = opening_k(dash_duo)
     open_tab(dash_duo, "Explore data")
     dash_duo.wait_for_contains_text(f"#{ids.EXPLORE_CONTENT}", "Has a business", timeout=TIMEOUT)
     assert "13.4% of households" in dash_duo.find_element(f"#{ids.EXPLORE_CONTENT}").text
@@ -123,7 +143,7 @@ def test_explore_and_compare_tabs(dashboard):
         f"#{ids.COMPARE_CONTENT}", "applied to scf2022", timeout=TIMEOUT
     )
     segments, headlines = dash_duo.find_elements(f"#{ids.COMPARE_CONTENT} table")
-    assert len(segments.find_elements("css selector", "tbody tr")) == 3
+    assert len(segments.find_elements("css selector", "tbody tr")) == k
     assert len(headlines.find_elements("css selector", "tbody tr")) == 8
     text = dash_duo.find_element(f"#{ids.COMPARE_CONTENT}").text
     assert "imputation uncertainty only" in text and "2019 dollars" in text

@@ -14,7 +14,7 @@ def test_round_trip():
     state = ViewState(
         dataset="scf2022",
         population="credit-fearful",
-        trimmed=False,
+        select="variance",
         n_features=3,
         features=("INCOME", "NETWORTH"),
         transform="asinh",
@@ -28,12 +28,13 @@ def test_round_trip():
     [
         ("?dataset=/etc/passwd", "dataset", "scf2019"),
         ("?population=everyone", "population", "small-business"),
-        ("?k=40", "k", 3),
-        ("?k=abc", "k", 3),
+        ("?k=40", "k", None),
+        ("?k=abc", "k", None),
         ("?n_features=0", "n_features", 5),
-        ("?transform=__import__", "transform", "none"),
-        ("?trimmed=0", "trimmed", False),
-        ("", "k", 3),
+        ("?transform=__import__", "transform", "auto"),
+        ("?select=variance", "select", "variance"),
+        ("?select=trimmed", "select", "auto"),
+        ("", "k", None),
         (None, "dataset", "scf2019"),
     ],
 )
@@ -43,4 +44,9 @@ def test_unknown_values_fall_back_to_defaults(search, field, expected):
 
 def test_sweep_key_ignores_k():
     assert ViewState(k=3).sweep_key() == ViewState(k=9).sweep_key()
-    assert ViewState(trimmed=True).sweep_key() != ViewState(trimmed=False).sweep_key()
+    assert ViewState(select="auto").sweep_key() != ViewState(select="variance").sweep_key()
+
+
+def test_the_recommended_k_stays_out_of_the_address():
+    assert "k=" not in ViewState().to_search()
+    assert "k=4" in ViewState(k=4).to_search()

@@ -31,6 +31,15 @@ def served(shared_data, tmp_path_factory):
     return app, source, folder
 
 
+@pytest.fixture(scope="module")
+def recommended_k(served) -> int:
+    """What the Python API recommends for the served table with every default: the k an
+    address without one opens on."""
+    from custseg import segment
+
+    return segment(served[1]).sweep.recommendation.k
+
+
 @pytest.fixture
 def loads(monkeypatch):
     """Every dataset the analysis loads, by name."""
@@ -87,7 +96,7 @@ def hostile(folder):
         ],
         "population": ["rich", None, 3, "a" * 10_000, ["all"]],
         "weighted": ["yes", 2, None, [True]],
-        "trimmed": ["no", 0, None],
+        "select": ["no", 0, None, "VARIANCE", "trimmed"],
         "n_features": [0, 11, -1, 1e308, "5", None, True, 2.5],
         "features": [
             ["NOT_A_COLUMN"],
@@ -100,7 +109,7 @@ def hostile(folder):
             ["amount"],
         ],
         "transform": ["__import__", None, 7, "LOG"],
-        "k": [1, 13, 10**100, "3", None, 3.5, True, -5],
+        "k": [1, 13, 10**100, "3", 3.5, True, -5],  # None is the recommended k
         "method": ["spectral", None, 7, "KMEANS", "x" * 1000, ["gmm"]],
     }
 
@@ -209,16 +218,20 @@ def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):
         (["?k=3"], "not a query string"),
     ],
 )
-def test_the_address_is_checked_and_the_page_says_what_was_ignored(served, loads, search, ignored):
+def test_the_address_is_checked_and_the_page_says_what_was_ignored(
+    served, loads, recommended_k, search, ignored
+):
     app, source, folder = served
     defaults = defaults_of(app)
     values = [search, *controls_from_state(defaults)]
     response = post(app, ids.NOTICE, values, f"{ids.URL}.search")
     answer = response.get_json()["response"]
     assert ignored in json.dumps(answer[ids.NOTICE]["children"])
-    state = replace(defaults, k=4) if search == "?k=4&evil=1" else defaults
+    kept_k = {"?k=4&evil=1": 4, "?features=NOT_A_COLUMN,Age&k=3": 3}
+    state = replace(defaults, k=kept_k.get(search) if isinstance(search, str) else None)
     controls = {i: answer[i]["value"] for i in CONTROL_IDS.values()}
-    assert controls == dict(zip(CONTROL_IDS.values(), controls_from_state(state), strict=True))
+    shown = replace(state, k=state.k or recommended_k)  # the slider moves to the recommended k
+    assert controls == dict(zip(CONTROL_IDS.values(), controls_from_state(shown), strict=True))
     assert answer[ids.URL]["search"] == state.to_search()  # the refused settings are dropped
     assert_untouched(folder, loads, source, response)
 

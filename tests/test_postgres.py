@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -179,6 +180,8 @@ def test_a_failed_write_changes_nothing(database, monkeypatch, fault):
 def test_a_table_custseg_did_not_write_is_never_replaced(database, target):
     execute(database, "CREATE VIEW a_view AS SELECT * FROM customers")
     with pytest.raises(CustsegError, match="was not written by custseg"):
+        sql_targets.check_sql_target(f"{database}?table={target}")  # before any fit
+    with pytest.raises(CustsegError, match="was not written by custseg"):
         sql_targets.write_sql_table(SEGMENTS, f"{database}?table={target}")
     assert tables(database) == ["public.a_view", "public.customers"]
     pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=customers"), CUSTOMERS)
@@ -197,8 +200,10 @@ def test_schema_qualified_target_is_written_in_its_schema(database):
     sql_targets.write_sql_table(SEGMENTS, f"{database}?table=s.segments")
     pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=s.segments"), SEGMENTS)
     pd.testing.assert_frame_equal(sql.read_sql(f"{database}?table=segments"), USER_TABLE)
-    with pytest.raises(CustsegError, match="no schema 'nowhere'"):
-        sql_targets.write_sql_table(SEGMENTS, f"{database}?table=nowhere.segments")
+    sql_targets.check_sql_target(f"{database}?table=s.segments")  # custseg's own: replaceable
+    for check in (sql_targets.check_sql_target, partial(sql_targets.write_sql_table, SEGMENTS)):
+        with pytest.raises(CustsegError, match="no schema 'nowhere'"):
+            check(f"{database}?table=nowhere.segments")
     assert tables(database) == ["public.customers", "public.segments", "s.segments"]
 
 

@@ -140,8 +140,11 @@ def _load(
     sheet: str | None = None,
     labels: Path | None = None,
 ):
-    from custseg.datasets import load_dataset
+    from custseg import io
+    from custseg.datasets import load_dataset, record_load_options
 
+    # The labels file is small: read first, so a typo in its name fails before a long load.
+    own_labels = io.read_labels(labels) if labels is not None else None
     dataset = load_dataset(
         source,
         id_columns=_split(id_columns),
@@ -149,12 +152,9 @@ def _load(
         exclude=_split(exclude),
         sheet=sheet,
     )
-    if labels is None:
+    if own_labels is None:
         return dataset
-    from custseg import io
-    from custseg.datasets import record_load_options
-
-    labelled = dataset.with_labels(*io.read_labels(labels))
+    labelled = dataset.with_labels(*own_labels)
     return record_load_options(labelled, labels=str(Path(labels).expanduser().resolve()))
 
 
@@ -186,8 +186,20 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder holding the SCF files (SCFP2019.csv.gz...) for this command; "
+            "before $CUSTSEG_DATA_DIR and the folder set by `custseg data use`.",
+        ),
+    ] = None,
 ) -> None:
     """Customer segments you can act on."""
+    if data_dir is not None:
+        from custseg.datasets import location
+
+        location.set_process_data_dir(data_dir)
 
 
 @data_app.command("fetch")
@@ -207,20 +219,55 @@ def data_fetch(
     out_console.print(f"SCF {year} is ready: {path}")
 
 
+@data_app.command("use")
+def data_use(
+    path: Annotated[
+        Path, typer.Argument(help="Folder holding SCFP2019.csv.gz and/or SCFP2022.csv.gz.")
+    ],
+) -> None:
+    """Remember a folder of SCF files for every later command (no variable to set)."""
+    from custseg.datasets import location
+
+    folder, files = location.remember(path)
+    found = ", ".join(f"{year}: {file.name}" for year, file in sorted(files.items()))
+    out_console.print(f"Using {folder} for the SCF data ({found}).")
+    out_console.print(f"Remembered in {location.config_file()}.")
+
+
 @data_app.command("list")
 def data_list() -> None:
-    """List the built-in datasets and whether each is available here."""
-    from custseg.datasets import builtin_names, load_dataset
+    """List the built-in datasets, whether each is available here, and where data comes from."""
+    from custseg import io
+    from custseg.datasets import builtin_names, load_dataset, location
 
     table = Table("dataset", "status")
+    ready = 0
     for name in builtin_names():
         try:
             dataset = load_dataset(name)
             dollars = dataset.provenance.get("dollars_of")
             table.add_row(name, f"ready ({dataset.provenance.get('file')}; in {dollars} dollars)")
+            ready += 1
         except CustsegError as err:
             table.add_row(name, err.message)
     out_console.print(table)
+    try:
+        folder = location.data_folder()
+    except CustsegError as err:
+        folder, origin = None, err.message
+    else:
+        origin = None
+    if folder is not None:
+        out_console.print(f"Data folder: {folder.path} (from {folder.origin}).")
+    else:
+        out_console.print(origin or f"No data folder set: downloads in {io.cache_dir() / 'scf'}.")
+    if ready < len(builtin_names()):
+        out_console.print(
+            "To get the data: `custseg data use PATH` remembers a folder holding "
+            "SCFP2019.csv.gz / SCFP2022.csv.gz (`--data-dir PATH` uses one for a single "
+            "command), or `custseg data fetch scf --year 2019` downloads the Federal "
+            "Reserve's extract."
+        )
 
 
 @app.command()
@@ -288,7 +335,15 @@ def run(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("Interrupted.")
         return 130
+    finally:
+        _forget_data_dir()
     return status if isinstance(status, int) else 0
+
+
+def _forget_data_dir() -> None:
+    """--data-dir holds for one command line, also when several run in one process."""
+    if "custseg.datasets.location" in sys.modules:
+        sys.modules["custseg.datasets.location"].set_process_data_dir(None)
 
 
 def _print_error(message: str, hint: str | None = None) -> None:

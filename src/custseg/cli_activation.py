@@ -100,7 +100,12 @@ def export(
     Every assigned customer once: ids, segment, name, distance, margin and flags.
     """
     from custseg import io
-    from custseg.audiences import audience_table, is_per_household, write_audiences
+    from custseg.audiences import (
+        AUDIENCE_FORMATS,
+        audience_table,
+        is_per_household,
+        write_audiences,
+    )
     from custseg.model import SegmentModel
     from custseg.run_edit import reload_training
 
@@ -108,6 +113,14 @@ def export(
         raise CustsegError(
             "Nothing to export to.", hint="Give --audiences DIR and/or --write-to TARGET."
         )
+    if audiences is not None:
+        if fmt not in AUDIENCE_FORMATS:
+            raise CustsegError(
+                f"Unknown --format {fmt!r}.", hint=f"Choose one of: {', '.join(AUDIENCE_FORMATS)}."
+            )
+        io.check_replaceable(audiences, "--audiences")
+    if write_to is not None:
+        io.check_write_target(write_to)
     summary = _read_summary(run_dir)
     model = SegmentModel.load(run_dir)
     training = reload_training(run_dir, summary, model, source=source)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from custseg import defaults
 from custseg.cli import (
     IdOption,
     OutOption,
@@ -37,6 +38,10 @@ def report(
     from custseg.report import run_figures, run_report
     from custseg.runs import REPORT_FILE, RunData
 
+    if export and export not in io.EXPORT_FORMATS:
+        raise CustsegError(
+            f"Unknown --export {export!r}.", hint=f"Choose one of: {', '.join(io.EXPORT_FORMATS)}."
+        )
     run = RunData.load(run_dir)
     if (run_dir / REPORT_FILE).exists() and not is_custseg_folder(run_dir):
         raise CustsegError(
@@ -76,6 +81,7 @@ def predict(
     from custseg import io
     from custseg.model import SegmentModel
 
+    io.check_frame_file(out, "--out")
     segment_model = SegmentModel.load(model)
     dataset = _load(input_source, id_columns=id_columns, sheet=sheet)
     scored = segment_model.score(dataset.frame)
@@ -125,6 +131,7 @@ def rfm(
     from custseg.segmentation import SegmentationConfig
     from custseg.segmentation import segment as run_segment
 
+    io.check_frame_file(out, "--out")
     if segment_out is not None:
         io.check_replaceable(segment_out, "--segment-out")
     source = (
@@ -201,8 +208,8 @@ def compare(
     from custseg.report import compare_report
 
     io.check_replaceable(out, "--out")
-    model = SegmentModel.load(run_dir)
     overrides = parse_cpi(cpi or [])
+    model = SegmentModel.load(run_dir)
     comparison = run_compare(
         model, load_dataset(base or model.metadata["source"]), load_dataset(other), cpi=overrides
     )
@@ -222,7 +229,7 @@ def dashboard(
             help="scf2019, scf2022, a table (any source segment accepts), or a "
             "finished run folder to view read-only (from either engine)."
         ),
-    ] = "scf2019",
+    ] = defaults.DASHBOARD_SOURCE,
     population: Annotated[
         str | None, typer.Option(help="Opening population (default: small-business for the SCF).")
     ] = None,
@@ -232,11 +239,11 @@ def dashboard(
     threads: ThreadsOption = None,
 ) -> None:
     """Serve the interactive dashboard (development server; see the README for production)."""
+    if not 1 <= port <= 65535:
+        raise CustsegError(f"--port {port} is not a port.", hint="Use a number from 1 to 65535.")
     _use_threads(threads)
     from custseg.dashboard import create_app
 
-    if not 1 <= port <= 65535:
-        raise CustsegError(f"--port {port} is not a port.", hint="Use a number from 1 to 65535.")
     app_ = create_app(source, population=population)
     err_console.print(f"custseg dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
     app_.run(host=host, port=port, debug=debug)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from custseg import defaults
 from custseg.cli import (
     CategoricalOption,
     ExcludeOption,
@@ -37,7 +38,7 @@ def segment(
     out: OutOption,
     population: Annotated[
         str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
-    ] = "all",
+    ] = defaults.POPULATION,
     where: Annotated[
         list[str] | None,
         typer.Option(
@@ -51,49 +52,55 @@ def segment(
             help="auto (the population's feature set, or the numeric columns ranked in model "
             "space, near-duplicates skipped), or the seed's trimmed-variance or variance."
         ),
-    ] = "auto",
+    ] = defaults.SELECT,
     n_features: Annotated[
         int | None,
         typer.Option(
             help="Numeric features to select (default: 5 for the SCF, all up to 10 "
             "for other tables)."
         ),
-    ] = None,
+    ] = defaults.N_FEATURES,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated features to use instead of selecting.")
     ] = None,
     transform: Annotated[
-        str, typer.Option(help="auto (log/asinh when strongly skewed), none, log or asinh.")
-    ] = "auto",
-    scale: Annotated[str, typer.Option(help="standard or robust.")] = "standard",
+        str,
+        typer.Option(
+            help="auto (scaled-asinh for money and strongly skewed features), none, log, "
+            "asinh or scaled-asinh."
+        ),
+    ] = defaults.TRANSFORM,
+    scale: Annotated[str, typer.Option(help="standard or robust.")] = defaults.SCALE,
     missing: Annotated[
         str, typer.Option(help="Missing values: impute (in the saved model) or drop the rows.")
-    ] = "impute",
-    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = "2-12",
+    ] = defaults.MISSING,
+    k_range: Annotated[str, typer.Option(help="The k sweep, LOW-HIGH.")] = defaults.k_range_text(),
     k: Annotated[
         int | None, typer.Option(help="Number of segments (default: recommended).")
-    ] = None,
+    ] = defaults.K,
     min_segment: Annotated[
         float,
         typer.Option(
             help="Smallest segment a recommended k may have, as a share of the (weighted) "
             "population (surveys: also 30 households)."
         ),
-    ] = 0.02,
-    random_state: Annotated[int, typer.Option(help="Seed for every random choice.")] = 42,
+    ] = defaults.MIN_SEGMENT,
+    random_state: Annotated[
+        int, typer.Option(help="Seed for every random choice.")
+    ] = defaults.RANDOM_STATE,
     rule_depth: Annotated[
         int, typer.Option(help="Depth of the decision tree whose leaves are the rules (1-8).")
-    ] = 3,
+    ] = defaults.RULE_DEPTH,
     weight: Annotated[
         str,
         typer.Option(help="auto (the survey weight: WGT for the SCF), none, or a weight column."),
-    ] = "auto",
+    ] = defaults.WEIGHT,
     implicates: Annotated[
         str, typer.Option(help="Multiply-imputed surveys: pooled, first or separate.")
-    ] = "pooled",
+    ] = defaults.IMPLICATES,
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap resamples for stability (0 to skip).")
-    ] = 10,
+    ] = defaults.BOOTSTRAP,
     assignments: Annotated[
         str, typer.Option(help="assignments.csv per row or per household (surveys).")
     ] = "rows",
@@ -116,7 +123,7 @@ def segment(
             "cluster), or auto (dask when the source is larger than a quarter of "
             "the free memory)."
         ),
-    ] = "local",
+    ] = defaults.ENGINE,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (default: a local cluster).")
     ] = None,
@@ -127,10 +134,10 @@ def segment(
             "with unassigned outliers), kprototypes (numeric + categorical), or all (every "
             "applicable method side by side: methods.csv and a run folder each)."
         ),
-    ] = "kmeans",
+    ] = defaults.METHOD,
     covariance: Annotated[
         str, typer.Option(help="gmm covariance type: full, diag, tied or spherical.")
-    ] = "full",
+    ] = defaults.COVARIANCE,
     threads: ThreadsOption = None,
     row_format: Annotated[
         str,
@@ -143,7 +150,9 @@ def segment(
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
-    from custseg.io import check_replaceable
+    # Outputs, targets and option combinations are checked first, with only the light file
+    # code loaded; then the options of the fit; all before the data loads and the fit runs.
+    chosen_engine = _check_outputs(source, out, write_to, engine, scheduler, method)
     from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -175,13 +184,7 @@ def segment(
         method="kmeans" if method == "all" else method,
         covariance=covariance,
     )
-    check_replaceable(out, "--out")
-    if _engine(engine, source) == "dask":
-        if method != "kmeans":
-            raise CustsegError(
-                f"--method {method} runs in memory; the Dask engine fits KMeans only.",
-                hint="Use --engine local, or --method kmeans on Dask.",
-            )
+    if chosen_engine == "dask":
         _segment_distributed(source, config, out, scheduler)
         return
     if assignments not in ASSIGNMENT_MODES:
@@ -189,7 +192,7 @@ def segment(
             f"Unknown --assignments {assignments!r}.",
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
-    row_file("assignments", 0, row_format)  # an unknown --format fails before any work
+    row_file("assignments", 0, row_format)
     _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source,
@@ -237,6 +240,46 @@ def segment(
         row_format=row_format,
     )
     _print_result(result, out)
+
+
+def _check_outputs(
+    source: str,
+    out: Path,
+    write_to: str | None,
+    engine: str,
+    scheduler: str | None,
+    method: str,
+) -> str:
+    """Refuse outputs, targets and option combinations that would fail after the fit; return
+    the engine to use."""
+    from custseg.io import check_replaceable, check_write_target
+
+    check_replaceable(out, "--out")
+    if write_to is not None:
+        if method == "all":
+            raise CustsegError(
+                "--write-to writes one segmentation's assignments; --method all fits several.",
+                hint="Choose one --method to write, or leave out --write-to.",
+            )
+        check_write_target(write_to)
+    chosen = _engine(engine, source)
+    if scheduler is not None and chosen != "dask":
+        raise CustsegError(
+            "--scheduler is the address of a Dask cluster; it needs --engine dask.",
+            hint="Add --engine dask, or leave out --scheduler.",
+        )
+    if chosen == "dask" and method != "kmeans":
+        raise CustsegError(
+            f"--method {method} runs in memory; the Dask engine fits KMeans only.",
+            hint="Use --engine local, or --method kmeans on Dask.",
+        )
+    if chosen == "dask" and write_to is not None:
+        raise CustsegError(
+            "--write-to is not available with the Dask engine: its assignments are "
+            "written as partitioned Parquet in the --out folder.",
+            hint="Leave out --write-to, or use --engine local.",
+        )
+    return chosen
 
 
 ENGINE_CHOICES = ("local", "dask", "auto")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from custseg import defaults
 from custseg.engine import COVARIANCE_TYPES, METHODS
 from custseg.errors import CustsegError
 from custseg.limits import check_counts
 from custseg.metrics import SILHOUETTE_MAX_ROWS
+from custseg.population import parse_condition
 from custseg.preprocess import SCALERS, TRANSFORM_CHOICES
 from custseg.selection import DEFAULT_TRIM
 from custseg.survey import IMPLICATE_MODES
@@ -18,7 +20,7 @@ MISSING_MODES = ("impute", "drop")
 SELECTIONS = {"trimmed-variance": DEFAULT_TRIM, "variance": 0.0}
 SELECT_CHOICES = ("auto", *SELECTIONS)
 #: Default smallest segment a recommended k may have, as a share of the (weighted) population.
-MIN_SEGMENT_SHARE = 0.02
+MIN_SEGMENT_SHARE = defaults.MIN_SEGMENT
 
 
 def parse_k_range(text: str) -> tuple[int, int]:
@@ -39,7 +41,8 @@ def parse_k_range(text: str) -> tuple[int, int]:
 
 @dataclass(frozen=True, kw_only=True)
 class SegmentationConfig:
-    """Every choice of a segmentation run; the same names as the CLI options.
+    """Every choice of a segmentation run; the same names and defaults
+    (:mod:`custseg.defaults`) as the CLI options and the dashboard's opening view.
 
     Parameters
     ----------
@@ -100,28 +103,28 @@ class SegmentationConfig:
         Depth of the decision tree that describes the segments as rules (1-8).
     """
 
-    population: str = "all"
+    population: str = defaults.POPULATION
     where: tuple[str, ...] = ()
-    select: str = "auto"
-    n_features: int | None = None
+    select: str = defaults.SELECT
+    n_features: int | None = defaults.N_FEATURES
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
-    transform: str = "auto"
-    missing: str = "impute"
-    scale: str = "standard"
-    k_range: tuple[int, int] = (2, 12)
-    k: int | None = None
-    min_segment: float = MIN_SEGMENT_SHARE
-    random_state: int = 42
-    weight: str | None = "auto"
-    implicates: str = "pooled"
-    bootstrap: int = 10
-    n_init: int = 10
-    engine: str = "local"
+    transform: str = defaults.TRANSFORM
+    missing: str = defaults.MISSING
+    scale: str = defaults.SCALE
+    k_range: tuple[int, int] = defaults.K_RANGE
+    k: int | None = defaults.K
+    min_segment: float = defaults.MIN_SEGMENT
+    random_state: int = defaults.RANDOM_STATE
+    weight: str | None = defaults.WEIGHT
+    implicates: str = defaults.IMPLICATES
+    bootstrap: int = defaults.BOOTSTRAP
+    n_init: int = defaults.N_INIT
+    engine: str = defaults.ENGINE
     silhouette_max_rows: int = SILHOUETTE_MAX_ROWS
-    method: str = "kmeans"
-    covariance: str = "full"
-    rule_depth: int = 3
+    method: str = defaults.METHOD
+    covariance: str = defaults.COVARIANCE
+    rule_depth: int = defaults.RULE_DEPTH
 
     def __post_init__(self) -> None:
         for value, choices, option in (
@@ -137,6 +140,8 @@ class SegmentationConfig:
                 raise CustsegError(
                     f"Unknown {option} {value!r}.", hint=f"Choose one of: {', '.join(choices)}."
                 )
+        for condition in self.where:
+            parse_condition(condition)  # a typo fails here, before any data is read
         low, high = self.k_range
         if low < 2 or high < low:
             raise CustsegError(

@@ -30,6 +30,7 @@ from custseg.io_tables import (  # noqa: F401  (reading sources lives in custseg
 from custseg.output_dirs import atomic_file as atomic_file
 from custseg.output_dirs import atomic_output_dir as atomic_output_dir
 from custseg.output_dirs import check_replaceable as check_replaceable
+from custseg.output_dirs import check_writable
 from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
     SqlSpec,
     is_sql,
@@ -37,7 +38,7 @@ from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
     quote_identifier,
     read_sql,
 )
-from custseg.sql_targets import write_sql_table
+from custseg.sql_targets import check_sql_target, write_sql_table
 
 
 def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
@@ -113,6 +114,28 @@ def write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def check_frame_file(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Refuse, before any work, a place :func:`write_frame` cannot write: a folder, another
+    file type, or a place that cannot be written.
+
+    Raises
+    ------
+    CustsegError
+        Naming ``option``.
+    """
+    _frame_suffix(path)
+    check_writable(path, option)
+
+
+def _frame_suffix(path: str | os.PathLike[str]) -> str:
+    suffix = _suffix(Path(path))
+    if Path(path).is_dir():
+        raise CustsegError(f"Cannot write {path}: it is a folder; name a .csv or .parquet file.")
+    if suffix not in (".csv", *_PARQUET_SUFFIXES):
+        raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
+    return suffix
+
+
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a table to a .csv or .parquet file, atomically.
 
@@ -121,11 +144,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     CustsegError
         For another file type.
     """
-    suffix = _suffix(Path(path))
-    if Path(path).is_dir():
-        raise CustsegError(f"Cannot write {path}: it is a folder; name a .csv or .parquet file.")
-    if suffix not in (".csv", *_PARQUET_SUFFIXES):
-        raise CustsegError(f"Cannot write {path}: name a .csv or .parquet file.")
+    suffix = _frame_suffix(path)
     with atomic_file(path) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False)
@@ -212,6 +231,29 @@ def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str,
         raise
     except Exception as exc:  # skops raises many types for damaged archives
         raise CustsegError(f"{path} is not a readable custseg model ({exc}).") from None
+
+
+def check_write_target(spec: str) -> None:
+    """Refuse, before any work, a ``--write-to`` target :func:`write_table` would refuse: not a
+    .parquet file or a table of a DuckDB, SQLite or PostgreSQL database, a place that cannot be
+    written, a missing schema, or a table custseg did not write. Reads only; creates nothing.
+
+    Raises
+    ------
+    CustsegError
+        Naming the target.
+    """
+    if is_sql(spec):
+        check_sql_target(spec)
+        return
+    if _suffix(Path(spec)) not in _PARQUET_SUFFIXES:
+        raise CustsegError(
+            f"--write-to {spec}: write to a .parquet file or a DuckDB/SQLite "
+            "table (duckdb:///file.db?table=segments)."
+        )
+    if Path(spec).is_dir():
+        raise CustsegError(f"--write-to {spec}: it is a folder; name a .parquet file.")
+    check_writable(spec, "--write-to")
 
 
 def write_table(frame: pd.DataFrame, spec: str) -> None:

@@ -128,8 +128,10 @@ def remove_abandoned_staging(final: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def check_replaceable(final: str | os.PathLike[str], option: str) -> None:
-    """Refuse an existing ``final`` that is a file, or a non-empty folder custseg did not mark.
+def check_writable(final: str | os.PathLike[str], option: str) -> None:
+    """Refuse, before any work, a place where nothing can be written: the nearest existing
+    folder above ``final`` must accept a new file (probed with a temporary file, removed at
+    once; the missing folders below it are created when the output is written).
 
     Raises
     ------
@@ -137,6 +139,32 @@ def check_replaceable(final: str | os.PathLike[str], option: str) -> None:
         Naming ``option`` (the command-line option that named ``final``).
     """
     final = Path(final).expanduser()
+    folder = final.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise CustsegError(f"{option} {final}: {folder} is not a folder.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise CustsegError(
+            f"{option} {final}: cannot write in {folder} ({exc.strerror or exc}).",
+            hint="Choose a place you can write to.",
+        ) from None
+
+
+def check_replaceable(final: str | os.PathLike[str], option: str) -> None:
+    """Refuse an existing ``final`` that is a file, or a non-empty folder custseg did not mark,
+    and a place that cannot be written.
+
+    Raises
+    ------
+    CustsegError
+        Naming ``option`` (the command-line option that named ``final``).
+    """
+    final = Path(final).expanduser()
+    check_writable(final, option)
     if not final.exists() and not final.is_symlink():
         return
     if final.is_symlink() or not final.is_dir():

@@ -290,6 +290,8 @@ def relabel_run(
         Outputs removed because the edit made them stale.
     """
     folder = Path(folder)
+    if write_to:
+        io.check_write_target(write_to)  # before the run and its training data are read
     if not _is_run(folder):
         raise CustsegError(
             f"{folder} is not a custseg run folder (no summary.json and model).",

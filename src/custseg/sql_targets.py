@@ -11,12 +11,14 @@ import contextlib
 import secrets
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
 from custseg.errors import CustsegError
 from custseg.errors import first_line as _first_line
-from custseg.sql import DUCKDB_LOCKED, parse_sql, sqlalchemy_engine
+from custseg.output_dirs import check_writable
+from custseg.sql import DUCKDB_LOCKED, SqlSpec, parse_sql, sqlalchemy_engine
 
 #: Targets of --write-to: engines whose DDL is transactional, so the swap is all or nothing.
 _WRITABLE_SCHEMES = ("duckdb", "sqlite", "postgresql")
@@ -39,12 +41,7 @@ def write_sql_table(frame: pd.DataFrame, spec: str) -> None:
         For another engine, a schema that does not exist, a target custseg did not write, or any
         failure while writing.
     """
-    sql = parse_sql(spec)
-    if sql.table is None or sql.scheme not in _WRITABLE_SCHEMES:
-        raise CustsegError(
-            f"--write-to {spec}: name a table of a DuckDB, SQLite or PostgreSQL database.",
-            hint="For example duckdb:///shop.db?table=segments",
-        )
+    sql = _target(spec)
     schema, _, name = sql.table.rpartition(".")
     writer = {"duckdb": _write_duckdb, "sqlite": _write_sqlite}.get(sql.scheme, _write_server)
     try:
@@ -56,6 +53,104 @@ def write_sql_table(frame: pd.DataFrame, spec: str) -> None:
             f"Could not write to {spec}: {_first_line(exc)}",
             hint="Nothing was changed in the database.",
         ) from None
+
+
+def check_sql_target(spec: str) -> None:
+    """Refuse, before any work, a table :func:`write_sql_table` would refuse: another engine,
+    a database file that cannot be written, a schema that does not exist, or an existing table
+    or view custseg did not write. Reads only; creates no file or table.
+
+    Raises
+    ------
+    CustsegError
+        Naming the target.
+    """
+    sql = _target(spec)
+    schema, _, name = sql.table.rpartition(".")
+    checker = {"duckdb": _check_duckdb, "sqlite": _check_sqlite}.get(sql.scheme, _check_server)
+    try:
+        checker(sql.location, schema or None, name)
+    except CustsegError as err:
+        raise CustsegError(f"--write-to {spec}: {err.message}", hint=err.hint) from None
+    except Exception as exc:  # each driver has its own error types
+        raise CustsegError(
+            f"Cannot write to {spec}: {_first_line(exc)}",
+            hint="Check the database and the table name; nothing was fitted or written.",
+        ) from None
+
+
+def _target(spec: str) -> SqlSpec:
+    sql = parse_sql(spec)
+    if sql.table is None or sql.scheme not in _WRITABLE_SCHEMES:
+        raise CustsegError(
+            f"--write-to {spec}: name a table of a DuckDB, SQLite or PostgreSQL database.",
+            hint="For example duckdb:///shop.db?table=segments",
+        )
+    return sql
+
+
+def _existing_database(location: str) -> bool:
+    """Whether the database file exists; if it does not, that it can be created."""
+    path = Path(location)
+    if path.is_dir():
+        raise CustsegError(f"{location} is a folder, not a database file.")
+    if path.exists():
+        return True
+    check_writable(path, "the database")
+    return False
+
+
+def _duckdb_objects(execute, schema: str, table: str) -> list:
+    # DuckDB matches names case-insensitively
+    return execute(
+        "SELECT table_type = 'BASE TABLE', (SELECT comment FROM duckdb_tables() d WHERE "
+        "d.database_name = t.table_catalog AND d.schema_name = t.table_schema AND "
+        "d.table_name = t.table_name) FROM information_schema.tables t WHERE "
+        "table_catalog = current_database() AND lower(table_schema) = lower(?) AND "
+        "lower(table_name) = lower(?)",
+        schema,
+        table,
+    )
+
+
+def _duckdb_has_schema(execute, schema: str) -> bool:
+    found = execute(
+        "SELECT count(*) FROM information_schema.schemata WHERE "
+        "catalog_name = current_database() AND lower(schema_name) = lower(?)",
+        schema,
+    )
+    return bool(found[0][0])
+
+
+def _check_duckdb(location: str, schema: str | None, name: str) -> None:
+    import duckdb
+
+    if not _existing_database(location):
+        if schema not in (None, "main"):
+            raise _missing_schema(schema)
+        return
+    with duckdb.connect(location, read_only=True, config=DUCKDB_LOCKED) as connection:
+
+        def execute(statement: str, *args: str) -> list:
+            return connection.execute(statement, list(args)).fetchall()
+
+        schema = schema or execute("SELECT current_schema()")[0][0]
+        if not _duckdb_has_schema(execute, schema):
+            raise _missing_schema(schema)
+        _replaceable(_duckdb_objects(execute, schema, name), schema, name)
+
+
+_SQLITE_OBJECTS = "SELECT type = 'table', sql FROM sqlite_master WHERE name = ? COLLATE NOCASE"
+
+
+def _check_sqlite(location: str, schema: str | None, name: str) -> None:
+    if schema not in (None, "main"):
+        raise _missing_schema(schema)
+    if not _existing_database(location):
+        return
+    uri = Path(location).resolve().as_uri() + "?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+        _replaceable(connection.execute(_SQLITE_OBJECTS, [name]).fetchall(), "main", name)
 
 
 def _staging_name(name: str, exists: Callable[[str], bool]) -> str:
@@ -105,24 +200,11 @@ def _write_duckdb(frame: pd.DataFrame, location: str, schema: str | None, name: 
             # Fetched to the end: DuckDB refuses the next statement while a result is open.
             return connection.execute(statement, list(args)).fetchall()
 
-        def objects(table: str) -> list:  # DuckDB matches names case-insensitively
-            return execute(
-                "SELECT table_type = 'BASE TABLE', (SELECT comment FROM duckdb_tables() d WHERE "
-                "d.database_name = t.table_catalog AND d.schema_name = t.table_schema AND "
-                "d.table_name = t.table_name) FROM information_schema.tables t WHERE "
-                "table_catalog = current_database() AND lower(table_schema) = lower(?) AND "
-                "lower(table_name) = lower(?)",
-                schema,
-                table,
-            )
+        def objects(table: str) -> list:
+            return _duckdb_objects(execute, schema, table)
 
         schema = schema or execute("SELECT current_schema()")[0][0]
-        found = execute(
-            "SELECT count(*) FROM information_schema.schemata WHERE "
-            "catalog_name = current_database() AND lower(schema_name) = lower(?)",
-            schema,
-        )
-        if not found[0][0]:
+        if not _duckdb_has_schema(execute, schema):
             raise _missing_schema(schema)
         staging = _staging_name(name, lambda candidate: bool(objects(candidate)))
         connection.register("custseg_incoming", frame)
@@ -142,8 +224,7 @@ def _write_sqlite(frame: pd.DataFrame, location: str, schema: str | None, name: 
     with contextlib.closing(sqlite3.connect(location, isolation_level=None)) as connection:
 
         def objects(table: str) -> list:  # SQLite matches names case-insensitively
-            listed = "SELECT type = 'table', sql FROM sqlite_master WHERE name = ? COLLATE NOCASE"
-            return connection.execute(listed, [table]).fetchall()
+            return connection.execute(_SQLITE_OBJECTS, [table]).fetchall()
 
         staging = _staging_name(name, lambda candidate: bool(objects(candidate)))
         connection.execute("BEGIN IMMEDIATE")  # DDL too, so the swap is all or nothing
@@ -165,20 +246,41 @@ def _write_sqlite(frame: pd.DataFrame, location: str, schema: str | None, name: 
             raise
 
 
+def _server_objects(connection, schema: str, table: str) -> list:
+    import sqlalchemy
+
+    return connection.execute(
+        sqlalchemy.text(
+            "SELECT c.relkind = 'r', obj_description(c.oid, 'pg_class') FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relname = :table"
+        ),
+        {"schema": schema, "table": table},
+    ).fetchall()
+
+
+def _check_server(url: str, schema: str | None, name: str) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy_engine(url)
+    try:
+        with engine.connect() as connection:
+            schema = schema or connection.exec_driver_sql("SELECT current_schema()").scalar()
+            if not sqlalchemy.inspect(connection).has_schema(schema):
+                raise _missing_schema(schema)
+            _replaceable(_server_objects(connection, schema, name), schema, name)
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
 def _write_server(frame: pd.DataFrame, url: str, schema: str | None, name: str) -> None:
     import sqlalchemy
 
     engine = sqlalchemy_engine(url)
 
     def objects(connection, table: str) -> list:
-        return connection.execute(
-            sqlalchemy.text(
-                "SELECT c.relkind = 'r', obj_description(c.oid, 'pg_class') FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = :schema AND c.relname = :table"
-            ),
-            {"schema": schema, "table": table},
-        ).fetchall()
+        return _server_objects(connection, schema, table)
 
     try:
         with engine.begin() as connection:

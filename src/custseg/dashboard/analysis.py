@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from custseg import figures
+from custseg import defaults, figures
 from custseg.compare import Comparison, compare
 from custseg.dashboard import scatter
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
@@ -87,12 +87,16 @@ class Analysis:
     display_points : int
         Cap on the points drawn in the PCA scatter.
     bootstrap : int
-        Resamples for the stability of every k (fewer than the CLI's default, to keep the
-        first view of a configuration quick).
+        Resamples for the stability of every k; the command line's default, since stability
+        decides the recommended k.
     """
 
     def __init__(
-        self, *, datasets: list[str], display_points: int = DISPLAY_POINTS, bootstrap: int = 5
+        self,
+        *,
+        datasets: list[str],
+        display_points: int = DISPLAY_POINTS,
+        bootstrap: int = defaults.BOOTSTRAP,
     ) -> None:
         self.datasets = list(datasets)
         self.display_points = display_points
@@ -136,12 +140,14 @@ class Analysis:
         ]
 
     def config(self, state: ViewState) -> SegmentationConfig:
+        """The run the view shows: the command line's defaults but for the controls."""
         return SegmentationConfig(
             population=state.population,
-            weight="auto" if state.weighted else None,
+            weight=defaults.WEIGHT if state.weighted else None,
             bootstrap=self.bootstrap,
-            select="trimmed-variance" if state.trimmed else "variance",
-            n_features=state.n_features,
+            select=state.select,
+            # auto takes the population's feature set, as the command line does by default
+            n_features=None if state.select == "auto" else state.n_features,
             features=state.features,
             transform=state.transform,
             k_range=(K_MIN, K_MAX),
@@ -158,9 +164,16 @@ class Analysis:
         with self._once(key):
             return self._sweep(key)
 
+    def recommended_k(self, state: ViewState) -> int:
+        return self.sweep(state)[1].recommendation.k
+
+    def resolved(self, state: ViewState) -> ViewState:
+        """``state`` with its k: the recommended one when the view asks for none."""
+        return state if state.k is not None else replace(state, k=self.recommended_k(state))
+
     def result(self, state: ViewState) -> SegmentationResult:
         prepared, sweep = self.sweep(state)
-        return finish(prepared, sweep, state.k)
+        return finish(prepared, sweep, self.resolved(state).k)
 
     def _compute_scores(
         self, name: str, population: str, trimmed: bool, weighted: bool
@@ -179,14 +192,15 @@ class Analysis:
         )
 
     def view(self, state: ViewState) -> View:
-        return self._view(state)
+        return self._view(self.resolved(state))
 
     def _compute_view(self, state: ViewState) -> View:
         result = self.result(state)
         prepared, dataset = result.prepared, result.prepared.dataset
         money_columns = [c for c in dataset.frame.columns if c in dataset.dollar_columns]
         labels = {f: dataset.label(f) for f in result.prepared.numeric}
-        scores = self._scores(state.dataset, state.population, state.trimmed, state.weighted)
+        trimmed = state.select != "variance"
+        scores = self._scores(state.dataset, state.population, trimmed, state.weighted)
         metrics = result.metrics
         recommendation = result.sweep.recommendation
         lines = [
@@ -226,7 +240,7 @@ class Analysis:
                 scores,
                 labels={c: dataset.label(c) for c in scores.index[:10]},
                 selected=result.features,
-                trimmed=state.trimmed,
+                trimmed=trimmed,
             ).to_dict(),
             sweep=figures.sweep_figure(
                 result.sweep.table, k=state.k, recommended_k=recommendation.k
@@ -306,7 +320,7 @@ class Analysis:
         return others[0] if scf.is_scf_name(name) and others else None
 
     def comparison(self, state: ViewState) -> Comparison | None:
-        return self._comparison(state)
+        return self._comparison(self.resolved(state))
 
     def _compute_comparison(self, state: ViewState) -> Comparison | None:
         other = self.other_year(state.dataset)

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc  # noqa: F401  (registers the component 
 from dash import Dash
 from flask import Blueprint
 
-from custseg import preprocess
+from custseg import defaults as run_defaults
 from custseg.dashboard import callbacks, explain_view, layout, validate
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.state import N_FEATURES_MAX, ViewState
@@ -37,9 +37,14 @@ def _bootstrap_blueprint() -> Blueprint:
 
 
 def create_app(
-    source: str = "scf2019", *, population: str | None = None, warm: bool = True
+    source: str = run_defaults.DASHBOARD_SOURCE,
+    *,
+    population: str | None = None,
+    warm: bool = True,
 ) -> Dash:
-    """The dashboard for ``source`` (a built-in dataset or a file), opening on ``population``.
+    """The dashboard for ``source`` (a built-in dataset or a file), opening on ``population``
+    with the command line's defaults (:mod:`custseg.defaults`): the opening view shows the
+    segments ``custseg segment SOURCE --population POPULATION`` finds.
 
     A finished run folder (the ``--out`` of ``custseg segment``, from either engine) opens as a
     read-only view of that run instead: a model fitted on a cluster is explored without
@@ -48,7 +53,8 @@ def create_app(
     Parameters
     ----------
     population : str, optional
-        Default: ``small-business`` for the SCF, ``all`` for other tables.
+        Default: ``small-business`` for the SCF (the README's main job), ``all`` for other
+        tables.
     warm : bool, default True
         Compute the opening view's sweeps in a background thread right away.
 
@@ -63,7 +69,9 @@ def create_app(
     datasets = builtin_names() if builtin else [source]
     analysis = Analysis(datasets=datasets)
     dataset = analysis.dataset(source)
-    population = population or ("small-business" if builtin else "all")
+    population = population or (
+        run_defaults.DASHBOARD_SCF_POPULATION if builtin else run_defaults.POPULATION
+    )
     if population not in dataset.populations:
         raise CustsegError(
             f"Unknown population {population!r} for {dataset.name}.",
@@ -71,15 +79,12 @@ def create_app(
         )
     defaults = ViewState(dataset=source, population=population)
     if not builtin:
-        # Plain tables open on all their numeric columns (up to the slider's maximum) and the
-        # transform custseg would choose for them; the SCF opens on the seed's view.
+        # The variance rankings' slider opens on all numeric columns, up to its maximum.
         candidates = dataset.candidate_features()
-        values = preprocess.clean_numeric(dataset.frame, candidates)
         defaults = replace(
             defaults,
             weighted=dataset.weight_column is not None,
             n_features=max(1, min(len(candidates), N_FEATURES_MAX)),
-            transform=preprocess.choose_transform(values, "auto")[0],
         )
     app = _new_app()
     title = "Survey of Consumer Finances" if builtin else f"Customer segments: {dataset.name}"
@@ -120,18 +125,10 @@ def create_run_app(folder: str) -> Dash:
 
 
 def _warm(analysis: Analysis, defaults: ViewState) -> None:
-    for trimmed in (True, False):
-        analysis.view(
-            ViewState(
-                dataset=defaults.dataset,
-                population=defaults.population,
-                trimmed=trimmed,
-                k=defaults.k,
-            )
-        )
+    analysis.view(defaults)
 
 
-def create_server(source: str = "scf2019", population: str | None = None):
+def create_server(source: str = run_defaults.DASHBOARD_SOURCE, population: str | None = None):
     """The WSGI application, for production servers:
     ``gunicorn 'custseg.dashboard.app:create_server()'``."""
     return create_app(source, population=population).server

@@ -21,7 +21,7 @@ CONTROL_IDS = {
     "dataset": ids.DATASET,
     "population": ids.POPULATION,
     "weighted": ids.WEIGHTED,
-    "trimmed": ids.TRIMMED,
+    "select": ids.SELECT,
     "n_features": ids.N_FEATURES,
     "features": ids.FEATURES,
     "transform": ids.TRANSFORM,
@@ -63,8 +63,8 @@ def controls_from_state(state: ViewState) -> list:
 def sync_url(
     analysis: Analysis, defaults: ViewState, triggered: str | None, search: str | None, values: list
 ) -> list:
-    """On load the URL sets the controls (and the notice says what it could not use);
-    afterwards the controls set the URL."""
+    """On load the URL sets the controls (and the notice says what it could not use; without a
+    k, the slider moves to the recommended one); afterwards the controls set the URL."""
     if triggered == ids.URL:
         text, messages = validate.search(search)
         parsed = from_search(
@@ -76,7 +76,11 @@ def sync_url(
         checked = checked_state(analysis, defaults, controls_from_state(parsed))
         messages += validate.search_resets(text, checked.state)  # names every key refused
         address = checked.state.to_search() if messages else no_update  # drop what was refused
-        return [address, *controls_from_state(checked.state), notice(messages)]
+        try:
+            state = analysis.resolved(checked.state)
+        except CustsegError:  # the segments view says what is wrong with this configuration
+            state = checked.state
+        return [address, *controls_from_state(state), notice(messages)]
     state = checked_state(analysis, defaults, values).state
     return [state.to_search(), *[no_update] * len(CONTROLS), no_update]
 
@@ -194,7 +198,7 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
     checked = checked_state(analysis, defaults, values)
     if checked.messages:
         return no_update
-    state = checked.state
+    state = analysis.resolved(checked.state)
     name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
     return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
@@ -213,6 +217,10 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     )
     def _sync_url(search, *values):
         return sync_url(analysis, defaults, ctx.triggered_id, search, list(values))
+
+    @app.callback(Output(ids.N_FEATURES, "disabled"), Input(ids.SELECT, "value"))
+    def _n_features_used(select):
+        return select == "auto"  # the population's feature set has its own size
 
     @app.callback(
         Output(ids.POPULATION, "options"),

@@ -101,7 +101,7 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     def _explain(*values):
         checked = checked_state(analysis, defaults, list(values))
         try:
-            return notice(checked.messages) + explained(checked.state)
+            return notice(checked.messages) + explained(analysis.resolved(checked.state))
         except CustsegError as err:
             return [dbc.Alert(str(err), color="warning")]
 

@@ -9,7 +9,7 @@ TAB_COMPARE = "tab-compare"
 
 DATASET = "dataset"
 POPULATION = "population"
-TRIMMED = "trimmed"
+SELECT = "select"
 WEIGHTED = "weighted"
 N_FEATURES = "n-features"
 FEATURES = "features"

@@ -8,7 +8,14 @@ from dash import dcc, html
 from custseg.dashboard import ids
 from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
 from custseg.engine import METHODS, get_method
-from custseg.preprocess import TRANSFORMS
+from custseg.preprocess import TRANSFORM_CHOICES
+
+#: The --select choices as the feature-choice control names them.
+SELECT_LABELS = {
+    "auto": "auto",
+    "trimmed-variance": "trimmed variance",
+    "variance": "variance",
+}
 
 
 def _navbar(title: str) -> dbc.Navbar:
@@ -67,17 +74,23 @@ def controls(
                     _toggle(ids.WEIGHTED, defaults.weighted, "weighted", "unweighted"),
                 ),
                 _control(
-                    "High-variance features",
-                    _toggle(ids.TRIMMED, defaults.trimmed, "trimmed", "not trimmed"),
+                    "Choose features by",
+                    dcc.RadioItems(
+                        id=ids.SELECT,
+                        value=defaults.select,
+                        inline=True,
+                        options=[{"label": text, "value": v} for v, text in SELECT_LABELS.items()],
+                    ),
                 ),
                 _control(
-                    "Number of features",
+                    "Number of features (by variance)",
                     dcc.Slider(
                         id=ids.N_FEATURES,
                         min=1,
                         max=N_FEATURES_MAX,
                         step=1,
                         value=defaults.n_features,
+                        disabled=defaults.select == "auto",
                         marks={i: str(i) for i in range(1, N_FEATURES_MAX + 1)},
                     ),
                 ),
@@ -88,7 +101,7 @@ def controls(
                         options=feature_options,
                         value=list(defaults.features),
                         multi=True,
-                        placeholder="Selected by variance",
+                        placeholder="Chosen as above",
                     ),
                 ),
                 _control(
@@ -97,7 +110,7 @@ def controls(
                         id=ids.TRANSFORM,
                         value=defaults.transform,
                         inline=True,
-                        options=[{"label": t, "value": t} for t in TRANSFORMS],
+                        options=[{"label": t, "value": t} for t in TRANSFORM_CHOICES],
                     ),
                 ),
                 _control(

@@ -9,30 +9,35 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
+from custseg import defaults
+from custseg.config import SELECT_CHOICES
 from custseg.engine import METHODS
-from custseg.preprocess import TRANSFORMS
+from custseg.preprocess import TRANSFORM_CHOICES
 
-K_MIN, K_MAX = 2, 12
+K_MIN, K_MAX = defaults.K_RANGE
 N_FEATURES_MAX = 10
 
 
 @dataclass(frozen=True)
 class ViewState:
-    """Every control of the segments view.
+    """Every control of the segments view; the defaults are the command line's
+    (:mod:`custseg.defaults`), so the opening view shows the segments ``custseg segment`` finds.
 
-    ``features`` (named features) overrides automatic selection of ``n_features`` by
-    (trimmed) variance. ``weighted`` uses the dataset's survey weight, if it has one.
+    ``select`` is ``--select``: ``auto`` takes the population's feature set, the seed's
+    rankings take the ``n_features`` with the highest (trimmed) variance. ``features`` (named
+    features) overrides both. ``weighted`` uses the dataset's survey weight, if it has one.
+    ``k`` None is the recommended k.
     """
 
-    dataset: str = "scf2019"
-    population: str = "small-business"
-    weighted: bool = True
-    trimmed: bool = True
-    n_features: int = 5
+    dataset: str = defaults.DASHBOARD_SOURCE
+    population: str = defaults.DASHBOARD_SCF_POPULATION
+    weighted: bool = defaults.WEIGHT is not None
+    select: str = defaults.SELECT
+    n_features: int = defaults.SCF_RANKED_FEATURES
     features: tuple[str, ...] = ()
-    transform: str = "none"
-    k: int = 3
-    method: str = "kmeans"
+    transform: str = defaults.TRANSFORM
+    k: int | None = defaults.K
+    method: str = defaults.METHOD
 
     def to_search(self) -> str:
         """The URL query string, ``?dataset=...``."""
@@ -40,11 +45,12 @@ class ViewState:
             "dataset": self.dataset,
             "population": self.population,
             "weighted": int(self.weighted),
-            "trimmed": int(self.trimmed),
+            "select": self.select,
             "n_features": self.n_features,
             "transform": self.transform,
-            "k": self.k,
         }
+        if self.k is not None:
+            query["k"] = self.k
         if self.features:
             query["features"] = ",".join(self.features)
         if self.method != "kmeans":
@@ -56,7 +62,7 @@ class ViewState:
         return replace(self, k=0)
 
 
-def _int(value: str, default: int, low: int, high: int) -> int:
+def _int(value: str, default: int | None, low: int, high: int) -> int | None:
     try:
         number = int(value)
     except ValueError:
@@ -76,16 +82,17 @@ def from_search(
     dataset = query.get("dataset", defaults.dataset)
     population = query.get("population", defaults.population)
     transform = query.get("transform", defaults.transform)
+    select = query.get("select", defaults.select)
     method = query.get("method", defaults.method)
     features = tuple(f for f in query.get("features", "").split(",") if f)
     return ViewState(
         dataset=dataset if dataset in datasets else defaults.dataset,
         population=population if population in populations else defaults.population,
         weighted=query.get("weighted", str(int(defaults.weighted))) != "0",
-        trimmed=query.get("trimmed", str(int(defaults.trimmed))) != "0",
+        select=select if select in SELECT_CHOICES else defaults.select,
         n_features=_int(query.get("n_features", ""), defaults.n_features, 1, N_FEATURES_MAX),
         features=features,
-        transform=transform if transform in TRANSFORMS else defaults.transform,
+        transform=transform if transform in TRANSFORM_CHOICES else defaults.transform,
         k=_int(query.get("k", ""), defaults.k, K_MIN, K_MAX),
         method=checked_method(method, defaults.method),
     )

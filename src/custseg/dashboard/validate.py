@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from custseg.config import SELECT_CHOICES
 from custseg.dashboard import ids
 from custseg.dashboard.state import K_MAX, K_MIN, N_FEATURES_MAX, ViewState
 from custseg.engine import METHODS
-from custseg.preprocess import TRANSFORMS
+from custseg.preprocess import TRANSFORM_CHOICES
 
 #: Largest request body the server reads (Flask answers 413 above it); callbacks need ~2 kB.
 MAX_REQUEST_BYTES = 1_000_000
@@ -80,11 +81,12 @@ CHECKS: dict[str, Callable[[Any, str, Any], Any]] = {
     "dataset": lambda a, _d, v: _name(v, a.datasets, "a dataset this dashboard serves"),
     "population": lambda a, d, v: _name(v, a.populations(d), f"a population of {d}"),
     "weighted": lambda _a, _d, v: _boolean(v),
-    "trimmed": lambda _a, _d, v: _boolean(v),
+    "select": lambda _a, _d, v: _name(v, SELECT_CHOICES, "a way of choosing features"),
     "n_features": lambda _a, _d, v: _integer(v, 1, N_FEATURES_MAX),
     "features": _features,
-    "transform": lambda _a, _d, v: _name(v, TRANSFORMS, "a transform custseg offers"),
-    "k": lambda _a, _d, v: _integer(v, K_MIN, K_MAX),
+    "transform": lambda _a, _d, v: _name(v, TRANSFORM_CHOICES, "a transform custseg offers"),
+    # None: the recommended k (the opening view, before the page shows which k that is).
+    "k": lambda _a, _d, v: None if v is None else _integer(v, K_MIN, K_MAX),
     "method": lambda _a, _d, v: _name(v, METHODS, "a segmentation method custseg offers"),
 }
 

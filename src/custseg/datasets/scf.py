@@ -1,8 +1,9 @@
 """The Federal Reserve's Survey of Consumer Finances (SCF) summary extract.
 
-custseg downloads the official extract on first use, checks it and caches a columnar copy. Setting
-``CUSTSEG_DATA_DIR`` to a folder holding ``SCFP{YEAR}.csv.gz`` (or ``.csv``, or the Fed's
-``scfp{YEAR}excel.zip``) uses that copy instead, with no network.
+``custseg data fetch`` downloads the official extract, checks it and caches a columnar copy. A
+folder holding ``SCFP{YEAR}.csv.gz`` (or ``.csv``, or the Fed's ``scfp{YEAR}excel.zip``), given
+by ``--data-dir``, ``CUSTSEG_DATA_DIR`` or ``custseg data use`` (see
+:mod:`custseg.datasets.location`), is used instead, with no network.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from custseg import io
+from custseg import defaults, io
 from custseg.dataset import Dataset, Population
+from custseg.datasets import location
 from custseg.datasets.scf_dollars import dollar_year
 from custseg.datasets.scf_labels import VARIABLE_LABELS, extract_value_labels, scf_label
 from custseg.errors import CustsegError
 from custseg.naming import TraitWords
 from custseg.roles import is_flag
 
-DATA_DIR_ENV = "CUSTSEG_DATA_DIR"
+DATA_DIR_ENV = location.DATA_DIR_ENV
 BASE_URL_ENV = "CUSTSEG_SCF_BASE_URL"
 DEFAULT_BASE_URL = "https://www.federalreserve.gov/econres/files/"
 
@@ -205,28 +207,47 @@ def is_scf_name(name: str) -> bool:
 
 
 def local_copy(release: ScfRelease) -> Path | None:
-    folder = os.environ.get(DATA_DIR_ENV)
-    if not folder:
+    """The release's file in the data folder, or None when no data folder is set."""
+    folder = location.data_folder()
+    if folder is None:
         return None
-    wanted = {f"scfp{release.year}.csv.gz", f"scfp{release.year}.csv", release.archive.lower()}
-    folder_path = Path(folder).expanduser()
-    if folder_path.is_dir():
-        for candidate in sorted(folder_path.iterdir()):
-            if candidate.name.lower() in wanted:
-                return candidate
+    found = location.files_in(folder.path).get(release.year)
+    if found is not None:
+        return found
     raise CustsegError(
-        f"{DATA_DIR_ENV}={folder} holds no SCFP{release.year}.csv.gz, SCFP{release.year}.csv "
-        f"or {release.archive}.",
+        f"{folder.path} ({folder.origin}) holds no SCFP{release.year}.csv.gz, "
+        f"SCFP{release.year}.csv or {release.archive}.",
         hint=_how_to_provide(release),
+    )
+
+
+def _local_copy_hint(release: ScfRelease) -> str:
+    return (
+        f"`custseg data use PATH` remembers a folder holding SCFP{release.year}.csv.gz for every "
+        "later command; `--data-dir PATH` (before the command) or "
+        f"{DATA_DIR_ENV}=PATH uses it once."
     )
 
 
 def _how_to_provide(release: ScfRelease) -> str:
     return (
-        f"Either run `custseg data fetch scf --year {release.year}` with network access (it "
-        f"downloads {release.archive} from the Federal Reserve and caches it), or set "
-        f"{DATA_DIR_ENV} to a folder holding SCFP{release.year}.csv.gz."
+        f"Run `custseg data fetch scf --year {release.year}` with network access (it downloads "
+        f"{release.archive} from the Federal Reserve and caches it), or use a local copy: "
+        + _local_copy_hint(release)
     )
+
+
+def download_failure(exc: Exception) -> str:
+    """Why a download failed, in a few words."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return "the server did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "the server could not be reached (no network connection, or a proxy or firewall)"
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"the server answered {exc.response.status_code} {exc.response.reason}"
+    return str(exc) or type(exc).__name__
 
 
 def _cached_copy(release: ScfRelease) -> Path:
@@ -305,10 +326,19 @@ def fetch(name: str, *, force: bool = False, progressbar: bool = False) -> Path:
             )
         except (requests.RequestException, OSError) as exc:
             raise CustsegError(
-                f"Could not download {url}: {exc}", hint=_how_to_provide(release)
+                f"The download of the SCF {release.year} data failed: {download_failure(exc)} "
+                f"({url}).",
+                hint=f"Try again when the network is back (or set {BASE_URL_ENV} to a mirror), "
+                "or use a local copy: " + _local_copy_hint(release),
             ) from None
-        frame = io.read_table(archive)
-        validate(frame, release, origin=f"The download from {url}")
+        try:
+            frame = io.read_table(archive)
+            validate(frame, release, origin=f"The download from {url}")
+        except CustsegError as err:
+            raise CustsegError(
+                err.message,
+                hint="Download it again later, or use a local copy: " + _local_copy_hint(release),
+            ) from None
         with io.atomic_file(target) as tmp:
             frame.to_parquet(tmp, index=False)
         with io.atomic_file(_provenance_file(release)) as tmp:
@@ -395,5 +425,5 @@ def scf_dataset(frame: pd.DataFrame, *, name: str, provenance: dict | None = Non
         descriptor_columns=PERSONA_VARIABLES,
         demographic_columns=tuple(c for c in DEMOGRAPHIC_VARIABLES if c in columns),
         trait_words=TRAIT_WORDS,
-        default_n_features=5,
+        default_n_features=defaults.SCF_RANKED_FEATURES,
     )
