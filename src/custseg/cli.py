@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from custseg import defaults
 from custseg._version import __version__
 from custseg.errors import CustsegError
 from custseg.terminal_text import ProgressLines, clip, clip_message, os_error_message
@@ -80,6 +81,13 @@ LabelsOption = Annotated[
     typer.Option(
         help="CSV of your own labels: variable,code,label for codes (Channel,1,Horeca), "
         "variable,label for columns."
+    ),
+]
+WhereOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="<condition>",
+        help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.',
     ),
 ]
 ThreadsOption = Annotated[
@@ -282,11 +290,8 @@ def explore(
     population: Annotated[
         str,
         typer.Option(help="Explore this named population: all, small-business, credit-fearful."),
-    ] = "all",
-    where: Annotated[
-        list[str] | None,
-        typer.Option(help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.'),
-    ] = None,
+    ] = defaults.POPULATION,
+    where: WhereOption = None,
 ) -> None:
     """Write an exploratory HTML report (DIR/report.html) of a dataset."""
     from custseg import io

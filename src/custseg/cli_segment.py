@@ -19,6 +19,7 @@ from custseg.cli import (
     SheetOption,
     SourceArgument,
     ThreadsOption,
+    WhereOption,
     _import_in_background,
     _load,
     _print_roles,
@@ -39,13 +40,7 @@ def segment(
     population: Annotated[
         str, typer.Option(help="Named population: all, small-business, credit-fearful (SCF).")
     ] = defaults.POPULATION,
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="<condition>",
-            help='Condition COLUMN OP VALUE, e.g. "INCOME<500000"; repeatable.',
-        ),
-    ] = None,
+    where: WhereOption = None,
     select: Annotated[
         str,
         typer.Option(
