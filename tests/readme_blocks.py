@@ -122,7 +122,8 @@ def classify(argv: list[str]) -> str:
     ``install`` (pip install of this project: its extras are checked), ``ci`` (the CI script:
     checked, since it is what runs these tests), ``benchmark`` (a script of benchmarks/),
     ``server`` (the dashboard or gunicorn: started, asked for a page, stopped), ``custseg``
-    (run in this process), ``shell`` (anything else: run by bash).
+    (run in this process), ``export`` (variables for the commands after it), ``shell``
+    (anything else: run by bash).
     """
     if argv[:2] == ["pip", "install"] or argv[:4] == ["python", "-m", "pip", "install"]:
         return "install"
@@ -134,6 +135,8 @@ def classify(argv: list[str]) -> str:
         return "server"
     if argv[0] == "custseg":
         return "custseg"
+    if argv[0] == "export":
+        return "export"
     return "shell"
 
 

@@ -3,7 +3,8 @@
 The workspace is ``ROOT/repo`` (the current folder of every block) beside ``ROOT/shared/data``,
 a link to the shared data, so the README's ``../shared/data`` paths resolve. ``custseg``
 commands run in this process (no interpreter start-up per command); servers, background jobs
-and other shell commands run as processes. Every failure names the README line.
+and other shell commands run as processes, all in the current folder, which the caller makes the
+workspace. Every failure names the README line.
 """
 
 from __future__ import annotations
@@ -33,27 +34,31 @@ COMMAND_TIMEOUT = 300.0
 _LOGS: dict[int, io.TextIOBase] = {}
 
 
-def run_python(block: Block, namespace: dict) -> None:
-    """Execute ``block`` in ``namespace``; a traceback points at the README's own lines."""
-    code = compile("\n" * block.line + block.text, "README.md", "exec")
+def run_python(block: Block, namespace: dict, readme: Path) -> None:
+    """Execute ``block`` in ``namespace``; a traceback shows the README's own lines."""
+    code = compile("\n" * block.line + block.text, str(readme), "exec")
     try:
         exec(code, namespace)
     except Exception:
         pytest.fail(f"{block.where}, Python block:\n{traceback.format_exc(limit=-4)}")
 
 
-def run_shell(block: Block, workspace: Path, checks: dict) -> None:
+def run_shell(block: Block, workspace: Path, checks: dict, env: dict[str, str]) -> None:
     """Run every command of a shell block in ``workspace``, in order.
 
     ``checks`` maps the kinds of commands that are checked rather than run (``install``,
     ``ci``) to a function of the command that fails the test when the command would not work.
+    ``env`` holds the section's exported variables: ``export`` adds to it.
     """
     ported = Block(block.line, block.language, block.section, with_free_ports(block.text))
     background: list[subprocess.Popen] = []
     try:
         for command in shell_commands(ported):
+            command.env = {**env, **command.env}  # what the section exported, then its own
             kind = command.kind
-            if kind in checks:
+            if kind == "export":
+                env.update(a.split("=", 1) for a in command.argv[1:] if "=" in a)
+            elif kind in checks:
                 checks[kind](command)
             elif kind == "benchmark":
                 pytest.fail(
@@ -76,20 +81,14 @@ def run_shell(block: Block, workspace: Path, checks: dict) -> None:
 
 def _custseg(command: Command) -> None:
     from custseg.cli import run
-    _t = time.monotonic()
-    try:
-        _custseg_(command)
-    finally:
-        print(f"TIMING {time.monotonic()-_t:.1f}s {command.text}", file=sys.__stderr__)
-
-
-def _custseg_(command: Command) -> None:
-    from custseg.cli import run
 
     output = io.StringIO()
-    with _environment(command.env), contextlib.redirect_stdout(output):
-        with contextlib.redirect_stderr(output):
-            status = run(command.argv[1:])
+    with (
+        _environment(command.env),
+        contextlib.redirect_stdout(output),
+        contextlib.redirect_stderr(output),
+    ):
+        status = run(command.argv[1:])
     if status != 0:
         pytest.fail(
             f"README.md line {command.line}: `{command.text}` exited with status {status}:\n"

@@ -24,7 +24,8 @@ from readme_blocks import (
 from readme_run import run_python, run_shell
 
 REPO = Path(__file__).resolve().parents[1]
-BLOCKS = read_blocks(REPO / "README.md")
+README = REPO / "README.md"
+BLOCKS = read_blocks(README)
 RUN = [block for block in BLOCKS if block.language in RUN_LANGUAGES and block.not_run is None]
 SECTIONS: dict[str, list[Block]] = {}
 for _block in RUN:
@@ -38,7 +39,7 @@ SLOW_SECTIONS = {
     "Act on segments": "an SCF fit at k=5, relabel, two exports and predict",
     "Dashboard": "four dashboard servers started and asked for their page",
     "Scale out on Dask": "Dask clusters started for three runs",
-    "Other methods from Python": "Gaussian mixture and Ward sweeps",
+    "Other methods from Python": "a Gaussian mixture sweep, KMeans and Ward side by side",
 }
 #: At most this many blocks may be exempt: every other block runs.
 MAX_NOT_RUN = 6
@@ -85,11 +86,12 @@ CHECKS = {"install": _check_install, "ci": _check_ci}
 
 def _run_section(section: str, workspace: Path) -> None:
     namespace: dict = {"__name__": "__readme__"}
+    exported: dict[str, str] = {}
     for block in SECTIONS[section]:
         if block.language == "python":
-            run_python(block, namespace)
+            run_python(block, namespace, README)
         else:
-            run_shell(block, workspace, CHECKS)
+            run_shell(block, workspace, CHECKS, exported)
 
 
 @pytest.fixture(scope="session")
@@ -120,9 +122,7 @@ def test_every_block_is_code_the_runner_knows():
         for b in BLOCKS
         if b.language not in RUN_LANGUAGES | TEXT_LANGUAGES
     ]
-    assert not unknown, "blocks in a language the README runner does not run: " + "; ".join(
-        unknown
-    )
+    assert not unknown, "blocks in a language the README runner does not run: " + "; ".join(unknown)
     assert RUN and all(b.section in SECTIONS for b in RUN)
 
 
