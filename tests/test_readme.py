@@ -32,7 +32,7 @@ for _block in RUN:
     SECTIONS.setdefault(_block.section, []).append(_block)
 SETUP = next(iter(SECTIONS))
 
-#: Sections left to the slow run (CI runs it) for their cost, measured on 2 idle cores.
+#: Sections left to the slow run (CI runs it): each takes 10-75 s on a busy 2-core machine.
 SLOW_SECTIONS = {
     "Segment": "the seed reproduction, a second SCF fit",
     "Across years": "an SCF fit at k=4 and the comparison with 2022",
@@ -50,11 +50,27 @@ def _section_param(section: str):
     return pytest.param(section, marks=marks, id=section)
 
 
-def _enter(monkeypatch: pytest.MonkeyPatch, workspace: Path, shared_data: Path) -> None:
+#: Whether the set-up has custseg remember the data folder (``custseg data use``); if not,
+#: the later sections' commands, which name no data folder, get the set-up's in the variable.
+REMEMBERS_DATA = any(
+    command.argv[:3] == ["custseg", "data", "use"]
+    for block in SECTIONS[SETUP]
+    if block.language in SHELL_LANGUAGES
+    for command in shell_commands(block)
+)
+
+
+def _enter(monkeypatch: pytest.MonkeyPatch, workspace: Path, data_dir: Path | None) -> None:
+    """Work in ``workspace`` as a new user: a configuration folder of its own (what custseg
+    remembers stays in the workspace), and the data location in ``CUSTSEG_DATA_DIR`` only when
+    ``data_dir`` is given."""
     monkeypatch.chdir(workspace)
-    # A reader of the later sections has the data location of the set-up command.
-    monkeypatch.setenv("CUSTSEG_DATA_DIR", str(shared_data))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(workspace.parent / "config"))
+    for variable in ("CUSTSEG_CONFIG_DIR", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(variable, str(workspace.parent / "config"))
+    if data_dir is None:
+        monkeypatch.delenv("CUSTSEG_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("CUSTSEG_DATA_DIR", str(data_dir))
 
 
 def _extras_offered() -> list[str]:
@@ -103,7 +119,7 @@ def readme_workspace(tmp_path_factory, shared_data) -> Path:
     workspace = root / "repo"
     workspace.mkdir()
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _enter(monkeypatch, workspace, shared_data.resolve())
+        _enter(monkeypatch, workspace, data_dir=None)  # the set-up says where the data is
         _run_section(SETUP, workspace)
     return workspace
 
@@ -112,7 +128,8 @@ def readme_workspace(tmp_path_factory, shared_data) -> Path:
 @pytest.mark.parametrize("section", [_section_param(s) for s in SECTIONS])
 def test_readme_section_runs(section, readme_workspace, shared_data, monkeypatch):
     if section != SETUP:  # the workspace fixture ran it, for every section after it
-        _enter(monkeypatch, readme_workspace, shared_data.resolve())
+        data_dir = None if REMEMBERS_DATA else shared_data.resolve()
+        _enter(monkeypatch, readme_workspace, data_dir=data_dir)
         _run_section(section, readme_workspace)
 
 
