@@ -88,7 +88,13 @@ def _custseg(command: Command) -> None:
         contextlib.redirect_stdout(output),
         contextlib.redirect_stderr(output),
     ):
-        status = run(command.argv[1:])
+        try:
+            status = run(command.argv[1:])
+        except Exception:  # a crash: the command line answers bad input with a message
+            pytest.fail(
+                f"README.md line {command.line}: `{command.text}` crashed:\n"
+                + traceback.format_exc(limit=-6)
+            )
     if status != 0:
         pytest.fail(
             f"README.md line {command.line}: `{command.text}` exited with status {status}:\n"
