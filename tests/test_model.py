@@ -134,3 +134,30 @@ def test_a_model_whose_preprocessing_is_damaged_fails_with_a_message(fitted, blo
     del fitted.model.pipeline[0][-1].scale_
     with pytest.raises(CustsegError, match="the model is damaged"):
         fitted.model.score(blobs)
+
+
+
+def test_scoring_takes_the_tables_a_python_user_has(fitted, blobs):
+    rows = blobs.iloc[[0, 45, 80]]
+    expected = fitted.model.predict(rows)
+    np.testing.assert_array_equal(fitted.model.predict(rows.to_dict("records")), expected)
+    scored = fitted.model.score(rows.to_dict("list"))
+    np.testing.assert_array_equal(scored["segment"], expected)
+    with pytest.raises(CustsegError, match="a table of customers with the columns spend, visits"):
+        fitted.model.predict(None)
+
+
+def test_missing_columns_are_named_with_what_the_model_reads(fitted):
+    with pytest.raises(CustsegError) as caught:
+        fitted.model.predict({"spend": [1.0]})
+    assert caught.value.message == "The input lacks the model's columns: visits."
+    assert "The model reads spend, visits" in caught.value.hint
+
+
+def test_segment_names_by_number(fitted):
+    assert fitted.model.segment_names == {p.segment: p.name for p in fitted.personas}
+
+
+def test_loading_a_folder_without_a_model_says_so(tmp_path):
+    with pytest.raises(CustsegError, match="is not a run folder: it has no model.skops"):
+        SegmentModel.load(tmp_path)

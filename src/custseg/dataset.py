@@ -122,6 +122,39 @@ class Dataset:
     def n_rows(self) -> int:
         return len(self.frame)
 
+    # The pandas habits a newcomer brings: the table itself stays in ``frame``.
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_rows, n_columns) of the table."""
+        return self.frame.shape
+
+    @property
+    def columns(self) -> pd.Index:
+        """The table's column names."""
+        return self.frame.columns
+
+    def head(self, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` rows of the table, as a DataFrame of shape (n, n_columns)."""
+        return self.frame.head(n)
+
+    def __repr__(self) -> str:
+        n_rows, n_columns = self.shape
+        parts = [f"{n_rows:,} rows x {n_columns:,} columns"]
+        if self.id_columns:
+            parts.append(f"ids {', '.join(self.id_columns)}")
+        if self.weight_column:
+            unit = f" ({self.weight_unit})" if self.weight_unit else ""
+            parts.append(f"weight {self.weight_column}{unit}")
+        if set(self.populations) - {"all"}:
+            parts.append(f"populations {', '.join(self.populations)}")
+        dollars = self.provenance.get("dollars_of")
+        if dollars:
+            parts.append(f"in {dollars} dollars")
+        return f"Dataset({self.name!r}: {'; '.join(parts)})"
+
     def label(self, column: str) -> str:
         """A short human label for ``column`` (its name if none is known)."""
         if column in self.labels:

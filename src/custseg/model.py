@@ -17,6 +17,7 @@ from custseg.dataset import is_numeric
 from custseg.engine import METHODS, get_method
 from custseg.errors import CustsegError
 from custseg.limits import check_magnitudes
+from custseg.model_input import as_table
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
@@ -90,12 +91,19 @@ class SegmentModel:
     def numeric_features(self) -> list[str]:
         return list(self.metadata.get("numeric_features", self.features))
 
-    def _checked_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+    @property
+    def segment_names(self) -> dict[int, str]:
+        """The name of every segment, by segment number."""
+        return {int(s): str(n) for s, n in self.metadata.get("segment_names", {}).items()}
+
+    def _checked_input(self, data: Any) -> pd.DataFrame:
+        frame = as_table(data, self.features)
         missing = [column for column in self.features if column not in frame.columns]
         if missing:
             raise CustsegError(
                 f"The input lacks the model's columns: {', '.join(missing)}.",
-                hint="Score a table with the same columns as the training data.",
+                hint=f"The model reads {', '.join(self.features)}: score a table with the same "
+                "columns as the training data.",
             )
         numeric = self.numeric_features
         wrong = [column for column in numeric if not is_numeric(frame[column])]
@@ -111,10 +119,18 @@ class SegmentModel:
         check_magnitudes(values, numeric)
         return values
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+    def transform(self, frame: Any) -> np.ndarray:
         """Model-space coordinates of shape (n_samples, n_model_features).
 
-        Missing values are imputed as in training; unseen categories encode as all zeros.
+        ``frame`` is a DataFrame with the model's ``features`` as columns (or a Dataset, a dict
+        of columns, one customer as a dict, a list of them: see
+        :func:`custseg.model_input.as_table`). Missing values are imputed as in training;
+        unseen categories encode as all zeros.
+
+        Raises
+        ------
+        CustsegError
+            If ``frame`` is not a table, lacks a feature, or has text in a numeric feature.
         """
         return self._preprocess(self._checked_input(frame))
 
@@ -137,14 +153,19 @@ class SegmentModel:
             )
         return Z
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Segment numbers (1..k; 0 for unassigned) of shape (n_samples,)."""
+    def predict(self, frame: Any) -> np.ndarray:
+        """Segment numbers (1..k; 0 for unassigned) of shape (n_samples,).
+
+        ``frame`` as for :meth:`transform`.
+        """
         return self._segments(
             get_method(self.method).labels(self.pipeline[-1], self.transform(frame))
         )
 
-    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def score(self, frame: Any) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
+
+        ``frame`` as for :meth:`transform`; the result has its index.
 
         Returns
         -------
@@ -176,7 +197,7 @@ class SegmentModel:
                 "out_of_range": nearest > cutoff,
                 "imputed": checked.isna().sum(axis=1).to_numpy(),
             },
-            index=frame.index,
+            index=checked.index,
         )
         if assignment.probability is not None:
             scores["probability"] = assignment.probability
@@ -210,7 +231,13 @@ class SegmentModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SegmentModel:
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save`: its ``model.skops``, or the run folder that holds
+        it (``custseg segment --out``).
+
+        Examples
+        --------
+        >>> model = SegmentModel.load("runs/small-business")  # doctest: +SKIP
+        >>> model.predict(new_customers)  # doctest: +SKIP
 
         Raises
         ------
@@ -221,6 +248,11 @@ class SegmentModel:
         path = Path(path)
         if path.is_dir():
             io.refuse_comparison_folder(path)
+            if not (path / MODEL_FILENAME).exists():
+                raise CustsegError(
+                    f"{path} is not a run folder: it has no {MODEL_FILENAME}.",
+                    hint="Point at a folder written by custseg segment --out, or at a model file.",
+                )
             path = path / MODEL_FILENAME
         artifact = io.load_model(path, trusted=TRUSTED_TYPES)
         if not isinstance(artifact, dict) or artifact.get("format") != MODEL_FORMAT:
