@@ -11,7 +11,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.figures import _layout, segment_colour
+from custseg.figure_layout import (
+    COLUMN_LABEL_WIDTH,
+    ROW_LABEL_WIDTH,
+    below_legend,
+    tidy,
+    wrap_labels,
+)
+from custseg.figures import segment_colour
 from custseg.formatting import money, number
 
 ALL_LABEL = "Everyone"
@@ -54,13 +61,13 @@ def silhouette_figure(data: Mapping[str, Any], *, names: Mapping[int, str] | Non
     if data.get("sampled"):
         title += f" (a stratified sample of {data['n_shown']:,} of {data['n_rows']:,} rows)"
     fig.update_yaxes(showticklabels=False, autorange="reversed")
-    return _layout(
+    return tidy(
         fig,
         title,
         xaxis_title="silhouette (below 0: closer to another segment)",
         bargap=0,
         height=460,
-        legend={"orientation": "h", "y": -0.15},
+        legend=below_legend(),
     )
 
 
@@ -143,12 +150,13 @@ def box_figure(
     title = "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return _layout(
+    return tidy(
         fig,
         title,
         height=max(360, 300 * rows),
-        legend={"orientation": "h", "y": -0.08},
-    ).update_layout(margin_t=100)  # room for the subtitle above the subplot titles
+        legend=below_legend(),
+        subplot_titles=True,
+    )
 
 
 def log_ticks(low: float, high: float) -> list[float]:
@@ -188,7 +196,7 @@ def correlation_figure(data: Mapping[str, Any]):
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(
+    return tidy(
         fig,
         f"{data['method']} of the candidate features (★ chosen)",
         height=max(360, 34 * len(names) + 160),
@@ -221,8 +229,8 @@ def percentile_profile_figure(
     fig = go.Figure(
         go.Heatmap(
             z=ranks,
-            x=[labels.get(f, f) for f in features],
-            y=segments,
+            x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
+            y=wrap_labels(segments, ROW_LABEL_WIDTH),
             text=text,
             texttemplate="%{text}",
             zmin=0,
@@ -238,4 +246,4 @@ def percentile_profile_figure(
     title = "Segment profiles: median of each feature, coloured by its percentile in the population"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return _layout(fig, title, height=max(300, 60 * len(segments) + 140))
+    return tidy(fig, title, height=max(340, 60 * len(segments) + 220))
