@@ -10,6 +10,7 @@ from pathlib import Path
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component library)
 from dash import Dash
 from flask import Blueprint
+from werkzeug.serving import WSGIRequestHandler
 
 from custseg import preprocess
 from custseg.dashboard import callbacks, explain_view, layout, validate
@@ -129,6 +130,20 @@ def _warm(analysis: Analysis, defaults: ViewState) -> None:
                 k=defaults.k,
             )
         )
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's request handler, logging only the requests that failed.
+
+    Every move of a control is a request, so the default line per request buries the start-up
+    address and the errors; failed requests (status 400 and above) and errors stay logged.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        status = str(code)
+        if status.isdigit() and int(status) < 400:
+            return
+        super().log_request(code, size)
 
 
 def create_server(source: str = "scf2019", population: str | None = None):
