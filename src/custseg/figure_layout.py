@@ -130,8 +130,8 @@ def tidy(fig: go.Figure, title: str, *, subplot_titles: bool = False, **extra) -
         margin={"l": 10, "r": 10, "t": top + (SUBPLOT_TITLES if subplot_titles else 0), "b": 10},
         **extra,
     )
-    fig.update_xaxes(automargin=True)
-    # a few pixels between the y labels and the axis keep the lowest y label and the first
+    # a few pixels between the labels and their axes keep the lowest y label and the first
     # x label apart where the axes meet
+    fig.update_xaxes(automargin=True, ticklabelstandoff=6)
     fig.update_yaxes(automargin=True, ticklabelstandoff=4)
     return fig

@@ -25,6 +25,8 @@ ALL_LABEL = "Everyone"
 #: A feature is drawn on a signed logarithmic axis when, for everyone, the 95th percentile lies
 #: this many times farther above the median than the 5th lies below it (or the reverse).
 SKEW_RATIO = 4
+#: Pixels between rows of box plots: the upper row's tick labels, then the lower row's titles.
+ROW_GAP = 80
 
 
 def segment_label(segment: int, names: Mapping[int, str] | None = None) -> str:
@@ -101,7 +103,11 @@ def box_figure(
     for feature in features:
         everyone = next(r for r in records if r["feature"] == feature and r["segment"] == 0)
         titles.append(labels.get(feature, feature) + (" (log scale)" if _skewed(everyone) else ""))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.08)
+    height = max(360, 300 * rows)
+    # room between rows, in pixels, for a row's tick labels and the next row's titles
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=ROW_GAP / height
+    )
     for index, feature in enumerate(features):
         row, col = divmod(index, cols)
         shown = [r for r in records if r["feature"] == feature]
@@ -153,7 +159,7 @@ def box_figure(
     return tidy(
         fig,
         title,
-        height=max(360, 300 * rows),
+        height=height,
         legend=below_legend(),
         subplot_titles=True,
     )
