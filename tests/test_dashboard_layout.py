@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from browser_layout import layout_problems
 from dash.testing.application_runners import ThreadedRunner
-from dash.testing.composite import DashComposite
 from dash.testing.wait import until
 
 from custseg.dashboard import create_app, ids
@@ -38,21 +37,11 @@ return plots.map((p) => Math.round(p.getBoundingClientRect().width)).join(',');
 """
 
 
-@pytest.fixture(scope="module")
-def browser(request, tmp_path_factory):
-    with (
-        ThreadedRunner() as server,
-        DashComposite(
-            server=server,
-            browser="chrome",
-            headless=True,
-            options=request.config.hook.pytest_setup_options(),
-            download_path=str(tmp_path_factory.mktemp("download")),
-            percy_run=False,
-        ) as dash_duo,
-    ):
-        dash_duo.start_server(create_app("scf2019", warm=False))
-        yield dash_duo
+@pytest.fixture
+def browser(dashboard_browser):
+    """The module's browser, at the first laptop size."""
+    dashboard_browser.driver.set_window_size(*SIZES[0])
+    return dashboard_browser
 
 
 def settle(dash_duo):
@@ -121,7 +110,6 @@ def test_a_method_view_and_its_population_are_tidy(browser):
 def test_the_check_finds_clipped_and_overlapping_text(browser):
     """A chart drawn without the shared frame: its title runs under the toolbar and out of the
     figure, and its legend covers the axis title."""
-    browser.driver.set_window_size(*SIZES[0])
     browser.driver.get(browser.server_url)
     settle(browser)
     browser.driver.execute_script(
