@@ -146,12 +146,25 @@ def saved_run(shared_data, tmp_path_factory):
     return out
 
 
-def test_a_saved_run_is_tidy(browser, saved_run):
+def check_other_app(browser, app, loaded, name, *, min_graphs):
+    """Serve ``app`` beside the module's dashboard and check its opening page at every size,
+    once the element ``loaded[0]`` shows the text ``loaded[1]``."""
     with ThreadedRunner() as server:
-        server.start(create_app(str(saved_run)))
+        server.start(app)
         browser.driver.get(server.url)
-        browser.wait_for_contains_text("h1", "Saved run", timeout=TIMEOUT)
+        browser.wait_for_contains_text(*loaded, timeout=TIMEOUT)
         for size in SIZES:
             browser.driver.set_window_size(*size)
             settle(browser)
-            check_layout(browser, "saved-run", size, min_graphs=8)
+            check_layout(browser, name, size, min_graphs=min_graphs)
+
+
+def test_a_saved_run_is_tidy(browser, saved_run):
+    app = create_app(str(saved_run))
+    check_other_app(browser, app, ("h1", "Saved run"), "saved-run", min_graphs=8)
+
+
+def test_a_plain_table_is_tidy(browser, shared_data):
+    app = create_app(str(shared_data / "customers" / "mall_customers.csv"), warm=False)
+    loaded = (f"#{ids.EXPLAIN_CONTENT}", "Segment vs population")
+    check_other_app(browser, app, loaded, "plain-table", min_graphs=8)

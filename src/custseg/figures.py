@@ -98,7 +98,10 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
     """Elbow, silhouette and (if present) stability curves over k, chosen and recommended k
     marked."""
     panels = [column for column in SWEEP_PANELS if column in sweep]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[SWEEP_PANELS[c] for c in panels])
+    titles = [SWEEP_PANELS[c] for c in panels]
+    # wider gaps and smaller titles keep each panel's title clear of the next one's y labels
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.07)
+    fig.update_annotations(font_size=13)
     for col, column in enumerate(panels, start=1):
         fig.add_trace(
             go.Scatter(
