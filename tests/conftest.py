@@ -84,3 +84,27 @@ def blobs() -> pd.DataFrame:
     return pd.DataFrame(
         {"customer": np.arange(90), "spend": points[:, 0], "visits": points[:, 1], "flat": 1.0}
     )
+
+
+@pytest.fixture(scope="module")
+def dashboard_browser(request, tmp_path_factory):
+    """One headless browser and one server of the SCF dashboard for a whole test module, so
+    the views' fits are shared and the browser starts once."""
+    from dash.testing.application_runners import ThreadedRunner
+    from dash.testing.composite import DashComposite
+
+    from custseg.dashboard import create_app
+
+    with (
+        ThreadedRunner() as server,
+        DashComposite(
+            server=server,
+            browser="chrome",
+            headless=True,
+            options=request.config.hook.pytest_setup_options(),
+            download_path=str(tmp_path_factory.mktemp("download")),
+            percy_run=False,
+        ) as dash_duo,
+    ):
+        dash_duo.start_server(create_app("scf2019", warm=False))
+        yield dash_duo

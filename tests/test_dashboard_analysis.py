@@ -148,7 +148,7 @@ def test_bad_feature_in_url_gives_a_message(analysis):
 
 
 def test_explore_tab_sections(analysis):
-    cards = explore_children(analysis, REFERENCE, "scf2019")
+    cards = explore_children(analysis, REFERENCE, "scf2019", "all")
     titles = [card.children.children[0].children for card in cards]
     assert titles[:3] == [
         "Overview",
@@ -157,6 +157,23 @@ def test_explore_tab_sections(analysis):
     ]
     assert "Income group by business ownership" in titles
     assert "Distributions (weighted), in 2019 dollars" in titles
+
+
+@pytest.mark.parametrize(
+    ("population", "shown", "rows"),
+    [
+        ("all", "Population: all households.", "28,885 rows"),
+        ("credit-fearful", "Population: credit-fearful households", "4,623 rows"),
+        ("no-such-group", "Population: small-business owners", "4,364 rows"),
+    ],
+)
+def test_explore_tab_follows_the_population(analysis, population, shown, rows):
+    cards = explore_children(analysis, REFERENCE, "scf2019", population)
+    overview = next(c for c in cards if isinstance(c, dbc.Card)).children.children
+    sentences = [p.children for p in overview[1:]]
+    assert sentences[0].startswith(shown) and rows in sentences[1]
+    refused = [c for c in cards if isinstance(c, dbc.Alert)]
+    assert len(refused) == (population == "no-such-group")
 
 
 def test_weighted_view_counts_us_households(analysis):

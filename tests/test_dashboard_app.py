@@ -148,3 +148,32 @@ def test_saved_run_opens_read_only(shared_data, tmp_path):
     ]
     assert "Segment vs population" in str(app.layout) and "SQL WHERE clauses" in str(app.layout)
     assert "Saved run: mall_customers.csv" in str(app.layout)
+
+
+def test_development_server_logs_only_failed_requests():
+    import logging
+    import threading
+
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from custseg.dashboard.app import QuietRequestHandler
+
+    site = Flask(__name__)
+    site.add_url_rule("/", "page", lambda: "ok")
+    server = make_server("127.0.0.1", 0, site, request_handler=QuietRequestHandler)
+    lines = []
+    recorder = logging.Handler(level=logging.DEBUG)
+    recorder.emit = lambda record: lines.append(record.getMessage())
+    log = logging.getLogger("werkzeug")
+    log.addHandler(recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        assert requests.get(base + "/", timeout=10).status_code == 200
+        assert requests.post(base + "/", timeout=10).status_code == 405
+    finally:
+        server.shutdown()
+        log.removeHandler(recorder)
+    assert len(lines) == 1  # the failed request only, not the page
+    assert "POST / HTTP/1.1" in lines[0] and lines[0].endswith(" 405 -")

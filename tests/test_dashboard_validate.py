@@ -192,19 +192,38 @@ def test_explaining_part_refuses_hostile_values(served, loads):
         assert_untouched(folder, loads, source, response)
 
 
-def test_dataset_only_callbacks_refuse_foreign_datasets(served, loads):
+def test_dataset_options_and_explore_refuse_foreign_datasets(served, loads):
     app, source, folder = served
+    population = defaults_of(app).population
     options = post(app, "population.options", [source], f"{ids.DATASET}.value").get_json()
     for dataset in hostile(folder)["dataset"]:
         response = post(app, "population.options", [dataset], f"{ids.DATASET}.value")
         assert response.get_json() == options
-        explore = post(app, ids.EXPLORE_CONTENT, [dataset, ids.TAB_EXPLORE], f"{ids.TABS}.value")
+        explore = post(
+            app, ids.EXPLORE_CONTENT, [dataset, population, ids.TAB_EXPLORE], f"{ids.TABS}.value"
+        )
         alert, *cards = explore.get_json()["response"][ids.EXPLORE_CONTENT]["children"]
         assert "Ignored the dataset" in alert["props"]["children"] and cards
         for tab in ("x", None, 5, [ids.TAB_EXPLORE]):
-            ignored = post(app, ids.EXPLORE_CONTENT, [dataset, tab], f"{ids.TABS}.value")
+            ignored = post(
+                app, ids.EXPLORE_CONTENT, [dataset, population, tab], f"{ids.TABS}.value"
+            )
             assert nothing_sent(ignored)
         assert_untouched(folder, loads, source, response, explore)
+
+
+def test_explore_refuses_foreign_populations(served, loads):
+    app, source, folder = served
+    for population in hostile(folder)["population"]:
+        explore = post(
+            app,
+            ids.EXPLORE_CONTENT,
+            [source, population, ids.TAB_EXPLORE],
+            f"{ids.POPULATION}.value",
+        )
+        alert, *cards = explore.get_json()["response"][ids.EXPLORE_CONTENT]["children"]
+        assert "Ignored the population" in alert["props"]["children"] and cards
+        assert_untouched(folder, loads, source, explore)
 
 
 @pytest.mark.parametrize(

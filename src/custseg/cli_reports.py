@@ -243,7 +243,8 @@ def dashboard(
         raise CustsegError(f"--port {port} is not a port.", hint="Use a number from 1 to 65535.")
     _use_threads(threads)
     from custseg.dashboard import create_app
+    from custseg.dashboard.app import QuietRequestHandler
 
     app_ = create_app(source, population=population)
     err_console.print(f"custseg dashboard on http://{host}:{port}/ (Ctrl+C to stop)")
-    app_.run(host=host, port=port, debug=debug)
+    app_.run(host=host, port=port, debug=debug, request_handler=QuietRequestHandler)

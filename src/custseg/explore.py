@@ -299,6 +299,7 @@ def explore(dataset: Dataset, *, population: Selection | None = None) -> Explora
             table = share_table(dataset, column)
             sentences = _share_sentences(dataset, column, table, code, noun) if noun else []
             exploration.shares[column] = (table, sentences)
+    # owners against the rest needs both groups (a population of owners only has one)
     if {"INCCAT", "HBUS"} <= set(frame.columns) and frame["HBUS"].nunique() > 1:
         rows = share_by_group(dataset, "INCCAT", "HBUS", weighted=False)
         owners, others = dataset.value_label("HBUS", 1), dataset.value_label("HBUS", 0)

@@ -9,10 +9,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from custseg.figure_layout import (
+    COLUMN_LABEL_WIDTH,
+    ROW_LABEL_WIDTH,
+    below_legend,
+    tidy,
+    wrap_labels,
+)
 from custseg.formatting import count, counted, label_and_name, money, number, percent
 from custseg.precision import share_with_se
 
-TEMPLATE = "plotly_white"
 SEGMENT_COLOURS = (
     "#1f77b4",
     "#ff7f0e",
@@ -41,13 +47,6 @@ def segment_colour(segment: int) -> str:
     if int(segment) == 0:
         return UNASSIGNED_COLOUR
     return SEGMENT_COLOURS[(int(segment) - 1) % len(SEGMENT_COLOURS)]
-
-
-def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
-    fig.update_layout(
-        template=TEMPLATE, title=title, margin={"l": 10, "r": 10, "t": 60, "b": 10}, **extra
-    )
-    return fig
 
 
 def variance_figure(
@@ -80,7 +79,7 @@ def variance_figure(
         )
     )
     kind = "Trimmed variance" if trimmed else "Variance"
-    return _layout(
+    return tidy(
         fig,
         f"{kind}: top {counted(len(names), 'feature')}",
         xaxis_title="variance" + (" (10% cut from each tail)" if trimmed else ""),
@@ -100,7 +99,10 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
     """Elbow, silhouette and (if present) stability curves over k, chosen and recommended k
     marked."""
     panels = [column for column in SWEEP_PANELS if column in sweep]
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[SWEEP_PANELS[c] for c in panels])
+    titles = [SWEEP_PANELS[c] for c in panels]
+    # wider gaps and smaller titles keep each panel's title clear of the next one's y labels
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.07)
+    fig.update_annotations(font_size=13)
     for col, column in enumerate(panels, start=1):
         fig.add_trace(
             go.Scatter(
@@ -138,12 +140,13 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
                 col=col,
             )
     fig.update_xaxes(title_text="number of segments k", dtick=1 if len(panels) < 3 else 2)
-    return _layout(
+    return tidy(
         fig,
         f"Choosing k: k={k} chosen, k={recommended_k} recommended",
         height=400,
-        legend={"orientation": "h", "y": -0.25},
-    ).update_layout(margin_t=100)
+        legend=below_legend(),
+        subplot_titles=True,
+    )
 
 
 def hover_columns(points: pd.DataFrame, labels: Mapping[str, str]) -> dict[str, str]:
@@ -195,7 +198,7 @@ def pca_figure(
             )
         )
     ratio = list(explained_variance_ratio) + [0.0, 0.0]
-    return _layout(
+    return tidy(
         fig,
         f"{title}<br><sup>{pca_caption(ratio)}</sup>",
         xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
@@ -248,8 +251,8 @@ def profile_figure(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[labels.get(f, f) for f in features],
-            y=segments,
+            x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
+            y=wrap_labels(segments, ROW_LABEL_WIDTH),
             text=text,
             texttemplate="%{text}",
             colorscale="RdBu",
@@ -263,7 +266,7 @@ def profile_figure(
     title = "Segment profiles (median of each feature"
     if dollars_of and any(f in money_columns for f in features):
         title += f"; amounts in {dollars_of} dollars"
-    return _layout(fig, title + ")", height=max(300, 60 * len(segments) + 120))
+    return tidy(fig, title + ")", height=max(340, 60 * len(segments) + 220))
 
 
 def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
@@ -283,7 +286,7 @@ def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
             cliponaxis=False,
         )
     )
-    return _layout(fig, "Segment sizes", yaxis_tickformat=".0%", yaxis_title="share", height=340)
+    return tidy(fig, "Segment sizes", yaxis_tickformat=".0%", yaxis_title="share", height=340)
 
 
 def share_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
@@ -300,7 +303,7 @@ def share_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
                 marker_color="#1f77b4",
             )
         )
-    return _layout(fig, title, barmode="group", yaxis_tickformat=".0%", height=360)
+    return tidy(fig, title, barmode="group", yaxis_tickformat=".0%", height=360)
 
 
 def grouped_share_figure(table: pd.DataFrame, *, title: str, x_title: str) -> go.Figure:
@@ -308,7 +311,7 @@ def grouped_share_figure(table: pd.DataFrame, *, title: str, x_title: str) -> go
     fig = go.Figure(
         [go.Bar(x=list(table.index), y=table[group], name=str(group)) for group in table.columns]
     )
-    return _layout(
+    return tidy(
         fig,
         title,
         barmode="group",
@@ -361,7 +364,7 @@ def distribution_figure(
         type="log",
         title_text=f"{label}{f' ({dollars}, log scale)' if as_money else ' (log scale)'}",
     )
-    return _layout(
+    return tidy(
         fig,
         f"Distribution of {label} (positive values)",
         yaxis_title=counted,
@@ -387,11 +390,12 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra>" + label + "</extra>",
             )
         )
-    return _layout(
+    return tidy(
         fig,
-        f"Segment shares: {base} and {other}",
+        f"Segment shares: {base} and {other}<br><sup>error bars: standard error, imputation"
+        " uncertainty only</sup>",
         barmode="group",
         yaxis_tickformat=".0%",
-        yaxis_title="share (error bars: SE, imputation uncertainty only)",
+        yaxis_title="share",
         height=380,
     )

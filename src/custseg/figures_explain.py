@@ -11,13 +11,22 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from custseg.figures import _layout, segment_colour
+from custseg.figure_layout import (
+    COLUMN_LABEL_WIDTH,
+    ROW_LABEL_WIDTH,
+    below_legend,
+    tidy,
+    wrap_labels,
+)
+from custseg.figures import segment_colour
 from custseg.formatting import money, number
 
 ALL_LABEL = "Everyone"
 #: A feature is drawn on a signed logarithmic axis when, for everyone, the 95th percentile lies
 #: this many times farther above the median than the 5th lies below it (or the reverse).
 SKEW_RATIO = 4
+#: Pixels between rows of box plots: the upper row's tick labels, then the lower row's titles.
+ROW_GAP = 80
 
 
 def segment_label(segment: int, names: Mapping[int, str] | None = None) -> str:
@@ -54,13 +63,13 @@ def silhouette_figure(data: Mapping[str, Any], *, names: Mapping[int, str] | Non
     if data.get("sampled"):
         title += f" (a stratified sample of {data['n_shown']:,} of {data['n_rows']:,} rows)"
     fig.update_yaxes(showticklabels=False, autorange="reversed")
-    return _layout(
+    return tidy(
         fig,
         title,
         xaxis_title="silhouette (below 0: closer to another segment)",
         bargap=0,
         height=460,
-        legend={"orientation": "h", "y": -0.15},
+        legend=below_legend(),
     )
 
 
@@ -94,7 +103,11 @@ def box_figure(
     for feature in features:
         everyone = next(r for r in records if r["feature"] == feature and r["segment"] == 0)
         titles.append(labels.get(feature, feature) + (" (log scale)" if _skewed(everyone) else ""))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=0.08)
+    height = max(360, 300 * rows)
+    # room between rows, in pixels, for a row's tick labels and the next row's titles
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=ROW_GAP / height
+    )
     for index, feature in enumerate(features):
         row, col = divmod(index, cols)
         shown = [r for r in records if r["feature"] == feature]
@@ -143,12 +156,13 @@ def box_figure(
     title = "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return _layout(
+    return tidy(
         fig,
         title,
-        height=max(360, 300 * rows),
-        legend={"orientation": "h", "y": -0.08},
-    ).update_layout(margin_t=100)  # room for the subtitle above the subplot titles
+        height=height,
+        legend=below_legend(),
+        subplot_titles=True,
+    )
 
 
 def log_ticks(low: float, high: float) -> list[float]:
@@ -188,7 +202,7 @@ def correlation_figure(data: Mapping[str, Any]):
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(
+    return tidy(
         fig,
         f"{data['method']} of the candidate features (★ chosen)",
         height=max(360, 34 * len(names) + 160),
@@ -221,8 +235,8 @@ def percentile_profile_figure(
     fig = go.Figure(
         go.Heatmap(
             z=ranks,
-            x=[labels.get(f, f) for f in features],
-            y=segments,
+            x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
+            y=wrap_labels(segments, ROW_LABEL_WIDTH),
             text=text,
             texttemplate="%{text}",
             zmin=0,
@@ -238,4 +252,4 @@ def percentile_profile_figure(
     title = "Segment profiles: median of each feature, coloured by its percentile in the population"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return _layout(fig, title, height=max(300, 60 * len(segments) + 140))
+    return tidy(fig, title, height=max(340, 60 * len(segments) + 220))

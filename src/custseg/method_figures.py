@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from custseg.figures import TEMPLATE
+from custseg.figure_layout import tidy
 
 
 def dendrogram_figure(tree: Mapping[str, Any], *, k: int) -> go.Figure:
@@ -52,14 +52,13 @@ def dendrogram_figure(tree: Mapping[str, Any], *, k: int) -> go.Figure:
         ticktext=tree["leaf_labels"],
         title_text="branches (rows under each, in brackets when several)",
     )
-    fig.update_yaxes(title_text="Ward merge height (growth of within-segment spread)")
-    fig.update_layout(
-        template=TEMPLATE,
-        title="Ward hierarchy: the top branches",
+    fig.update_yaxes(title_text="merge height")
+    return tidy(
+        fig,
+        "Ward hierarchy: the top branches<br><sup>merge height: how much the spread within"
+        " segments grows when two branches join</sup>",
         height=420,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
-    return fig
 
 
 def method_agreement_figure(table: pd.DataFrame) -> go.Figure:
@@ -87,10 +86,4 @@ def method_agreement_figure(table: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(
-        template=TEMPLATE,
-        title="Do the methods find the same segments? (adjusted Rand index)",
-        height=420,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-    )
-    return fig
+    return tidy(fig, "Do the methods find the same segments? (adjusted Rand index)", height=420)

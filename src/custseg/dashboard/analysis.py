@@ -108,7 +108,7 @@ class Analysis:
         self._sweep = lru_cache(maxsize=32)(self._compute_sweep)
         self._view = lru_cache(maxsize=512)(self._compute_view)
         self._scores = lru_cache(maxsize=32)(self._compute_scores)
-        self.explore_sections = lru_cache(maxsize=4)(self._compute_explore)
+        self.explore_sections = lru_cache(maxsize=16)(self._compute_explore)
         self._comparison = lru_cache(maxsize=64)(self._compute_comparison)
 
     def _once(self, key: Hashable) -> threading.Lock:
@@ -331,10 +331,13 @@ class Analysis:
     def assignments(self, state: ViewState) -> pd.DataFrame:
         return self.result(state).assignments
 
-    def _compute_explore(self, name: str) -> list[ExploreSection]:
-        exploration = explore(self.dataset(name))
+    def _compute_explore(self, name: str, population: str) -> list[ExploreSection]:
+        """The explore tab of one population of a dataset (the rows the segments come from)."""
+        selection = select_population(self.dataset(name), population)
+        exploration = explore(selection.dataset)
         dataset = exploration.dataset
-        sections = [ExploreSection("Overview", exploration.overview, [])]
+        shown = f"Population: {selection.description}."
+        sections = [ExploreSection("Overview", [shown, *exploration.overview], [])]
         for column, (table, sentences) in exploration.shares.items():
             title = dataset.label(column)
             sections.append(

@@ -10,6 +10,7 @@ from pathlib import Path
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component library)
 from dash import Dash
 from flask import Blueprint
+from werkzeug.serving import WSGIRequestHandler
 
 from custseg import defaults as run_defaults
 from custseg.dashboard import callbacks, explain_view, layout, validate
@@ -126,6 +127,20 @@ def create_run_app(folder: str) -> Dash:
 
 def _warm(analysis: Analysis, defaults: ViewState) -> None:
     analysis.view(defaults)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's request handler, logging only the requests that failed.
+
+    Every move of a control is a request, so the default line per request buries the start-up
+    address and the errors; failed requests (status 400 and above) and errors stay logged.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        status = str(code)
+        if status.isdigit() and int(status) < 400:
+            return
+        super().log_request(code, size)
 
 
 def create_server(source: str = run_defaults.DASHBOARD_SOURCE, population: str | None = None):

@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from custseg import compare_text, figures
 from custseg.dashboard import ids, scatter, validate
 from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.layout import GRAPH_CONFIG
 from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
 from custseg.recommend import RULE
@@ -119,7 +120,7 @@ def segments_children(
     ]
     details = [html.P(sentence, className="mb-1") for sentence in view.method_sentences]
     if view.dendrogram is not None:
-        details.append(dcc.Graph(figure=view.dendrogram, config={"displaylogo": False}))
+        details.append(dcc.Graph(figure=view.dendrogram, config=GRAPH_CONFIG))
     warnings = [
         dbc.Alert(warning, color="warning", className="mt-2 mb-0 py-1") for warning in view.warnings
     ]
@@ -143,21 +144,26 @@ def segments_children(
     ]
 
 
-def explore_children(analysis: Analysis, defaults: ViewState, dataset: str) -> list:
-    """The EDA tab: one card per section."""
-    checked = validate.dataset(analysis, defaults, dataset)
+def explore_children(
+    analysis: Analysis, defaults: ViewState, dataset: str, population: str
+) -> list:
+    """The EDA tab of the chosen dataset and population: one card per section."""
+    checked = validate.view_state(
+        analysis, defaults, ["dataset", "population"], [dataset, population]
+    )
+    state = checked.state
     return notice(checked.messages) + [
         dbc.Card(
             dbc.CardBody(
                 [
                     html.H4(section.title),
                     *[html.P(s) for s in section.sentences],
-                    *[dcc.Graph(figure=f) for f in section.figures],
+                    *[dcc.Graph(figure=f, config=GRAPH_CONFIG) for f in section.figures],
                 ]
             ),
             className="mb-3 shadow-sm",
         )
-        for section in analysis.explore_sections(checked.state.dataset)
+        for section in analysis.explore_sections(state.dataset, state.population)
     ]
 
 
@@ -178,7 +184,8 @@ def compare_children(analysis: Analysis, defaults: ViewState, values: list) -> l
         dcc.Graph(
             figure=figures.compare_figure(
                 comparison.table, base=comparison.base, other=comparison.other
-            )
+            ),
+            config=GRAPH_CONFIG,
         ),
         dbc.Table.from_dataframe(compare_text.segment_table(comparison), striped=True, size="sm"),
         *(
@@ -258,9 +265,10 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     @app.callback(
         Output(ids.EXPLORE_CONTENT, "children"),
         Input(ids.DATASET, "value"),
+        Input(ids.POPULATION, "value"),
         Input(ids.TABS, "value"),
     )
-    def _explore(dataset, tab):
+    def _explore(dataset, population, tab):
         if validate.tab(tab) != ids.TAB_EXPLORE:
             return no_update
-        return explore_children(analysis, defaults, dataset)
+        return explore_children(analysis, defaults, dataset, population)

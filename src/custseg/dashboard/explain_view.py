@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.callbacks import CONTROLS, checked_state, notice
+from custseg.dashboard.layout import GRAPH_CONFIG
 from custseg.dashboard.state import ViewState
 from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain
@@ -64,7 +65,10 @@ def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
 
 def explain_children(explanation: Explanation, names: Mapping[int, str], figures: dict) -> list:
     """Tables, then the silhouette, box-plot and correlation figures."""
-    return [*tables(explanation, names), *[dcc.Graph(figure=figures[name]) for name in FIGURES]]
+    return [
+        *tables(explanation, names),
+        *[dcc.Graph(figure=figures[name], config=GRAPH_CONFIG) for name in FIGURES],
+    ]
 
 
 def view_children(analysis: Analysis, state: ViewState) -> list:

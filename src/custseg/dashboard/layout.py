@@ -27,8 +27,12 @@ def _navbar(title: str) -> dbc.Navbar:
     )
 
 
+#: Every chart's toolbar: no Plotly logo.
+GRAPH_CONFIG = {"displaylogo": False}
+
+
 def _graph(graph_id: str) -> dcc.Loading:
-    return dcc.Loading(dcc.Graph(id=graph_id, config={"displaylogo": False}), type="circle")
+    return dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, className="mb-3"), type="circle")
 
 
 def _control(label: str, component) -> html.Div:
@@ -159,16 +163,14 @@ def segments_tab() -> html.Div:
                 ),
                 className="mb-3 shadow-sm",
             ),
-            dbc.Row(
-                [dbc.Col(_graph(ids.VARIANCE_GRAPH), xl=5), dbc.Col(_graph(ids.SWEEP_GRAPH), xl=7)],
-                className="mb-3",
-            ),
+            # Each chart gets the column's full width: side by side on a laptop screen, the
+            # long feature and segment names left the axes too little room.
+            _graph(ids.VARIANCE_GRAPH),
+            _graph(ids.SWEEP_GRAPH),
             _graph(ids.PCA_GRAPH),
             dcc.Loading(html.Div(id=ids.METHOD_DETAILS, className="mt-3"), type="dot"),
-            dbc.Row(
-                [dbc.Col(_graph(ids.SIZES_GRAPH), lg=5), dbc.Col(_graph(ids.PROFILE_GRAPH), lg=7)],
-                className="my-3",
-            ),
+            _graph(ids.SIZES_GRAPH),
+            _graph(ids.PROFILE_GRAPH),
             dcc.Loading(html.Div(id=ids.PROFILE_TABLE), type="dot"),
             html.H4("Personas", className="mt-3"),
             dcc.Loading(html.Div(id=ids.PERSONAS), type="dot"),
@@ -269,7 +271,7 @@ def run_page(run) -> html.Div:
                         for w in summary.get("warnings", [])
                     ],
                     *[
-                        dcc.Graph(id=f"run-{name}", figure=figure, config={"displaylogo": False})
+                        dcc.Graph(id=f"run-{name}", figure=figure, config=GRAPH_CONFIG)
                         for name, figure in shown.items()
                     ],
                     dbc.Table.from_dataframe(size_table(run.profiles), striped=True, size="sm"),

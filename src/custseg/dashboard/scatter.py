@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from custseg import figures
+from custseg.figure_layout import tidy
 from custseg.formatting import money, number, percent
 
 
@@ -93,15 +94,13 @@ def pca_points_figure(
             )
         )
     ratio = [*explained_variance_ratio, 0.0, 0.0]
-    fig.update_layout(
-        template=figures.TEMPLATE,
-        title=f"{title}<br><sup>{figures.pca_caption(ratio)}</sup>",
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    return tidy(
+        fig,
+        f"{title}<br><sup>{figures.pca_caption(ratio)}</sup>",
         xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
         yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
         height=480,
     )
-    return fig
 
 
 def k_move_patch(segments: Sequence[int] | np.ndarray, *, k: int, k_max: int) -> Any:
