@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.resources
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,8 +11,9 @@ from dash import Dash
 from flask import Blueprint
 
 from custseg import preprocess
-from custseg.dashboard import callbacks, explain_view, layout, validate
+from custseg.dashboard import callbacks, explain_view, layout, status, validate
 from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.precompute import Precomputer
 from custseg.dashboard.state import N_FEATURES_MAX, ViewState
 from custseg.datasets import builtin_names, scf
 from custseg.errors import CustsegError
@@ -50,7 +50,8 @@ def create_app(
     population : str, optional
         Default: ``small-business`` for the SCF, ``all`` for other tables.
     warm : bool, default True
-        Compute the opening view's sweeps in a background thread right away.
+        Compute the opening configuration's sweep and every k's view (then those of the other
+        position of the selection toggle) in a background thread right away.
 
     Raises
     ------
@@ -90,11 +91,26 @@ def create_app(
         population_options=analysis.population_options(source),
         feature_options=analysis.feature_options(source),
     )
-    callbacks.register(app, analysis, defaults)
-    explain_view.register(app, analysis, defaults)
+    explained = explain_view.cached_children(analysis)
+    precomputer = Precomputer(
+        resolve=analysis.resolve,
+        sweep=lambda state: _swept(analysis, state),
+        steps=(analysis.view, explained),
+    )
+    callbacks.register(app, analysis, defaults, precomputer)
+    explain_view.register(app, analysis, defaults, explained)
+    status.register(app, analysis, defaults, precomputer)
     if warm:
-        threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
+        # The opening view first, then the other position of the selection toggle.
+        precomputer.request(defaults)
+        precomputer.request(replace(defaults, trimmed=not defaults.trimmed), urgent=False)
     return app
+
+
+def _swept(analysis: Analysis, state: ViewState) -> tuple[int, list[int]]:
+    """The recommended k of ``state``'s sweep and every k it fitted."""
+    _, sweep = analysis.sweep(state)
+    return sweep.recommendation.k, sorted(sweep.fits)
 
 
 def _new_app() -> Dash:
@@ -117,18 +133,6 @@ def create_run_app(folder: str) -> Dash:
     app = _new_app()
     app.layout = layout.run_page(run)
     return app
-
-
-def _warm(analysis: Analysis, defaults: ViewState) -> None:
-    for trimmed in (True, False):
-        analysis.view(
-            ViewState(
-                dataset=defaults.dataset,
-                population=defaults.population,
-                trimmed=trimmed,
-                k=defaults.k,
-            )
-        )
 
 
 def create_server(source: str = "scf2019", population: str | None = None):

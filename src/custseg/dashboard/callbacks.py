@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from custseg import compare_text, figures
 from custseg.dashboard import ids, scatter, validate
 from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.precompute import Precomputer
 from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
 from custseg.recommend import RULE
@@ -199,9 +200,12 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
     return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
 
-def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
+def register(
+    app: Dash, analysis: Analysis, defaults: ViewState, precomputer: Precomputer | None = None
+) -> None:
     """Attach every callback of the dashboard to ``app``; each checks what the browser sent
-    (:mod:`custseg.dashboard.validate`)."""
+    (:mod:`custseg.dashboard.validate`). Every configuration shown is handed to
+    ``precomputer``, which computes its other k ahead of the user."""
     validate.require_checks(list(CONTROL_IDS))
 
     @app.callback(
@@ -226,7 +230,10 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
         only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
-        return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        children = segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        if precomputer is not None and not only_k:
+            precomputer.request(checked_state(analysis, defaults, list(values)).state)
+        return children
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
