@@ -92,12 +92,14 @@ def create_app(
         feature_options=analysis.feature_options(source),
     )
     explained = explain_view.cached_children(analysis)
+    answers = callbacks.segments_answers(analysis, defaults)
     precomputer = Precomputer(
         resolve=analysis.resolve,
         sweep=lambda state: _swept(analysis, state),
-        steps=(analysis.view, explained),
+        # The answers to a k move and to any other move, ready to send, and the explaining part.
+        steps=(lambda state: answers(state, True), lambda state: answers(state, False), explained),
     )
-    callbacks.register(app, analysis, defaults, precomputer)
+    callbacks.register(app, analysis, defaults, answers, precomputer)
     explain_view.register(app, analysis, defaults, explained)
     status.register(app, analysis, defaults, precomputer)
     if warm:

@@ -6,12 +6,16 @@ only attaches them to an app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from custseg import compare_text, figures
 from custseg.dashboard import ids, scatter, validate
 from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.payload import plain
 from custseg.dashboard.precompute import Precomputer
 from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
@@ -140,6 +144,19 @@ def segments_children(
     ]
 
 
+def segments_answers(analysis: Analysis, defaults: ViewState) -> Callable[[ViewState, bool], list]:
+    """:func:`segments_children` of a checked state as plain JSON values
+    (:mod:`custseg.dashboard.payload`), computed once per state and kind of move (a k move or
+    any other), for the callback and the background precompute."""
+
+    @lru_cache(maxsize=2048)
+    def answer(state: ViewState, only_k_moved: bool) -> list:
+        values = controls_from_state(state)
+        return plain(segments_children(analysis, defaults, values, only_k_moved=only_k_moved))
+
+    return answer
+
+
 def explore_children(analysis: Analysis, defaults: ViewState, dataset: str) -> list:
     """The EDA tab: one card per section."""
     checked = validate.dataset(analysis, defaults, dataset)
@@ -201,11 +218,16 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
 
 
 def register(
-    app: Dash, analysis: Analysis, defaults: ViewState, precomputer: Precomputer | None = None
+    app: Dash,
+    analysis: Analysis,
+    defaults: ViewState,
+    answers: Callable[[ViewState, bool], list],
+    precomputer: Precomputer | None = None,
 ) -> None:
     """Attach every callback of the dashboard to ``app``; each checks what the browser sent
-    (:mod:`custseg.dashboard.validate`). Every configuration shown is handed to
-    ``precomputer``, which computes its other k ahead of the user."""
+    (:mod:`custseg.dashboard.validate`). ``answers`` (:func:`segments_answers`) serves the
+    segments view; every configuration shown is handed to ``precomputer``, which computes its
+    other k ahead of the user."""
     validate.require_checks(list(CONTROL_IDS))
 
     @app.callback(
@@ -230,9 +252,12 @@ def register(
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
         only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
-        children = segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        checked = checked_state(analysis, defaults, list(values))
+        if checked.messages:  # refused values: the answer says so, and is not cached
+            return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        children = answers(checked.state, only_k)
         if precomputer is not None and not only_k:
-            precomputer.request(checked_state(analysis, defaults, list(values)).state)
+            precomputer.request(checked.state)
         return children
 
     @app.callback(

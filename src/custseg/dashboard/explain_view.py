@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import lru_cache, partial
+from functools import lru_cache
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, dcc, html
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.callbacks import CONTROLS, checked_state, notice
+from custseg.dashboard.payload import plain
 from custseg.dashboard.state import ViewState
 from custseg.dashboard.views import lean
 from custseg.errors import CustsegError
@@ -29,7 +30,7 @@ from custseg.report_explain import (
 FIGURES = ("silhouette", "boxes", "correlation")
 #: Rows of each segment's comparison with the population shown (most distinctive first): all of
 #: them (about 40 on the SCF) for 12 segments would be a 350 kB answer.
-COMPARISON_ROWS = 12
+COMPARISON_ROWS = 10
 
 
 def compact_table(frame: pd.DataFrame) -> dcc.Markdown:
@@ -124,9 +125,13 @@ def view_children(analysis: Analysis, state: ViewState) -> list:
 
 
 def cached_children(analysis: Analysis) -> Callable[[ViewState], list]:
-    """:func:`view_children` computed once per configuration and k (states that resolve alike
-    share it; see :meth:`Analysis.resolve`), for the callback and the background precompute."""
-    cached = lru_cache(maxsize=256)(partial(view_children, analysis))
+    """:func:`view_children` as plain JSON values (:mod:`custseg.dashboard.payload`), computed
+    once per configuration and k (states that resolve alike share it; see
+    :meth:`Analysis.resolve`), for the callback and the background precompute."""
+
+    @lru_cache(maxsize=256)
+    def cached(key: ViewState) -> list:
+        return plain(view_children(analysis, key))
 
     def children(state: ViewState) -> list:
         key = replace(analysis.resolve(state), k=state.k)
