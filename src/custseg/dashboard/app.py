@@ -50,8 +50,9 @@ def create_app(
     population : str, optional
         Default: ``small-business`` for the SCF, ``all`` for other tables.
     warm : bool, default True
-        Compute the opening configuration's sweep and every k's view (then those of the other
-        position of the selection toggle) in a background thread right away.
+        Compute every k's view of each configuration shown in a background thread, starting
+        right away with the opening configuration (then the other position of the selection
+        toggle); False computes each view when it is asked for.
 
     Raises
     ------
@@ -93,19 +94,21 @@ def create_app(
     )
     explained = explain_view.cached_children(analysis)
     answers = callbacks.segments_answers(analysis, defaults)
-    precomputer = Precomputer(
-        resolve=analysis.resolve,
-        sweep=lambda state: _swept(analysis, state),
-        # The answers to a k move and to any other move, ready to send, and the explaining part.
-        steps=(lambda state: answers(state, True), lambda state: answers(state, False), explained),
-    )
-    callbacks.register(app, analysis, defaults, answers, precomputer)
-    explain_view.register(app, analysis, defaults, explained)
-    status.register(app, analysis, defaults, precomputer)
+    precomputer = None
     if warm:
+        precomputer = Precomputer(
+            resolve=analysis.resolve,
+            sweep=lambda state: _swept(analysis, state),
+            # The answers to a k move and to any other move, ready to send, and the explaining
+            # part.
+            steps=(lambda s: answers(s, True), lambda s: answers(s, False), explained),
+        )
         # The opening view first, then the other position of the selection toggle.
         precomputer.request(defaults)
         precomputer.request(replace(defaults, trimmed=not defaults.trimmed), urgent=False)
+    callbacks.register(app, analysis, defaults, answers, precomputer)
+    explain_view.register(app, analysis, defaults, explained)
+    status.register(app, analysis, defaults, precomputer)
     return app
 
 

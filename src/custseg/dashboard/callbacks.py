@@ -213,7 +213,8 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
     if checked.messages:
         return no_update
     state = checked.state
-    name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
+    sample = "-sample" if analysis.table(state.dataset).sampled else ""  # of a large table
+    name = f"{state.dataset}-{state.population}-k{state.k}{sample}-assignments.csv"
     return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
 

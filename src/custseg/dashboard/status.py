@@ -15,10 +15,12 @@ from custseg.errors import CustsegError
 
 
 def precompute_status(
-    analysis: Analysis, precomputer: Precomputer, defaults: ViewState, values: list
+    analysis: Analysis, precomputer: Precomputer | None, defaults: ViewState, values: list
 ) -> tuple[list, bool]:
-    """The progress line of the controls' configuration (empty once every k is ready) and
-    whether the page may stop asking."""
+    """The progress line of the controls' configuration (empty once every k is ready, or
+    without a background precompute) and whether the page may stop asking."""
+    if precomputer is None:
+        return [], True
     state = checked_state(analysis, defaults, values).state
     try:
         progress = precomputer.progress(state)
@@ -78,7 +80,9 @@ def sample_note(analysis: Analysis, defaults: ViewState, values: list) -> list:
     ]
 
 
-def register(app: Dash, analysis: Analysis, defaults: ViewState, precomputer: Precomputer) -> None:
+def register(
+    app: Dash, analysis: Analysis, defaults: ViewState, precomputer: Precomputer | None
+) -> None:
     """Attach both notes' callbacks; the timer's ticks and the controls are checked
     (:mod:`custseg.dashboard.validate`)."""
 
