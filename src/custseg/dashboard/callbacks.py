@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from custseg import compare_text, figures
-from custseg.dashboard import ids, scatter, validate
+from custseg.dashboard import ids, scatter, validate, views
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.payload import plain
 from custseg.dashboard.precompute import Precomputer
@@ -92,8 +92,9 @@ def segments_children(
     """Metrics, recommendation, the five figures and the profile table for the controls.
 
     When only k moved (and every value was valid), the browser already shows this
-    configuration's points: the scatter gets a patch of its colours and the variance figure
-    (which does not depend on k) is left alone.
+    configuration's points and curves: the scatter gets a patch of its colours, the sweep figure
+    one of its chosen-k markers, and the variance figure (which does not depend on k) is left
+    alone.
     """
     checked = checked_state(analysis, defaults, values)
     only_k_moved = only_k_moved and not checked.messages
@@ -134,7 +135,7 @@ def segments_children(
         metrics,
         [html.Span(view.recommendation), rule, *warnings],
         no_update if only_k_moved else view.variance,
-        view.sweep,
+        views.sweep_k_patch(view.sweep) if only_k_moved else view.sweep,
         pca,
         view.profile,
         view.sizes,

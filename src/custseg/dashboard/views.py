@@ -64,6 +64,20 @@ def lean(figure: go.Figure) -> dict[str, Any]:
     return spec
 
 
+def sweep_k_patch(sweep: dict[str, Any]) -> Any:
+    """The change to a configuration's sweep figure when only k moved: the "chosen k" markers
+    and the title (the curves and the recommended k stay)."""
+    from dash import Patch
+
+    patch = Patch()
+    for i, trace in enumerate(sweep["data"]):
+        if trace.get("name") == "chosen k":
+            patch["data"][i]["x"] = trace["x"]
+            patch["data"][i]["y"] = trace["y"]
+    patch["layout"]["title"] = sweep["layout"]["title"]
+    return patch
+
+
 def money_columns(result: SegmentationResult) -> list[str]:
     dataset = result.prepared.dataset
     return [c for c in dataset.frame.columns if c in dataset.dollar_columns]
