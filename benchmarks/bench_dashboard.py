@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import psutil
 import requests
 from bench_scale import generate
 from scipy.stats.mstats import trimmed_var
@@ -202,6 +203,8 @@ def measure(name: str, source: str | None, rounds: int) -> Timings:
         while not (dashboard.ready(session, state) and dashboard.ready(session, other)):
             time.sleep(0.5)
         warm = time.perf_counter() - started
+        processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children()]
+        memory = sum(process.memory_info().rss for process in processes) / 2**20
         full = dashboard.ask(session, "segments", other, changed=ids.TRIMMED)[1]
         first, again = dashboard.moves(state, rounds)
         with ThreadPoolExecutor(CLIENTS) as pool:
@@ -217,7 +220,8 @@ def measure(name: str, source: str | None, rounds: int) -> Timings:
         many_again.add(client_again)
     print(
         f"{name}: page served after {page:.1f} s, interactive after {interactive:.1f} s "
-        f"(goal for 1M rows < 60 s), every k of both toggle positions ready after {warm:.1f} s"
+        f"(goal for 1M rows < 60 s), every k of both toggle positions ready after {warm:.1f} s "
+        f"(server resident memory then {memory:.0f} MB)"
     )
     print(f"  full answer (toggle move) {full / 1e3:.0f} kB")
     print(f"  1 client, first visits:    {first.summary()}")
