@@ -114,7 +114,8 @@ class Precomputer:
                 self._pending.append(state)
             while len(self._pending) > MAX_PENDING:
                 self._pending.pop()
-            if self._thread is None:
+            # Not alive in a forked server worker (gunicorn --preload) that inherited this object.
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="custseg-precompute", daemon=True
                 )
