@@ -71,7 +71,7 @@ def test_controls_drive_the_views(dashboard):
         f"const p = document.querySelector('#{ids.PCA_GRAPH} .js-plotly-plot');"
         "Plotly.Fx.hover(p, [{curveNumber: 0, pointNumber: 0}]);"
         "const label = p.querySelector('.hoverlayer .hovertext');"
-        "return label && label.textContent;"
+        "const text = label && label.textContent; Plotly.Fx.unhover(p); return text;"
     )
     assert re.match(r"Segment [1-4]Household id: \d+", hover), hover  # segment from the colour
 
