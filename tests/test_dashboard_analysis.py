@@ -10,7 +10,6 @@ from dash import dcc, html, no_update
 import custseg.dashboard.analysis as analysis_module
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
-from custseg.dashboard.views import DISPLAY_POINTS
 from custseg.dashboard.callbacks import (
     controls_from_state,
     explore_children,
@@ -18,6 +17,7 @@ from custseg.dashboard.callbacks import (
     sync_url,
 )
 from custseg.dashboard.state import ViewState
+from custseg.dashboard.views import DISPLAY_POINTS
 
 pytestmark = pytest.mark.scf
 
