@@ -18,6 +18,7 @@ from custseg.dashboard.callbacks import (
     sync_url,
 )
 from custseg.dashboard.state import ViewState
+from custseg.dashboard.views import DISPLAY_POINTS
 from custseg.formatting import number
 
 pytestmark = pytest.mark.scf
@@ -55,7 +56,9 @@ def test_view_matches_the_core(analysis):
     assert view.metrics[0] == f"Inertia (3 clusters): {number(inertia)}"
     assert view.metrics[1].startswith("Silhouette score (3 clusters): 0.")
     assert legend(view) == ["Segment 1", "Segment 2", "Segment 3"]
-    assert len(values(view.pca["data"][0], "x")) == prepared.n_rows == 4364
+    assert prepared.n_rows == 4364
+    assert len(values(view.pca["data"][0], "x")) == DISPLAY_POINTS  # a seeded sample, said so
+    assert f"a random {DISPLAY_POINTS:,} of 4,364 points" in view.pca["layout"]["title"]["text"]
     assert list(view.variance["data"][0]["customdata"][-5:]) == [
         "BUS",
         "NHNFIN",
@@ -101,16 +104,17 @@ def test_large_population_scatter_is_sampled(analysis):
     view = analysis.view(
         ViewState(population="all", features=("INCOME", "NETWORTH"), transform="asinh", k=3)
     )
-    assert len(values(view.pca["data"][0], "x")) == len(view.pca_segments) == 5000
-    assert "a random 5,000 of 28,885 points" in view.pca["layout"]["title"]["text"]
+    assert len(values(view.pca["data"][0], "x")) == len(view.pca_segments) == DISPLAY_POINTS
+    assert f"a random {DISPLAY_POINTS:,} of 28,885 points" in view.pca["layout"]["title"]["text"]
 
 
 def test_hover_shows_household_values(analysis):
     points = analysis.view(REFERENCE).pca["data"][0]
-    assert points["hovertemplate"].startswith("Segment %{customdata}")
-    text = points["text"][0]
-    assert text.startswith("<br>Household id: ")
-    assert "Net worth: $" in text and "Age of head: " in text
+    template = points["hovertemplate"]
+    assert template.startswith("Segment %{marker.color}<br>Household id: %{customdata[0]}")
+    labels = [part.split(": ")[0] for part in template.split("<br>")[1:]]
+    first = dict(zip(labels, points["customdata"][0], strict=True))
+    assert first["Net worth"].startswith("$") and first["Age of head"].isdigit()
 
 
 def test_sync_url_both_ways(analysis):
@@ -221,7 +225,7 @@ def test_explaining_view_has_rules_comparison_and_charts(analysis):
     assert rules.children.children[0].children == "Rules"
     assert "agrees with the segments for" in rules.children.children[1].children
     assert comparison.children.children[0].children == "Segment vs population"
-    titles = [g.figure.layout.title.text for g in graphs]
+    titles = [g.figure["layout"]["title"]["text"] for g in graphs]
     assert titles[0].startswith("Silhouette of every row")
     assert titles[1].startswith("Each feature by segment")
     assert "correlation" in titles[2]

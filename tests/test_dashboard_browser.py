@@ -85,6 +85,13 @@ def test_controls_drive_the_views(dashboard):
         dash_duo, ids.SWEEP_GRAPH, "p._fullData.filter(t => t.name === 'chosen k').map(t => t.x[0])"
     )
     assert sweep_marks == [k] * 4  # inertia, silhouette, stability, smallest segment
+    hover = dash_duo.driver.execute_script(
+        f"const p = document.querySelector('#{ids.PCA_GRAPH} .js-plotly-plot');"
+        "Plotly.Fx.hover(p, [{curveNumber: 0, pointNumber: 0}]);"
+        "const label = p.querySelector('.hoverlayer .hovertext');"
+        "const text = label && label.textContent; Plotly.Fx.unhover(p); return text;"
+    )
+    assert re.match(r"Segment [1-9]Household id: \d+", hover), hover  # segment from the colour
 
     assert "weighted by WGT" in dash_duo.find_element(f"#{ids.METRICS}").text
     choose(dash_duo, ids.WEIGHTED, "unweighted")

@@ -1,4 +1,5 @@
-"""A k move sends a small patch of the scatter's colours that turns the figure into the new k's."""
+"""A k move sends small patches (the scatter's colours, the sweep's chosen-k markers) that turn
+the figures into the new k's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from custseg.dashboard import ids
 from custseg.dashboard.callbacks import SEGMENT_OUTPUTS, controls_from_state, segments_children
 from custseg.dashboard.scatter import colour_scale, k_move_patch
 from custseg.dashboard.state import K_MAX, ViewState
+from custseg.dashboard.views import sweep_k_patch
 
 pytestmark = pytest.mark.scf
 
@@ -49,9 +51,11 @@ def test_patch_turns_one_k_into_another(analysis):
     after = analysis.view(ViewState(k=6))
     patched = apply(k_move_patch(after.pca_segments, k=6, k_max=K_MAX), before.pca)
     points = patched["data"][0]
-    assert points["customdata"] == points["marker"]["color"] == after.pca_segments.tolist()
+    assert points["marker"]["color"] == after.pca_segments.tolist()
     visible = [t["name"] for t in patched["data"][1:] if t["visible"]]
     assert visible == [f"Segment {s}" for s in range(1, 7)]
+    swept = apply(sweep_k_patch(after.sweep), before.sweep)  # the chosen-k markers and title
+    assert swept == json.loads(json.dumps(after.sweep, cls=PlotlyJSONEncoder))
     # positions and hover values are the same for every k of a configuration
     assert patched["data"][0]["x"] == json.loads(
         json.dumps(after.pca["data"][0]["x"], cls=PlotlyJSONEncoder)
@@ -66,9 +70,9 @@ def test_a_k_move_sends_a_fraction_of_the_full_answer(analysis):
         name: len(json.dumps(answer, cls=PlotlyJSONEncoder))
         for name, answer in (("full", full), ("moved", moved))
     }
-    assert size["moved"] < size["full"] / 5
+    assert size["moved"] < size["full"] / 4
     pca = [i for i, (component, _) in enumerate(SEGMENT_OUTPUTS) if component == ids.PCA_GRAPH]
     assert np.array_equal(
-        apply(moved[pca[0]], full[pca[0]])["data"][0]["customdata"],
+        apply(moved[pca[0]], full[pca[0]])["data"][0]["marker"]["color"],
         analysis.view(ViewState(k=5)).pca_segments,
     )

@@ -288,3 +288,24 @@ def test_large_requests_are_refused(served, factory):
     )
     assert response.status_code == 413
     assert server.config["MAX_CONTENT_LENGTH"] == validate.MAX_REQUEST_BYTES
+
+
+@pytest.mark.parametrize(
+    ("value", "read"), [(5, 5), (0, 0), (None, 0), ("5", 0), (-1, 0), (True, 0), (2.5, 0)]
+)
+def test_timer_ticks_are_whole_numbers_or_zero(value, read):
+    assert validate.ticks(value) == read
+
+
+def test_status_and_sample_notes_refuse_hostile_values(served, loads):
+    app, source, folder = served
+    defaults = defaults_of(app)
+    for field, values in cases(folder, defaults):
+        for tick in (1, "x" * 10_000, None):
+            status = post(
+                app, ids.PRECOMPUTE_STATUS, [tick, *values], f"{CONTROL_IDS[field]}.value"
+            )
+            assert status.status_code == 200, field
+        sample = post(app, ids.SAMPLE_NOTE, values, f"{CONTROL_IDS[field]}.value")
+        assert sample.get_json()["response"][ids.SAMPLE_NOTE]["children"] == []  # not sampled
+        assert_untouched(folder, loads, source, status, sample)

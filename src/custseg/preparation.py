@@ -237,6 +237,36 @@ def _implicate_subset(dataset: Dataset, mode: str) -> tuple[Dataset, float]:
     )
 
 
+def _population(
+    dataset: Dataset, config: SegmentationConfig
+) -> tuple[Selection, np.ndarray | None, str | None]:
+    """The rows a run fits on, their weights and the weight column used."""
+    dataset, weight_factor = _implicate_subset(dataset, config.implicates)
+    selection = select_population(dataset, config.population, config.where)
+    weight_column = dataset.weight_column if config.weight == "auto" else config.weight
+    weights = _weights(selection.dataset, weight_column)
+    if weights is not None:
+        weights = weights * weight_factor
+    return selection, weights, weight_column
+
+
+def chosen_features(dataset: Dataset, config: SegmentationConfig) -> list[str]:
+    """The features :func:`prepare` would fit on (numeric, then categorical), without moving the
+    data to model space: two configurations that choose the same features (and agree on
+    everything else) give the same fits.
+
+    Raises
+    ------
+    CustsegError
+        As :func:`prepare` does for the population, weights and features.
+    """
+    selection, weights, _ = _population(dataset, config)
+    numeric, categorical, _, _ = _choose_features(
+        selection.dataset, config, selection.dataset.populations[selection.population], weights
+    )
+    return [*numeric, *categorical]
+
+
 def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     """Filter, choose features, handle missing values and move to model space.
 
@@ -245,15 +275,10 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     CustsegError
         For any input that cannot be segmented as asked.
     """
-    dataset, weight_factor = _implicate_subset(dataset, config.implicates)
-    selection = select_population(dataset, config.population, config.where)
+    selection, weights, weight_column = _population(dataset, config)
     population = selection.dataset
-    weight_column = dataset.weight_column if config.weight == "auto" else config.weight
-    weights = _weights(population, weight_column)
-    if weights is not None:
-        weights = weights * weight_factor
     numeric, categorical, scores, skipped = _choose_features(
-        population, config, dataset.populations[selection.population], weights
+        population, config, population.populations[selection.population], weights
     )
     warnings: list[str] = []
     if config.n_features and len(numeric) < config.n_features and not config.features:

@@ -1,37 +1,37 @@
 """Everything the dashboard shows, computed once per configuration and then looked up.
 
-A sweep (all k for one dataset, population, feature choice and transform) is computed on first
-use; every k of it, and both feature-selection toggles, are cached afterwards, so moving a
-control is a dictionary lookup. The caches hold results of pure functions of the view state,
-never a user's choices, so users cannot see each other's state.
+A configuration is keyed by what it resolves to, not by the controls that chose it: the ways
+of choosing features (the population's set, trimmed or plain variance), or features named in
+another order, often select the same features, and then share one sweep and one view per k
+(:meth:`Analysis.resolve`). A sweep (all k) is computed on first use; each k's view is computed
+once, by a request or ahead of it in the background (:mod:`custseg.dashboard.precompute`), so
+moving a control is a dictionary lookup. The caches hold results of pure functions of the view
+state, never a user's choices, so users cannot see each other's state. Tables above
+:data:`~custseg.dashboard.large.SAMPLE_ROWS` rows are fitted
+on a seeded sample (:mod:`custseg.dashboard.large`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from custseg import defaults, figures
 from custseg.compare import Comparison, compare
-from custseg.dashboard import scatter
+from custseg.dashboard import large, views
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
 from custseg.dataset import Dataset
 from custseg.datasets import load_dataset, scf
 from custseg.errors import CustsegError
 from custseg.explore import describe_amounts, explore
-from custseg.figures_explain import percentile_profile_figure
-from custseg.formatting import label_and_name, money, number, percent
-from custseg.method_figures import dendrogram_figure
-from custseg.personas import Persona
+from custseg.formatting import label_and_name
 from custseg.population import select_population
-from custseg.report import method_sentences
-from custseg.segment_charts import percentile_rank_data
+from custseg.preparation import chosen_features
 from custseg.segmentation import (
     Prepared,
     SegmentationConfig,
@@ -43,31 +43,8 @@ from custseg.segmentation import (
 )
 from custseg.selection import DEFAULT_TRIM, rank_features
 
-#: The scatter shows at most this many points (a seeded sample) to keep the page responsive.
-DISPLAY_POINTS = 5_000
-#: Values shown on hover besides the features, when the dataset has them.
-HOVER_EXTRAS = ("INCOME", "NETWORTH", "AGE")
-
-
-@dataclass(frozen=True)
-class View:
-    """One state of the segments view, ready to render."""
-
-    metrics: list[str]
-    recommendation: str
-    variance: dict[str, Any]
-    sweep: dict[str, Any]
-    pca: dict[str, Any]
-    #: The segment of each point drawn in ``pca`` (ndarray), for a k move's patch.
-    pca_segments: Any
-    k: int
-    profile: dict[str, Any]
-    sizes: dict[str, Any]
-    profile_table: pd.DataFrame
-    personas: list[Persona]
-    method_sentences: list[str]
-    dendrogram: dict[str, Any] | None
-    warnings: tuple[str, ...] = ()
+View = views.View
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,37 +66,52 @@ class Analysis:
     bootstrap : int
         Resamples for the stability of every k; the command line's default, since stability
         decides the recommended k.
+    sample_rows : int
+        Tables with more rows are fitted on a seeded sample of this many.
     """
 
     def __init__(
         self,
         *,
         datasets: list[str],
-        display_points: int = DISPLAY_POINTS,
+        display_points: int = views.DISPLAY_POINTS,
         bootstrap: int = defaults.BOOTSTRAP,
+        sample_rows: int = large.SAMPLE_ROWS,
     ) -> None:
         self.datasets = list(datasets)
         self.display_points = display_points
         self.bootstrap = bootstrap
+        self.sample_rows = sample_rows
         self._locks: dict[Hashable, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self.dataset = lru_cache(maxsize=4)(self._load)
+        self.table = lru_cache(maxsize=4)(self._load)
         self.feature_names = lru_cache(maxsize=4)(self._feature_names)
-        self._sweep = lru_cache(maxsize=32)(self._compute_sweep)
-        self._view = lru_cache(maxsize=512)(self._compute_view)
+        self._resolved = lru_cache(maxsize=256)(self._resolve)
+        self._sweep = lru_cache(maxsize=16)(self._compute_sweep)
+        self._result = lru_cache(maxsize=64)(self._compute_result)
+        self._segments = lru_cache(maxsize=512)(self._compute_segments)
+        self._variance = lru_cache(maxsize=128)(self._compute_variance)
+        self._view = lru_cache(maxsize=1024)(self._assemble)
         self._scores = lru_cache(maxsize=32)(self._compute_scores)
         self.explore_sections = lru_cache(maxsize=16)(self._compute_explore)
         self._comparison = lru_cache(maxsize=64)(self._compute_comparison)
 
-    def _once(self, key: Hashable) -> threading.Lock:
-        """A lock per key, so concurrent first requests compute a sweep only once."""
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` under a lock per key, so concurrent first requests (and the background
+        precompute) compute a sweep or a view only once."""
         with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            return compute()
 
-    def _load(self, name: str) -> Dataset:
+    def _load(self, name: str) -> large.Table:
         if name not in self.datasets:  # the callbacks check first; this is the last line
             raise CustsegError("This dashboard does not serve that dataset.")
-        return load_dataset(name)
+        return large.sample_table(load_dataset(name), max_rows=self.sample_rows)
+
+    def dataset(self, name: str) -> Dataset:
+        """The rows the dashboard fits on (a seeded sample of a large table)."""
+        return self.table(name).dataset
 
     def _feature_names(self, name: str) -> frozenset[str]:
         return frozenset(self.dataset(name).candidate_features())
@@ -140,11 +132,15 @@ class Analysis:
         ]
 
     def config(self, state: ViewState) -> SegmentationConfig:
-        """The run the view shows: the command line's defaults but for the controls."""
+        """The run a view state asks for: the command line's defaults but for the controls; on a
+        sampled table with fewer restarts and bootstrap resamples (see
+        :mod:`custseg.dashboard.large`)."""
+        sampled = self.table(state.dataset).sampled
         return SegmentationConfig(
             population=state.population,
             weight=defaults.WEIGHT if state.weighted else None,
-            bootstrap=self.bootstrap,
+            bootstrap=min(self.bootstrap, large.SAMPLE_BOOTSTRAP) if sampled else self.bootstrap,
+            n_init=large.SAMPLE_N_INIT if sampled else SegmentationConfig.n_init,
             select=state.select,
             # auto takes the population's feature set, as the command line does by default
             n_features=None if state.select == "auto" else state.n_features,
@@ -155,14 +151,29 @@ class Analysis:
             method=state.method,
         )
 
+    def resolve(self, state: ViewState) -> ViewState:
+        """The configuration ``state`` resolves to: its chosen features named, in the table's
+        column order, with the controls that only chose them set aside (k is 0). States that
+        resolve alike share every computation."""
+        return self._resolved(state.sweep_key())
+
+    def _resolve(self, key: ViewState) -> ViewState:
+        dataset = self.dataset(key.dataset)
+        position = {column: i for i, column in enumerate(dataset.frame.columns)}
+        features = sorted(chosen_features(dataset, self.config(key)), key=position.__getitem__)
+        return replace(key, select=defaults.SELECT, n_features=1, features=tuple(features))
+
     def _compute_sweep(self, key: ViewState) -> tuple[Prepared, Sweep]:
         prepared = prepare(self.dataset(key.dataset), self.config(key))
         return prepared, run_sweep(prepared)
 
     def sweep(self, state: ViewState) -> tuple[Prepared, Sweep]:
-        key = state.sweep_key()
-        with self._once(key):
-            return self._sweep(key)
+        key = self.resolve(state)
+        return self.once(key, lambda: self._sweep(key))
+
+    def _compute_result(self, key: ViewState, k: int) -> SegmentationResult:
+        prepared, sweep = self.once(key, lambda: self._sweep(key))
+        return finish(prepared, sweep, k)
 
     def recommended_k(self, state: ViewState) -> int:
         return self.sweep(state)[1].recommendation.k
@@ -172,8 +183,18 @@ class Analysis:
         return state if state.k is not None else replace(state, k=self.recommended_k(state))
 
     def result(self, state: ViewState) -> SegmentationResult:
-        prepared, sweep = self.sweep(state)
-        return finish(prepared, sweep, self.resolved(state).k)
+        key, k = self.resolve(state), self.resolved(state).k
+        return self.once((key, k), lambda: self._result(key, k))
+
+    def _compute_segments(self, key: ViewState, k: int) -> View:
+        note = self.table(key.dataset).note()
+        result = self.once((key, k), lambda: self._result(key, k))
+        return views.segments_view(result, display_points=self.display_points, sample_note=note)
+
+    def segments(self, state: ViewState) -> View:
+        """The view of ``state``'s configuration at its k, without the variance bars."""
+        key, k = self.resolve(state), self.resolved(state).k
+        return self.once(("view", key, k), lambda: self._segments(key, k))
 
     def _compute_scores(
         self, name: str, population: str, trimmed: bool, weighted: bool
@@ -191,128 +212,31 @@ class Analysis:
             sample_weight=weights,
         )
 
-    def view(self, state: ViewState) -> View:
-        return self._view(self.resolved(state))
-
-    def _compute_view(self, state: ViewState) -> View:
-        result = self.result(state)
-        prepared, dataset = result.prepared, result.prepared.dataset
-        money_columns = [c for c in dataset.frame.columns if c in dataset.dollar_columns]
-        labels = {f: dataset.label(f) for f in result.prepared.numeric}
-        trimmed = state.select != "variance"
-        scores = self._scores(state.dataset, state.population, trimmed, state.weighted)
-        metrics = result.metrics
-        recommendation = result.sweep.recommendation
-        lines = [
-            f"Inertia ({state.k} clusters): {number(metrics['inertia'])}",
-            f"Silhouette score ({state.k} clusters): {metrics['silhouette']:.3f}",
-            f"Calinski-Harabasz: {metrics['calinski_harabasz']:,.0f}; "
-            f"Davies-Bouldin: {metrics['davies_bouldin']:.3f}"
-            + (
-                f"; bootstrap stability (ARI): {metrics['stability']:.2f}"
-                if "stability" in metrics
-                else ""
-            ),
-            f"{prepared.n_rows:,} rows: {prepared.selection.description}"
-            + (
-                f", weighted by {prepared.weight_column}"
-                if prepared.weight_column
-                else ", unweighted"
-            ),
-        ]
-        if result.implicates is not None:
-            report = result.implicates
-            lines.append(
-                f"Across implicates: {percent(report.all_agree_share)} of "
-                f"{report.households:,} households have all rows in one segment "
-                f"(mean agreement {percent(report.mean_agreement)})."
-            )
-        if dataset.provenance.get("dollars_of"):
-            lines.append(
-                f"Amounts in {dataset.provenance['dollars_of']} dollars "
-                f"({dataset.provenance.get('dollars_how', 'as loaded')})."
-            )
-        pca = self._pca_figure(result, money_columns)
-        return View(
-            metrics=lines,
-            recommendation=f"Recommended k = {recommendation.k}. {recommendation.reason}",
-            variance=figures.variance_figure(
+    def _compute_variance(
+        self, name: str, population: str, trimmed: bool, weighted: bool, selected: tuple[str, ...]
+    ) -> dict[str, Any]:
+        scores = self._scores(name, population, trimmed, weighted)
+        dataset = self.dataset(name)
+        return views.lean(
+            figures.variance_figure(
                 scores,
                 labels={c: dataset.label(c) for c in scores.index[:10]},
-                selected=result.features,
+                selected=list(selected),
                 trimmed=trimmed,
-            ).to_dict(),
-            sweep=figures.sweep_figure(
-                result.sweep.table, k=state.k, recommended_k=recommendation.k
-            ).to_dict(),
-            pca=pca.to_dict(),
-            pca_segments=pca.data[0].customdata,
-            k=result.k,
-            profile=percentile_profile_figure(
-                percentile_rank_data(prepared.values, result.segments, prepared.weights),
-                labels=labels,
-                money_columns=money_columns,
-                names={p.segment: p.name for p in result.personas},
-                dollars_of=dataset.provenance.get("dollars_of"),
-            ).to_dict(),
-            sizes=figures.segment_size_figure(result.profiles).to_dict(),
-            profile_table=self._profile_table(result, money_columns),
-            personas=result.personas,
-            method_sentences=method_sentences(method := result.method_summary()),
-            dendrogram=(
-                dendrogram_figure(method["dendrogram"], k=state.k).to_dict()
-                if "dendrogram" in method
-                else None
-            ),
-            warnings=tuple(f"{w.code}: {w.message}" for w in result.warnings),
+            )
         )
 
-    def _pca_figure(self, result: SegmentationResult, money_columns: list[str]):
-        dataset = result.prepared.dataset
-        extras = [c for c in HOVER_EXTRAS if c in dataset.frame]
-        frame = result.hover_frame(extras)
-        hover = figures.hover_columns(frame, {c: dataset.label(c) for c in frame.columns})
-        title = "Segments in two dimensions (PCA)"
-        if dataset.provenance.get("dollars_of") and money_columns:
-            title += f"; hover amounts in {dataset.provenance['dollars_of']} dollars"
-        if len(frame) > self.display_points:
-            keep = np.random.default_rng(0).choice(len(frame), self.display_points, replace=False)
-            frame = frame.iloc[np.sort(keep)]
-            title += f": a random {self.display_points:,} of {len(result.pca):,} points"
-        return scatter.pca_points_figure(
-            frame,
-            k_max=K_MAX,
-            explained_variance_ratio=result.explained_variance_ratio,
-            hover_columns=hover,
-            money_columns=money_columns,
-            title=title,
-        )
+    def view(self, state: ViewState) -> View:
+        """Everything the segments view shows for ``state``."""
+        return self._view(self.resolved(state))
 
-    @staticmethod
-    def _profile_table(result: SegmentationResult, money_columns: list[str]) -> pd.DataFrame:
-        dataset = result.prepared.dataset
-        profiles = result.profiles
-        table = pd.DataFrame(
-            {
-                "Segment": profiles["segment"],
-                "Persona": profiles["name"],
-                "Size": [size.split(": ", 1)[1] for size in profiles["size"]],
-                "Rows": [f"{n:,}" for n in profiles["n_rows"]],
-            }
+    def _assemble(self, state: ViewState) -> View:
+        segments = self.segments(state)
+        selected = self.resolve(state).features
+        variance = self._variance(
+            state.dataset, state.population, state.select != "variance", state.weighted, selected
         )
-        if "share_se" in profiles:
-            table["Share ± SE (imputation uncertainty only)"] = [
-                f"{percent(s)} ± {percent(se)}"
-                for s, se in zip(profiles["share"], profiles["share_se"], strict=True)
-            ]
-        year = dataset.provenance.get("dollars_of")
-        for feature in result.prepared.numeric:
-            fmt = money if feature in money_columns else number
-            dollars = f" ({year} $)" if year and feature in money_columns else ""
-            table[f"Median {dataset.label(feature)}{dollars}"] = [
-                fmt(v) for v in profiles[f"{feature}_median"]
-            ]
-        return table
+        return replace(segments, variance=variance)
 
     def other_year(self, name: str) -> str | None:
         """The other built-in survey year to compare ``name`` with, if there is one."""
@@ -320,13 +244,14 @@ class Analysis:
         return others[0] if scf.is_scf_name(name) and others else None
 
     def comparison(self, state: ViewState) -> Comparison | None:
-        return self._comparison(self.resolved(state))
+        return self._comparison(self.resolve(state), self.resolved(state).k)
 
-    def _compute_comparison(self, state: ViewState) -> Comparison | None:
-        other = self.other_year(state.dataset)
+    def _compute_comparison(self, key: ViewState, k: int) -> Comparison | None:
+        other = self.other_year(key.dataset)
         if other is None:
             return None
-        return compare(self.result(state).model, self.dataset(state.dataset), self.dataset(other))
+        model = self.result(replace(key, k=k)).model
+        return compare(model, self.dataset(key.dataset), self.dataset(other))
 
     def assignments(self, state: ViewState) -> pd.DataFrame:
         return self.result(state).assignments

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.resources
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +12,10 @@ from flask import Blueprint
 from werkzeug.serving import WSGIRequestHandler
 
 from custseg import defaults as run_defaults
-from custseg.dashboard import callbacks, explain_view, layout, validate
+from custseg.config import SELECT_CHOICES
+from custseg.dashboard import callbacks, explain_view, layout, status, validate
 from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.precompute import Precomputer
 from custseg.dashboard.state import N_FEATURES_MAX, ViewState
 from custseg.datasets import builtin_names, scf
 from custseg.errors import CustsegError
@@ -57,7 +58,9 @@ def create_app(
         Default: ``small-business`` for the SCF (the README's main job), ``all`` for other
         tables.
     warm : bool, default True
-        Compute the opening view's sweeps in a background thread right away.
+        Compute every k's view of each configuration shown in a background thread, starting
+        right away with the opening configuration (then the other ways of choosing
+        features); False computes each view when it is asked for.
 
     Raises
     ------
@@ -96,11 +99,32 @@ def create_app(
         population_options=analysis.population_options(source),
         feature_options=analysis.feature_options(source),
     )
-    callbacks.register(app, analysis, defaults)
-    explain_view.register(app, analysis, defaults)
+    explained = explain_view.cached_children(analysis)
+    answers = callbacks.segments_answers(analysis, defaults)
+    precomputer = None
     if warm:
-        threading.Thread(target=_warm, args=(analysis, defaults), daemon=True).start()
+        precomputer = Precomputer(
+            resolve=analysis.resolve,
+            sweep=lambda state: _swept(analysis, state),
+            # The answers to a k move and to any other move, ready to send, and the explaining
+            # part.
+            steps=(lambda s: answers(s, True), lambda s: answers(s, False), explained),
+        )
+        # The opening view first, then the other ways of choosing features.
+        precomputer.request(defaults)
+        for select in SELECT_CHOICES:
+            if select != defaults.select:
+                precomputer.request(replace(defaults, select=select), urgent=False)
+    callbacks.register(app, analysis, defaults, answers, precomputer)
+    explain_view.register(app, analysis, defaults, explained)
+    status.register(app, analysis, defaults, precomputer)
     return app
+
+
+def _swept(analysis: Analysis, state: ViewState) -> tuple[int, list[int]]:
+    """The recommended k of ``state``'s sweep and every k it fitted."""
+    _, sweep = analysis.sweep(state)
+    return sweep.recommendation.k, sorted(sweep.fits)
 
 
 def _new_app() -> Dash:
@@ -123,10 +147,6 @@ def create_run_app(folder: str) -> Dash:
     app = _new_app()
     app.layout = layout.run_page(run)
     return app
-
-
-def _warm(analysis: Analysis, defaults: ViewState) -> None:
-    analysis.view(defaults)
 
 
 class QuietRequestHandler(WSGIRequestHandler):

@@ -6,13 +6,18 @@ only attaches them to an app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from custseg import compare_text, figures
-from custseg.dashboard import ids, scatter, validate
+from custseg.dashboard import ids, scatter, validate, views
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.layout import GRAPH_CONFIG
+from custseg.dashboard.payload import plain
+from custseg.dashboard.precompute import Precomputer
 from custseg.dashboard.state import K_MAX, ViewState, from_search
 from custseg.errors import CustsegError
 from custseg.recommend import RULE
@@ -92,8 +97,9 @@ def segments_children(
     """Metrics, recommendation, the five figures and the profile table for the controls.
 
     When only k moved (and every value was valid), the browser already shows this
-    configuration's points: the scatter gets a patch of its colours and the variance figure
-    (which does not depend on k) is left alone.
+    configuration's points and curves: the scatter gets a patch of its colours, the sweep figure
+    one of its chosen-k markers, and the variance figure (which does not depend on k) is left
+    alone.
     """
     checked = checked_state(analysis, defaults, values)
     only_k_moved = only_k_moved and not checked.messages
@@ -134,7 +140,7 @@ def segments_children(
         metrics,
         [html.Span(view.recommendation), rule, *warnings],
         no_update if only_k_moved else view.variance,
-        view.sweep,
+        views.sweep_k_patch(view.sweep) if only_k_moved else view.sweep,
         pca,
         view.profile,
         view.sizes,
@@ -142,6 +148,19 @@ def segments_children(
         personas,
         details,
     ]
+
+
+def segments_answers(analysis: Analysis, defaults: ViewState) -> Callable[[ViewState, bool], list]:
+    """:func:`segments_children` of a checked state as plain JSON values
+    (:mod:`custseg.dashboard.payload`), computed once per state and kind of move (a k move or
+    any other), for the callback and the background precompute."""
+
+    @lru_cache(maxsize=2048)
+    def answer(state: ViewState, only_k_moved: bool) -> list:
+        values = controls_from_state(state)
+        return plain(segments_children(analysis, defaults, values, only_k_moved=only_k_moved))
+
+    return answer
 
 
 def explore_children(
@@ -206,13 +225,22 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
     if checked.messages:
         return no_update
     state = analysis.resolved(checked.state)
-    name = f"{state.dataset}-{state.population}-k{state.k}-assignments.csv"
+    sample = "-sample" if analysis.table(state.dataset).sampled else ""  # of a large table
+    name = f"{state.dataset}-{state.population}-k{state.k}{sample}-assignments.csv"
     return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
 
-def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
+def register(
+    app: Dash,
+    analysis: Analysis,
+    defaults: ViewState,
+    answers: Callable[[ViewState, bool], list],
+    precomputer: Precomputer | None = None,
+) -> None:
     """Attach every callback of the dashboard to ``app``; each checks what the browser sent
-    (:mod:`custseg.dashboard.validate`)."""
+    (:mod:`custseg.dashboard.validate`). ``answers`` (:func:`segments_answers`) serves the
+    segments view; every configuration shown is handed to ``precomputer``, which computes its
+    other k ahead of the user."""
     validate.require_checks(list(CONTROL_IDS))
 
     @app.callback(
@@ -241,7 +269,13 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
     @app.callback(*[Output(i, p) for i, p in SEGMENT_OUTPUTS], *[Input(i, p) for i, p in CONTROLS])
     def _segments(*values):
         only_k = ctx.triggered_prop_ids.keys() == {f"{ids.K}.value"}
-        return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        checked = checked_state(analysis, defaults, list(values))
+        if checked.messages:  # refused values: the answer says so, and is not cached
+            return segments_children(analysis, defaults, list(values), only_k_moved=only_k)
+        children = answers(checked.state, only_k)
+        if precomputer is not None and not only_k:
+            precomputer.request(checked.state)
+        return children
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),

@@ -3,17 +3,21 @@ correlations, for the current controls (live) or a saved run (read-only)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import lru_cache, partial
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import lru_cache
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
 from custseg.dashboard import ids
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.callbacks import CONTROLS, checked_state, notice
 from custseg.dashboard.layout import GRAPH_CONFIG
+from custseg.dashboard.payload import plain
 from custseg.dashboard.state import ViewState
+from custseg.dashboard.views import lean
 from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain
 from custseg.report_explain import (
@@ -25,6 +29,35 @@ from custseg.report_explain import (
 )
 
 FIGURES = ("silhouette", "boxes", "correlation")
+#: Rows of each segment's comparison with the population shown (most distinctive first): all of
+#: them (about 40 on the SCF) for 12 segments would be a 350 kB answer.
+COMPARISON_ROWS = 10
+
+
+def compact_table(frame: pd.DataFrame) -> dcc.Markdown:
+    """A striped Bootstrap table as one escaped HTML string: a tenth of the bytes of a tree of
+    cell components, for the long tables (every variable of every segment)."""
+    markup = frame.to_html(
+        index=False, border=0, escape=True, classes="table table-sm table-striped"
+    )
+    return dcc.Markdown(
+        " ".join(line.strip() for line in markup.splitlines()), dangerously_allow_html=True
+    )
+
+
+def shown_rows(table: pd.DataFrame, rows: int = COMPARISON_ROWS) -> list:
+    """The first ``rows`` rows of a segment's comparison (the most distinctive), saying how many
+    were left out."""
+    shown = [compact_table(table.head(rows))]
+    if len(table) > rows:
+        shown.append(
+            html.Small(
+                f"The {rows} most distinctive of {len(table)} variables; the run folder's "
+                "explain report (custseg segment ... --out DIR) lists them all.",
+                className="text-muted",
+            )
+        )
+    return shown
 
 
 def _card(title: str, *children) -> dbc.Card:
@@ -43,9 +76,7 @@ def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
         html.Details(
             [
                 html.Summary(f"Segment {s}: {name}" if name else f"Segment {s}"),
-                dbc.Table.from_dataframe(
-                    comparison_display(explanation.comparison, s), striped=True, size="sm"
-                ),
+                *shown_rows(comparison_display(explanation.comparison, s)),
             ]
         )
         for s, name in segments.items()
@@ -65,10 +96,8 @@ def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
 
 def explain_children(explanation: Explanation, names: Mapping[int, str], figures: dict) -> list:
     """Tables, then the silhouette, box-plot and correlation figures."""
-    return [
-        *tables(explanation, names),
-        *[dcc.Graph(figure=figures[name], config=GRAPH_CONFIG) for name in FIGURES],
-    ]
+    graphs = [dcc.Graph(figure=lean(figures[name]), config=GRAPH_CONFIG) for name in FIGURES]
+    return [*tables(explanation, names), *graphs]
 
 
 def view_children(analysis: Analysis, state: ViewState) -> list:
@@ -96,10 +125,26 @@ def view_children(analysis: Analysis, state: ViewState) -> list:
     return explain_children(explanation, names, figures)
 
 
-def register(app: Dash, analysis: Analysis, defaults: ViewState) -> None:
-    """Fill the explaining part of the segments view whenever the controls move; every control
-    value is checked against what the server serves (refused values become defaults)."""
-    explained = lru_cache(maxsize=64)(partial(view_children, analysis))
+def cached_children(analysis: Analysis) -> Callable[[ViewState], list]:
+    """:func:`view_children` as plain JSON values (:mod:`custseg.dashboard.payload`), computed
+    once per configuration and k (states that resolve alike share it; see
+    :meth:`Analysis.resolve`), for the callback and the background precompute."""
+
+    @lru_cache(maxsize=256)
+    def cached(key: ViewState) -> list:
+        return plain(view_children(analysis, key))
+
+    def children(state: ViewState) -> list:
+        key = replace(analysis.resolve(state), k=state.k)
+        return analysis.once(("explain", key), lambda: cached(key))
+
+    return children
+
+
+def register(app: Dash, analysis: Analysis, defaults: ViewState, explained) -> None:
+    """Fill the explaining part of the segments view whenever the controls move (``explained``:
+    :func:`cached_children`); every control value is checked against what the server serves
+    (refused values become defaults)."""
 
     @app.callback(Output(ids.EXPLAIN_CONTENT, "children"), *[Input(i, p) for i, p in CONTROLS])
     def _explain(*values):

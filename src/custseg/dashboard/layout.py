@@ -154,6 +154,9 @@ def segments_tab() -> html.Div:
     """Metrics, variance, k choice, the PCA scatter and the segment profiles."""
     return html.Div(
         [
+            html.Div(id=ids.SAMPLE_NOTE),
+            html.Div(id=ids.PRECOMPUTE_STATUS),
+            dcc.Interval(id=ids.PRECOMPUTE_TICK, interval=1_000),
             dbc.Card(
                 dbc.CardBody(
                     [

@@ -161,6 +161,14 @@ def tab(value: Any) -> str:
     return value if isinstance(value, str) and value in TABS else ids.TAB_SEGMENTS
 
 
+def ticks(value: Any) -> int:
+    """The count of a timer's ticks (only read to know that it fired), or 0 for anything else."""
+    try:
+        return _integer(value, 0, 10**9)
+    except Rejected:
+        return 0
+
+
 def search(value: Any) -> tuple[str, list[str]]:
     """The URL query string if it is one of reasonable length, else an empty one."""
     if value is None:

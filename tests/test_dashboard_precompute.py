@@ -1,0 +1,194 @@
+"""Every k computed ahead of the user, configurations that resolve alike computed once, and large
+tables fitted on a seeded sample: small synthetic tables, no browser."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custseg.dashboard.analysis as analysis_module
+from custseg.dashboard import views
+from custseg.dashboard.analysis import Analysis
+from custseg.dashboard.callbacks import controls_from_state, segments_children
+from custseg.dashboard.large import SAMPLE_BOOTSTRAP, SAMPLE_N_INIT, full_fit_commands, sample_table
+from custseg.dashboard.precompute import Precomputer, precompute_order
+from custseg.dashboard.state import ViewState
+from custseg.dashboard.status import precompute_status, sample_note
+from custseg.dataset import Dataset, Population
+
+
+@pytest.mark.parametrize(
+    ("recommended", "ks", "first", "expected"),
+    [
+        (4, range(2, 8), 3, [3, 4, 5, 2, 6, 7]),
+        (2, range(2, 6), None, [2, 3, 4, 5]),
+        (12, range(2, 13), 12, [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2]),
+        (5, [2, 3, 5, 8], 13, [5, 3, 2, 8]),  # a density method's ks; 13 was not swept
+    ],
+)
+def test_precompute_order_starts_at_the_page_then_the_recommended_k(
+    recommended, ks, first, expected
+):
+    assert precompute_order(recommended, ks, first=first) == expected
+
+
+def test_precomputer_computes_each_configuration_once_in_order():
+    calls = []
+    precomputer = Precomputer(
+        resolve=lambda state: replace(state, k=0, select="auto"),  # every choice resolves alike
+        sweep=lambda state: (4, range(2, 8)),
+        steps=[lambda state: calls.append((state.select, state.k))],
+        thread_budget=1,
+    )
+    state = ViewState(k=3)
+    assert not precomputer.progress(state).done
+    precomputer.request(state)
+    assert precomputer.wait(timeout=30)
+    assert calls == [("auto", k) for k in (3, 4, 5, 2, 6, 7)]
+    assert precomputer.progress(replace(state, select="variance", k=7)).done
+    precomputer.request(replace(state, select="variance"))  # resolves alike: already done
+    assert precomputer.wait(timeout=30) and len(calls) == 6
+
+
+@pytest.fixture(scope="module")
+def blobs_csv(tmp_path_factory):
+    """Three groups of customers in two features (and a constant column), as a CSV."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 10.0], [0.0, 20.0]])
+    points = np.vstack([rng.normal(c, 0.5, size=(30, 2)) for c in centres])
+    frame = pd.DataFrame({"customer": np.arange(90), "spend": points[:, 0], "visits": points[:, 1]})
+    path = tmp_path_factory.mktemp("blobs") / "blobs.csv"
+    frame.assign(flat=1.0).to_csv(path, index=False)
+    return str(path)
+
+
+def blobs_state(source: str, **changes) -> ViewState:
+    state = ViewState(
+        dataset=source,
+        population="all",
+        weighted=False,
+        select="trimmed-variance",
+        n_features=2,
+        k=3,
+    )
+    return replace(state, **changes)
+
+
+@pytest.fixture(scope="module")
+def blobs_analysis(blobs_csv):
+    return Analysis(datasets=[blobs_csv], bootstrap=0)
+
+
+def test_states_that_choose_the_same_features_share_one_sweep(blobs_csv, monkeypatch):
+    calls = []
+    real = analysis_module.run_sweep
+    monkeypatch.setattr(analysis_module, "run_sweep", lambda p: calls.append(1) or real(p))
+    analysis = Analysis(datasets=[blobs_csv], bootstrap=0)
+    trimmed = blobs_state(blobs_csv)
+    variants = [
+        trimmed,
+        replace(trimmed, select="variance"),
+        replace(trimmed, features=("visits", "spend")),
+    ]
+    keys = {analysis.resolve(state) for state in variants}
+    assert len(keys) == 1 and next(iter(keys)).features == ("spend", "visits")
+    views_ = [analysis.view(state) for state in variants]
+    assert len(calls) == 1
+    assert views_[0].pca is views_[1].pca  # one computed view, only the variance bars differ
+    assert "Trimmed" in views_[0].variance["layout"]["title"]["text"]
+    assert views_[1].variance["layout"]["title"]["text"].startswith("Variance")
+
+
+def test_a_first_visit_after_warm_up_is_a_cache_lookup(blobs_analysis, blobs_csv, monkeypatch):
+    precomputer = Precomputer(
+        resolve=blobs_analysis.resolve,
+        sweep=lambda s: (blobs_analysis.sweep(s)[1].recommendation.k, range(2, 13)),
+        steps=[blobs_analysis.view],
+    )
+    state = blobs_state(blobs_csv)
+    precomputer.request(state)
+    assert precomputer.wait(timeout=120) and precomputer.progress(state).done
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("computed on a visit after the warm-up")
+
+    monkeypatch.setattr(analysis_module, "finish", not_again)
+    monkeypatch.setattr(views, "segments_view", not_again)
+    for k in range(2, 13):
+        metrics, *_ = segments_children(
+            blobs_analysis, state, controls_from_state(replace(state, k=k)), only_k_moved=True
+        )
+        assert metrics[0].children.startswith(f"Inertia ({k} clusters)")
+    assert precompute_status(blobs_analysis, precomputer, state, controls_from_state(state)) == (
+        [],
+        True,
+    )
+
+
+def test_large_table_is_fitted_on_a_seeded_sample(blobs_csv):
+    analysis = Analysis(datasets=[blobs_csv], bootstrap=5, sample_rows=60)
+    state = blobs_state(blobs_csv)
+    table = analysis.table(blobs_csv)
+    assert table.sampled and table.dataset.n_rows == 60 and table.source_rows == 90
+    config = analysis.config(state)
+    assert (config.n_init, config.bootstrap) == (SAMPLE_N_INIT, SAMPLE_BOOTSTRAP)
+    assert "60 rows (a seeded random sample of 90)" in analysis.view(state).metrics[3]
+    (note,) = sample_note(analysis, state, controls_from_state(state))
+    text = str(note.children)
+    assert "sample of 60 of 90 rows" in text and "custseg dashboard runs/blobs-k3" in text
+    fit = shlex.split(note.children[1].children[0].children)
+    assert fit[:3] == ["custseg", "segment", blobs_csv]
+    assert fit[fit.index("--features") + 1] == "spend,visits"
+    assert sample_note(Analysis(datasets=[blobs_csv]), state, controls_from_state(state)) == []
+
+
+def survey(n_households: int) -> Dataset:
+    """Five implicate rows per household and a weight summing to 1,000 households."""
+    households = np.repeat(np.arange(n_households), 5)
+    frame = pd.DataFrame(
+        {
+            "hh": households,
+            "imp": np.tile(np.arange(1, 6), n_households),
+            "w": 1_000 / len(households),
+            "x": np.random.default_rng(1).normal(size=len(households)),
+        }
+    )
+    return Dataset(
+        name="survey",
+        frame=frame,
+        id_columns=("hh", "imp"),
+        weight_column="w",
+        household_column="hh",
+        implicate_column="imp",
+        populations={"all": Population("all", "everyone")},
+    )
+
+
+def test_a_survey_sample_keeps_households_whole_and_the_weight_total():
+    dataset = survey(200)
+    first = sample_table(dataset, max_rows=250, random_state=0)
+    again = sample_table(dataset, max_rows=250, random_state=0)
+    sample = first.dataset.frame
+    assert first.sampled and first.source_rows == 1_000
+    assert sample.equals(again.dataset.frame)  # seeded
+    assert (sample.groupby("hh").size() == 5).all() and len(sample) == 250
+    assert sample["w"].sum() == pytest.approx(1_000)
+
+
+def test_full_fit_command_names_every_choice():
+    from custseg.config import SegmentationConfig
+
+    config = SegmentationConfig(
+        population="all", weight=None, features=("a b", "c"), transform="none", method="gmm"
+    )
+    fit, view = full_fit_commands("data/my file.parquet", config, 4)
+    assert shlex.split(fit) == [
+        *("custseg", "segment", "data/my file.parquet", "--population", "all", "--k", "4"),
+        *("--features", "a b,c", "--transform", "none", "--method", "gmm"),
+        *("--weight", "none", "--out", "runs/my file-k4"),
+    ]
+    assert shlex.split(view) == ["custseg", "dashboard", "runs/my file-k4"]
