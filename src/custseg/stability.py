@@ -16,8 +16,8 @@ from custseg.engine import NOISE, Fit, Method, MethodOptions
 BOOTSTRAP_MAX_ROWS = 100_000
 #: Restarts of each resample's refit (at most the run's own ``n_init``). Measured on the eight
 #: shared default runs and the seed's: with 5 instead of 10 restarts every stability moved by at
-#: most 0.07 (0.01 lower on average), less than drawing other resamples moves it (up to 0.18),
-#: and no recommended k changed; the fits on all rows keep the run's ``n_init``.
+#: most 0.10 (0.01 lower on average; drawing other resamples moves a run's most sensitive k by
+#: 0.04-0.18), and no recommended k changed. The fits on all rows keep the run's ``n_init``.
 RESAMPLE_N_INIT = 5
 
 
