@@ -197,3 +197,12 @@ def test_rows_of_chosen_groups_match_group_by_group_concatenation():
     chosen = rng.integers(0, len(unique), 12)
     expected = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
     np.testing.assert_array_equal(_rows_of(chosen, order, starts), expected)
+
+
+@pytest.mark.parametrize(("n_init", "restarts"), [(10, RESAMPLE_N_INIT), (2, 2)])
+def test_summary_says_how_often_each_resample_restarts(blobs, n_init, restarts):
+    from custseg.dataset import from_frame
+    from custseg.segmentation import segment
+
+    result = segment(from_frame(blobs, name="blobs"), k_range=(2, 3), bootstrap=2, n_init=n_init)
+    assert result.summary()["stability"]["restarts_per_resample"] == restarts
