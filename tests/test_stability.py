@@ -3,7 +3,7 @@ import pytest
 
 from custseg.engine import LocalEngine, MethodOptions, get_method
 from custseg.engine.kmeans import KMeansMethod
-from custseg.stability import bootstrap_stability, canonical_order
+from custseg.stability import RESAMPLE_N_INIT, bootstrap_stability, canonical_order
 
 KMEANS = {"method": get_method("kmeans"), "options": MethodOptions()}
 
@@ -131,6 +131,61 @@ def test_large_data_resamples_about_max_rows(fits):
     assert stability[3] == pytest.approx(1.0)  # and the clear structure is still found
 
 
+@pytest.mark.parametrize(("n_init", "resample_n_init"), [(8, 2), (1, 2)])
+def test_resamples_restart_fewer_times_than_the_full_data_refit(fits, n_init, resample_n_init):
+    Z, by_k = fits
+    seen = []
+
+    class Recording(KMeansMethod):
+        def refit_all(self, Z_rows, fits, **kwargs):
+            seen.append(kwargs["n_init"])
+            return super().refit_all(Z_rows, fits, **kwargs)
+
+    bootstrap_stability(
+        Z,
+        {3: by_k[3]},
+        method=Recording(),
+        options=MethodOptions(),
+        n_boot=2,
+        n_init=n_init,
+        resample_n_init=resample_n_init,
+    )
+    # The full data in canonical order first, with the run's restarts, then each resample.
+    assert seen == [n_init, *[min(n_init, resample_n_init)] * 2]
+
+
+@pytest.mark.slow
+@pytest.mark.scf
+def test_fewer_resample_restarts_keep_the_default_runs_stability_and_k(scf2019):
+    """README command 1: the stability column with RESAMPLE_N_INIT restarts per resample stays
+    within 0.1 of the one with the run's 10, and the recommended k is the same."""
+    from custseg.recommend import MIN_SEGMENT_HOUSEHOLDS
+    from custseg.segmentation import SegmentationConfig, prepare, run_sweep
+    from custseg.sweep import method_options
+
+    prepared = prepare(scf2019, SegmentationConfig(population="small-business"))
+    sweep = run_sweep(prepared)
+    assert prepared.config.n_init > RESAMPLE_N_INIT
+    full = bootstrap_stability(
+        prepared.Z,
+        sweep.fits,
+        method=KMEANS["method"],
+        options=method_options(prepared),
+        n_boot=prepared.config.bootstrap,
+        groups=prepared.households,
+        sample_weight=prepared.weights,
+        random_state=prepared.config.random_state,
+        n_init=prepared.config.n_init,
+        resample_n_init=prepared.config.n_init,
+    )
+    table = sweep.table.assign(stability=sweep.table["k"].map(full))
+    np.testing.assert_allclose(sweep.table["stability"], table["stability"], atol=0.1)
+    recommended = KMEANS["method"].recommend(
+        table, min_share=prepared.config.min_segment, min_households=MIN_SEGMENT_HOUSEHOLDS
+    )
+    assert recommended.k == sweep.recommendation.k == 2
+
+
 def test_rows_of_chosen_groups_match_group_by_group_concatenation():
     from custseg.stability import _rows_of
 
@@ -142,3 +197,12 @@ def test_rows_of_chosen_groups_match_group_by_group_concatenation():
     chosen = rng.integers(0, len(unique), 12)
     expected = np.concatenate([order[starts[g] : starts[g + 1]] for g in chosen])
     np.testing.assert_array_equal(_rows_of(chosen, order, starts), expected)
+
+
+@pytest.mark.parametrize(("n_init", "restarts"), [(10, RESAMPLE_N_INIT), (2, 2)])
+def test_summary_says_how_often_each_resample_restarts(blobs, n_init, restarts):
+    from custseg.dataset import from_frame
+    from custseg.segmentation import segment
+
+    result = segment(from_frame(blobs, name="blobs"), k_range=(2, 3), bootstrap=2, n_init=n_init)
+    assert result.summary()["stability"]["restarts_per_resample"] == restarts

@@ -133,7 +133,7 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> pd.
     suffix = _suffix(path)
     try:
         if suffix in _PARQUET_SUFFIXES:
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
         elif suffix in _CSV_SUFFIXES:
             frame = _cached_parse(path)
         elif suffix in _EXCEL_SUFFIXES:
@@ -189,13 +189,22 @@ def _read_parquet_dataset(path: Path) -> pd.DataFrame:
     return frame
 
 
+#: Parquet files smaller than this are decoded on one thread: starting Arrow's thread pool costs
+#: more than it saves (0.1-0.3 s for the 4 MB SCF extract on a 2-core machine).
+THREADED_PARQUET_BYTES = 64 * 2**20
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path, use_threads=path.stat().st_size >= THREADED_PARQUET_BYTES)
+
+
 def _cached_parse(path: Path) -> pd.DataFrame:
     stat = path.stat()
     key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
     columnar = cache_dir() / "tables" / f"{key[:32]}.parquet"
     if columnar.is_file():
         try:
-            return pd.read_parquet(columnar)
+            return _read_parquet(columnar)
         except (OSError, ValueError):
             columnar.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, not trusted
     frame = _parse_delimited(path)

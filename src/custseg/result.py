@@ -22,7 +22,7 @@ from custseg.personas import Persona
 from custseg.precision import IMPUTATION_ONLY, MIN_HOUSEHOLDS
 from custseg.preparation import Prepared
 from custseg.recommend import MIN_SEGMENT_HOUSEHOLDS
-from custseg.stability import BOOTSTRAP_MAX_ROWS
+from custseg.stability import BOOTSTRAP_MAX_ROWS, RESAMPLE_N_INIT
 from custseg.survey import ImplicateReport
 from custseg.sweep import Sweep
 
@@ -194,6 +194,7 @@ class SegmentationResult:
                     "unit": "households" if prepared.households is not None else "rows",
                     "measure": "mean adjusted Rand index against the full-data fit",
                     "rows_per_resample": min(prepared.n_rows, BOOTSTRAP_MAX_ROWS),
+                    "restarts_per_resample": min(config.n_init, RESAMPLE_N_INIT),
                     "subsampled": prepared.n_rows > BOOTSTRAP_MAX_ROWS,
                 }
                 if config.bootstrap

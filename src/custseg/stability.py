@@ -14,6 +14,11 @@ from custseg.engine import NOISE, Fit, Method, MethodOptions
 
 #: Above this many rows, bootstrap resamples draw about this many rows (see below).
 BOOTSTRAP_MAX_ROWS = 100_000
+#: Restarts of each resample's refit (at most the run's own ``n_init``). Measured on the eight
+#: shared default runs and the seed's: with 5 instead of 10 restarts every stability moved by at
+#: most 0.10 (0.01 lower on average; drawing other resamples moves a run's most sensitive k by
+#: 0.04-0.18), and no recommended k changed. The fits on all rows keep the run's ``n_init``.
+RESAMPLE_N_INIT = 5
 
 
 def canonical_order(
@@ -51,6 +56,7 @@ def bootstrap_stability(
     n_init: int = 10,
     progress: Callable[[], None] | None = None,
     max_rows: int | None = BOOTSTRAP_MAX_ROWS,
+    resample_n_init: int = RESAMPLE_N_INIT,
 ) -> dict[int, float]:
     """Mean adjusted Rand index between each k's fit and refits on bootstrap resamples.
 
@@ -76,6 +82,10 @@ def bootstrap_stability(
     max_rows : int or None, default BOOTSTRAP_MAX_ROWS
         Above this many rows every resample draws about this many rows' worth of groups (an
         m-out-of-n bootstrap), so that its cost stops growing with the data; None: never.
+    n_init : int, default 10
+        Restarts of the full-data refits (the run's own).
+    resample_n_init : int, default RESAMPLE_N_INIT
+        Restarts of each resample's refits, at most ``n_init``.
 
     The resamples run side by side (:func:`custseg.threads.parallel_map`); the result does not
     depend on how many at a time.
@@ -90,12 +100,17 @@ def bootstrap_stability(
     Z = Z[canonical]
     sample_weight = None if sample_weight is None else sample_weight[canonical]
     groups = np.arange(Z.shape[0]) if groups is None else groups[canonical]
-    settings = {"n_init": n_init, "options": options}
-    common = {"sample_weight": sample_weight, "random_state": random_state, **settings}
-    reference = {
-        k: fit.labels[canonical] if in_order else _refit_labels(method, Z, k, fit, **common)
-        for k, fit in fits.items()
-    }
+    if in_order:
+        reference = {k: fit.labels[canonical] for k, fit in fits.items()}
+    else:
+        common = {"sample_weight": sample_weight, "random_state": random_state, "n_init": n_init}
+        ks = list(fits)
+        refitted = threads.map_fits(
+            lambda k: _refit_labels(method, Z, k, fits[k], options=options, **common),
+            ks,
+            n_values=Z.size,
+        )
+        reference = dict(zip(ks, refitted, strict=True))
     unique, inverse = np.unique(groups, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     starts = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
@@ -115,7 +130,8 @@ def bootstrap_stability(
             fits,
             sample_weight=None if sample_weight is None else sample_weight[rows],
             random_state=seed,
-            **settings,
+            n_init=min(n_init, resample_n_init),
+            options=options,
         )
         return {k: adjusted_rand_score(reference[k], _labels(refits, method, k, Z)) for k in fits}
 

@@ -128,6 +128,27 @@ def for_fit(n_rows: int, n_features: int) -> Iterator[None]:
         yield
 
 
+def map_fits(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_values: int,
+    done: Callable[[], None] | None = None,
+) -> list[R]:
+    """``[function(item) for item in items]`` for fits over ``n_values`` values each: side by
+    side (:func:`parallel_map`) when they are small enough for one native thread, else one after
+    another, each on the whole budget. Either way the results are the same (see the module
+    docstring); ``function`` must not change data another call reads."""
+    if for_problem(n_values) == 1:
+        return parallel_map(function, items, done=done)
+    results = []
+    for item in items:
+        results.append(function(item))
+        if done is not None:
+            done()
+    return results
+
+
 def parallel_map(
     function: Callable[[T], R],
     items: Iterable[T],

@@ -377,7 +377,7 @@ def load(name: str) -> Dataset:
                 f"The SCF {release.year} data is not on this machine yet.",
                 hint=_how_to_provide(release),
             )
-        frame = pd.read_parquet(cached)
+        frame = io.read_table(cached)
         validate(frame, release, origin=str(cached))
         provenance = {
             "file": str(cached),

@@ -93,15 +93,22 @@ class KMeansMethod(Method):
     def fit_all(
         self, Z, ks, *, sample_weight, random_state, n_init, options, progress=None
     ) -> dict[int, Fit]:
+        """Every k; small fits side by side, each on its own copy of ``Z`` (KMeans centres its
+        input in place), large ones one after another on ``Z`` itself (no second copy)."""
         engine = get_engine(options.engine)
-        fits = {}
-        for k in ks:
-            fits[k] = engine.fit_kmeans(
-                Z, k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
+        side_by_side = threads.for_problem(Z.size) == 1
+
+        def fit(k: int) -> Fit:
+            return engine.fit_kmeans(
+                Z.copy() if side_by_side else Z,
+                k,
+                sample_weight=sample_weight,
+                random_state=random_state,
+                n_init=n_init,
             )
-            if progress is not None:
-                progress()
-        return fits
+
+        ks = list(ks)
+        return dict(zip(ks, threads.map_fits(fit, ks, n_values=Z.size, done=progress), strict=True))
 
     def refit_all(self, Z, fits, *, sample_weight, random_state, n_init, options):
         """Every k on its own copy of ``Z``: KMeans centres its input in place and restores it,
