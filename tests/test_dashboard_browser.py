@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
+from dash.testing.application_runners import ThreadedRunner
+from dash.testing.composite import DashComposite
 from dash.testing.wait import until
 from selenium.webdriver.common.keys import Keys
 
@@ -45,11 +47,30 @@ def choose(dash_duo, radio_id, label):
     raise AssertionError(f"no option {label!r} in #{radio_id}")
 
 
+@pytest.fixture(scope="module")
+def served(request, tmp_path_factory):
+    """One server and one Chromium for the module: Chromium starts once, and the server's cached
+    fits carry over from test to test. Each test opens its own page."""
+    with (
+        ThreadedRunner() as server,
+        DashComposite(
+            server=server,
+            browser="chrome",
+            headless=True,
+            options=request.config.hook.pytest_setup_options(),
+            download_path=str(tmp_path_factory.mktemp("download")),
+            percy_run=False,
+        ) as dash_duo,
+    ):
+        dash_duo.start_server(create_app("scf2019", warm=False))
+        yield dash_duo
+
+
 @pytest.fixture
-def dashboard(dash_duo):
-    dash_duo.start_server(create_app("scf2019", warm=False))
-    wait_for_segments(dash_duo, 3)
-    return dash_duo
+def dashboard(served):
+    served.wait_for_page()
+    wait_for_segments(served, 3)
+    return served
 
 
 def test_controls_drive_the_views(dashboard):
