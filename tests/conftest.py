@@ -22,6 +22,67 @@ def pytest_configure(config):
     os.environ["CUSTSEG_CONFIG_DIR"] = tempfile.mkdtemp(prefix="custseg-test-config-")
 
 
+#: Most parallel workers ``-n auto`` starts: each worker loads its own copy of the data, so more
+#: workers than this cost memory faster than they save time.
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config):
+    """How many workers ``-n auto`` (in the pytest options) starts.
+
+    The whole suite: one per CPU this process may use (pytest-xdist's own count is of physical
+    cores, which is 1 on many 2-vCPU virtual machines), at most ``MAX_WORKERS``. Named test
+    files or ids (``pytest tests/test_io.py``): none, the tests run in this process, as starting
+    workers costs more than a few files gain (``-n 2`` asks for workers anyway).
+    PYTEST_XDIST_AUTO_NUM_WORKERS overrides both.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        return 0
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+    else:
+        usable = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, usable))
+
+
+#: Session-scoped fixtures too costly to build once per parallel worker: the tests using one
+#: run on the same worker.
+WORKER_SHARED_FIXTURES = ("scf_analysis",)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Group tests for parallel runs (pytest-xdist, ``--dist loadgroup``).
+
+    Browser tests share one group: dash.testing numbers its servers' ports from the same start
+    in every process, and one Chromium at a time is enough for two cores. Tests using the same
+    module-scoped fixture, or a fixture in ``WORKER_SHARED_FIXTURES``, run on one worker, so the
+    fixture is built once. Every other test goes to whichever worker is free. A test marked with
+    its own ``xdist_group`` keeps it.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = _worker_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _worker_group(item) -> str | None:
+    if item.get_closest_marker("browser"):
+        return "browser"
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs if fixtures else {}
+    for name in WORKER_SHARED_FIXTURES:
+        if name in definitions:
+            return name
+    if any(defs and defs[-1].scope == "module" for defs in definitions.values()):
+        return item.path.stem
+    return None
+
+
 def pytest_setup_options():
     """Headless Chromium for dash[testing]'s browser fixture."""
     from selenium.webdriver.chrome.options import Options

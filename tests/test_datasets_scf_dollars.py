@@ -21,7 +21,8 @@ def reissued_2019(tmp_path_factory, scf2019_raw):
     """The 2019 extract as the Fed re-issues it today: every amount in 2022 dollars."""
     folder = tmp_path_factory.mktemp("reissued")
     frame = scf2019_raw.copy()
-    money = [c for c in frame.columns if c in load_dataset("scf2019").dollar_columns]
+    dollar_columns = load_dataset("scf2019").dollar_columns
+    money = [c for c in frame.columns if c in dollar_columns]
     frame[money] = (frame[money] * 437.6 / 377.5).round()
     frame.to_csv(folder / "SCFP2019.csv", index=False)
     return folder
