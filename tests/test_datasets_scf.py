@@ -7,6 +7,7 @@ import threading
 import zipfile
 from functools import partial
 
+import pandas as pd
 import pytest
 
 from custseg import io
@@ -140,3 +141,9 @@ def test_every_label_agrees_with_the_codebook_on_periods(shared_data):
             assert "5 years" in label, variable
         elif "past year" in text or "last year" in text or "past 12 months" in text:
             assert "year" in label or "12 months" in label, variable
+
+
+def test_a_file_of_the_wrong_length_is_refused_with_its_row_count():
+    one_row = pd.DataFrame({column: [1] for column in scf.REQUIRED_COLUMNS})
+    with pytest.raises(CustsegError, match=r"copy\.csv has 1 row; the SCF 2019 summary extract"):
+        scf.validate(one_row, scf.release_for("scf2019"), origin="copy.csv")

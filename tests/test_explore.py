@@ -83,6 +83,8 @@ def test_explore_report_labels_weights_and_dollars(exploration):
     assert "median (weighted)" in page and "median of rows (unweighted)" in page
     assert "in 2019 dollars" in page
     assert "Income (previous year) (weighted, 2019 dollars): median $59.1k" in page
+    households = exploration.columns.set_index("column").loc["YY1", "distinct"]
+    assert f"<td>{households:,}</td>" in page  # counts with thousands separators
 
 
 @pytest.mark.scf

@@ -126,7 +126,13 @@ def explore_report(exploration: Exploration) -> str:
             else ""
         )
         body.append(
-            section("Columns", note, table_html(columns, {"missing (share of rows)": percent}))
+            section(
+                "Columns",
+                note,
+                table_html(
+                    columns, {"missing (share of rows)": percent, "distinct": "{:,}".format}
+                ),
+            )
         )
     subtitle = "custseg explore" + (
         f"; amounts in {exploration.dollars_of} dollars" if exploration.dollars_of else ""

@@ -33,6 +33,7 @@ from custseg.datasets.scf_variables import (
     TRAIT_WORDS,
 )
 from custseg.errors import CustsegError
+from custseg.formatting import counted
 from custseg.roles import is_flag
 
 DATA_DIR_ENV = location.DATA_DIR_ENV
@@ -154,8 +155,8 @@ def validate(frame: pd.DataFrame, release: ScfRelease, *, origin: str) -> None:
         )
     if len(frame) != release.n_rows:
         raise CustsegError(
-            f"{origin} has {len(frame):,} rows; the SCF {release.year} summary extract has "
-            f"{release.n_rows:,} (a truncated or different file).",
+            f"{origin} has {counted(len(frame), 'row')}; the SCF {release.year} summary extract "
+            f"has {release.n_rows:,} (a truncated or different file).",
             hint=_how_to_provide(release),
         )
     implicate = frame["Y1"] % 10
