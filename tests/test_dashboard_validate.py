@@ -309,3 +309,32 @@ def test_status_and_sample_notes_refuse_hostile_values(served, loads):
         sample = post(app, ids.SAMPLE_NOTE, values, f"{CONTROL_IDS[field]}.value")
         assert sample.get_json()["response"][ids.SAMPLE_NOTE]["children"] == []  # not sampled
         assert_untouched(folder, loads, source, status, sample)
+
+
+def test_feature_count_switch_refuses_nothing_but_counts_only_auto(served, loads):
+    app, source, folder = served
+    for select in [*hostile(folder)["select"], {"auto": 1}, ["auto"]]:
+        response = post(app, "n-features.disabled", [select], f"{ids.SELECT}.value")
+        assert response.get_json()["response"]["n-features"]["disabled"] is False, select
+        assert_untouched(folder, loads, source, response)
+
+
+#: The output that names each callback, for the tests above that send it hostile values.
+HOSTILE_TESTED = (
+    ids.NOTICE,
+    "n-features.disabled",
+    "population.options",
+    ids.METRICS,
+    ids.DOWNLOAD,
+    ids.COMPARE_CONTENT,
+    ids.EXPLORE_CONTENT,
+    ids.EXPLAIN_CONTENT,
+    ids.PRECOMPUTE_STATUS,
+    ids.SAMPLE_NOTE,
+)
+
+
+def test_every_callback_is_sent_hostile_requests(served):
+    """A new callback fails here until a test above sends it crafted values."""
+    untested = [k for k in served[0].callback_map if not any(o in k for o in HOSTILE_TESTED)]
+    assert not untested, f"callbacks without a hostile-request test: {untested}"
