@@ -3,6 +3,7 @@
 import sqlite3
 
 import duckdb
+import pandas as pd
 import pytest
 
 import custseg.datasets
@@ -42,6 +43,7 @@ def places(tmp_path_factory):
         connection.execute("CREATE TABLE customers AS SELECT 1 AS id")
     with sqlite3.connect(tmp_path / "shop.db") as connection:
         connection.execute("CREATE TABLE customers (id INTEGER)")
+    pd.DataFrame({"id": [1]}).to_parquet(tmp_path / "shop.parquet")
     return tmp_path
 
 
@@ -95,6 +97,7 @@ CASES = [
     (["report", "{tmp}", "--export", "gif"], "Unknown --export 'gif'"),
     (["export", "{tmp}", "--audiences", "{tmp}/aud", "--format", "xml"], "Unknown --format"),
     (["export", "{tmp}", "--write-to", "{tmp}/aud.csv"], "write to a .parquet file"),
+    (["export", "{tmp}", "--write-to", "{tmp}/shop.parquet"], "shop.parquet already exists"),
     (["relabel", "{tmp}", "--write-to", "duckdb:///{tmp}/shop.duckdb?table=customers"], "already"),
     (["compare", "{tmp}", "scf2022", "--out", "{tmp}/cmp", "--cpi", "2019:255"], "--cpi"),
     (["dashboard", "--port", "0"], "is not a port"),

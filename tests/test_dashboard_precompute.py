@@ -143,6 +143,15 @@ def test_large_table_is_fitted_on_a_seeded_sample(blobs_csv):
     fit = shlex.split(note.children[1].children[0].children)
     assert fit[:3] == ["custseg", "segment", blobs_csv]
     assert fit[fit.index("--features") + 1] == "spend,visits"
+    # The opening view asks for the recommended k: the command names it.
+    opening = replace(state, k=None)
+    (note,) = sample_note(analysis, opening, controls_from_state(opening))
+    fit = shlex.split(note.children[1].children[0].children)
+    recommended = str(analysis.recommended_k(state))
+    assert fit[fit.index("--k") + 1] == recommended and fit[-1] == f"runs/blobs-k{recommended}"
+    hostile = ["/etc/passwd; rm -rf ~", *controls_from_state(state)[1:]]
+    (note,) = sample_note(analysis, state, hostile)  # a crafted request: the served table
+    assert shlex.split(note.children[1].children[0].children)[2] == blobs_csv
     assert sample_note(Analysis(datasets=[blobs_csv]), state, controls_from_state(state)) == []
 
 
@@ -192,3 +201,46 @@ def test_full_fit_command_names_every_choice():
         *("--weight", "none", "--out", "runs/my file-k4"),
     ]
     assert shlex.split(view) == ["custseg", "dashboard", "runs/my file-k4"]
+
+
+def test_full_fit_command_without_k_leaves_the_recommended_k_to_the_command_line():
+    from custseg.config import SegmentationConfig
+
+    fit, view = full_fit_commands("shop.csv", SegmentationConfig(population="all"), None)
+    assert "--k" not in shlex.split(fit) and "None" not in fit + view
+    assert shlex.split(view) == ["custseg", "dashboard", "runs/shop"]
+
+
+def test_full_fit_command_shows_control_characters_escaped_and_runs_as_named():
+    """A table's column or file name may hold a terminal escape (one that ends a bracketed
+    paste) or a text-direction override: the copied command shows each as an escape, and bash
+    still reads the original names."""
+    import subprocess
+
+    from custseg.config import SegmentationConfig
+
+    feature, source = "a\x1b[201~;touch pwned\nb", "data/x\u202e.csv"
+    config = SegmentationConfig(population="all", features=(feature, "c"))
+    fit, view = full_fit_commands(source, config, 3)
+    assert fit.isprintable() and view.isprintable()
+    shown = subprocess.run(
+        ["bash", "-c", f"printf '%s\\0' {fit}"], capture_output=True, text=True, check=True
+    ).stdout.split("\0")[:-1]
+    assert shown[2] == source and shown[shown.index("--features") + 1] == f"{feature},c"
+
+
+def test_sample_note_names_features_the_command_line_cannot_split_by_their_choice(tmp_path):
+    """A column with a comma cannot be named in --features (it splits on commas): the command
+    says how the features were chosen instead."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "commas.csv"
+    pd.DataFrame({"spend, total": rng.normal(size=90), "visits": rng.normal(size=90)}).to_csv(
+        path, index=False
+    )
+    analysis = Analysis(datasets=[str(path)], bootstrap=1, sample_rows=60)
+    state = blobs_state(str(path), select="variance", n_features=2, weighted=False)
+    (note,) = sample_note(analysis, state, controls_from_state(state))
+    fit = shlex.split(note.children[1].children[0].children)
+    assert "--features" not in fit
+    assert fit[fit.index("--select") + 1] == "variance"
+    assert fit[fit.index("--n-features") + 1] == "2"

@@ -178,7 +178,9 @@ def test_download_compare_and_explain_refuse_hostile_values(served, loads, callb
             assert "Ignored the" in alert["props"]["children"]
         assert_untouched(folder, loads, source, response)
     good = post(app, ids.DOWNLOAD, [1, *controls_from_state(defaults)], "download-button.n_clicks")
-    assert good.get_json()["response"][ids.DOWNLOAD]["data"]["filename"].endswith(".csv")
+    name = good.get_json()["response"][ids.DOWNLOAD]["data"]["filename"]
+    # named after the table, not the server's path to it
+    assert name.startswith("mall_customers-all-k") and name.endswith("-assignments.csv")
 
 
 def test_explaining_part_refuses_hostile_values(served, loads):
@@ -309,3 +311,32 @@ def test_status_and_sample_notes_refuse_hostile_values(served, loads):
         sample = post(app, ids.SAMPLE_NOTE, values, f"{CONTROL_IDS[field]}.value")
         assert sample.get_json()["response"][ids.SAMPLE_NOTE]["children"] == []  # not sampled
         assert_untouched(folder, loads, source, status, sample)
+
+
+def test_feature_count_switch_refuses_nothing_but_counts_only_auto(served, loads):
+    app, source, folder = served
+    for select in [*hostile(folder)["select"], {"auto": 1}, ["auto"]]:
+        response = post(app, "n-features.disabled", [select], f"{ids.SELECT}.value")
+        assert response.get_json()["response"]["n-features"]["disabled"] is False, select
+        assert_untouched(folder, loads, source, response)
+
+
+#: The output that names each callback, for the tests above that send it hostile values.
+HOSTILE_TESTED = (
+    ids.NOTICE,
+    "n-features.disabled",
+    "population.options",
+    ids.METRICS,
+    ids.DOWNLOAD,
+    ids.COMPARE_CONTENT,
+    ids.EXPLORE_CONTENT,
+    ids.EXPLAIN_CONTENT,
+    ids.PRECOMPUTE_STATUS,
+    ids.SAMPLE_NOTE,
+)
+
+
+def test_every_callback_is_sent_hostile_requests(served):
+    """A new callback fails here until a test above sends it crafted values."""
+    untested = [k for k in served[0].callback_map if not any(o in k for o in HOSTILE_TESTED)]
+    assert not untested, f"callbacks without a hostile-request test: {untested}"

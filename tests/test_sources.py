@@ -115,5 +115,15 @@ def test_write_table_replaces_atomically(databases, scheme):
 def test_write_parquet(tmp_path):
     io.write_table(FRAME, str(tmp_path / "out.parquet"))
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.parquet"), FRAME)
+    io.write_table(FRAME.head(1), str(tmp_path / "out.parquet"))  # custseg's own file is replaced
+    assert len(pd.read_parquet(tmp_path / "out.parquet")) == 1
+    FRAME.to_parquet(tmp_path / "source.parquet")
+    (tmp_path / "notes.parquet").write_text("not a table")
+    for name in ("source.parquet", "notes.parquet"):  # a file custseg did not write is kept
+        before = (tmp_path / name).read_bytes()
+        for check in (io.check_write_target, lambda spec: io.write_table(FRAME, spec)):
+            with pytest.raises(CustsegError, match="was not written by custseg"):
+                check(str(tmp_path / name))
+        assert (tmp_path / name).read_bytes() == before
     with pytest.raises(CustsegError, match="write to a .parquet file"):
         io.write_table(FRAME, str(tmp_path / "out.json"))

@@ -38,7 +38,7 @@ from custseg.sql import (  # noqa: F401  (SQL sources live in custseg.sql)
     quote_identifier,
     read_sql,
 )
-from custseg.sql_targets import check_sql_target, write_sql_table
+from custseg.sql_targets import TABLE_MARK, check_sql_target, write_sql_table
 
 
 def copy_folder(source: Path, staging: Path, *, skip: tuple[str, ...] = ()) -> None:
@@ -253,7 +253,39 @@ def check_write_target(spec: str) -> None:
         )
     if Path(spec).is_dir():
         raise CustsegError(f"--write-to {spec}: it is a folder; name a .parquet file.")
+    _check_parquet_replaceable(spec)
     check_writable(spec, "--write-to")
+
+
+#: Key of the Parquet schema metadata that marks a file custseg wrote (and may replace).
+_PARQUET_MARK = b"custseg"
+
+
+def _check_parquet_replaceable(spec: str) -> None:
+    # Like a database table, an existing file is replaced only if custseg wrote it: a Parquet
+    # --write-to naming the source table, or any other file, must not destroy it.
+    if not os.path.lexists(spec):
+        return
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(spec).metadata or {}
+    except Exception:  # not a Parquet file (pyarrow raises several error types)
+        metadata = {}
+    if metadata.get(_PARQUET_MARK) != TABLE_MARK.encode():
+        raise CustsegError(
+            f"--write-to {spec}: {spec} already exists and was not written by custseg.",
+            hint="Name a new file, or delete that one first if it is to be replaced.",
+        )
+
+
+def _write_marked_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    marked = {**(table.schema.metadata or {}), _PARQUET_MARK: TABLE_MARK.encode()}
+    pq.write_table(table.replace_schema_metadata(marked), path)
 
 
 def write_table(frame: pd.DataFrame, spec: str) -> None:
@@ -268,8 +300,9 @@ def write_table(frame: pd.DataFrame, spec: str) -> None:
                 f"--write-to {spec}: write to a .parquet file or a DuckDB/SQLite "
                 "table (duckdb:///file.db?table=segments)."
             )
+        _check_parquet_replaceable(spec)
         with atomic_file(spec) as tmp:
-            frame.to_parquet(tmp, index=False)
+            _write_marked_parquet(frame, tmp)
         return
     write_sql_table(frame, spec)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -226,7 +227,8 @@ def download(analysis: Analysis, defaults: ViewState, values: list):
         return no_update
     state = analysis.resolved(checked.state)
     sample = "-sample" if analysis.table(state.dataset).sampled else ""  # of a large table
-    name = f"{state.dataset}-{state.population}-k{state.k}{sample}-assignments.csv"
+    table = Path(state.dataset).stem  # not the server's path to it
+    name = f"{table}-{state.population}-k{state.k}{sample}-assignments.csv"
     return dcc.send_data_frame(analysis.assignments(state).to_csv, name, index=False)
 
 

@@ -72,11 +72,36 @@ def sample_table(dataset: Dataset, *, max_rows: int = SAMPLE_ROWS, random_state:
     return Table(dataset.with_frame(sample), n_rows)
 
 
-def full_fit_commands(source: str, config: SegmentationConfig, k: int) -> list[str]:
-    """The shell commands that fit ``config`` at ``k`` on every row of ``source`` and open the
-    result read-only: ``custseg segment ... --out DIR`` and ``custseg dashboard DIR``."""
-    folder = f"runs/{Path(source).stem or 'table'}-k{k}"
-    options = ["--population", config.population, "--k", str(k)]
+def nameable(features: tuple[str, ...]) -> bool:
+    """Whether ``--features`` can name these columns: it splits on commas and strips spaces."""
+    return all("," not in f and f == f.strip() for f in features)
+
+
+def shell_quote(argument: str) -> str:
+    """``argument`` quoted for bash and zsh, every character shown: a name holding a control
+    character (a terminal escape, say one that ends a bracketed paste) or a text-direction
+    override is written ``$'...'`` with escapes, so the copied command is what the page shows."""
+    if argument.isprintable():
+        return shlex.quote(argument)
+    escaped = "".join(c if c.isprintable() and c not in "\\'" else _escape(c) for c in argument)
+    return f"$'{escaped}'"
+
+
+def _escape(character: str) -> str:
+    if character in "\\'":
+        return "\\" + character
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x80 else f"\\U{code:08x}"
+
+
+def full_fit_commands(source: str, config: SegmentationConfig, k: int | None) -> list[str]:
+    """The shell commands that fit ``config`` at ``k`` (None: the recommended k) on every row of
+    ``source`` and open the result read-only: ``custseg segment ... --out DIR`` and
+    ``custseg dashboard DIR``."""
+    folder = f"runs/{Path(source).stem or 'table'}" + ("" if k is None else f"-k{k}")
+    options = ["--population", config.population]
+    if k is not None:
+        options += ["--k", str(k)]
     if config.features:
         options += ["--features", ",".join(config.features)]
     else:
@@ -87,4 +112,7 @@ def full_fit_commands(source: str, config: SegmentationConfig, k: int) -> list[s
     if config.weight is None:
         options += ["--weight", "none"]
     segment = ["custseg", "segment", source, *options, "--out", folder]
-    return [shlex.join(segment), shlex.join(["custseg", "dashboard", folder])]
+    return [
+        " ".join(map(shell_quote, segment)),
+        " ".join(map(shell_quote, ["custseg", "dashboard", folder])),
+    ]

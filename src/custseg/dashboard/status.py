@@ -53,10 +53,14 @@ def sample_note(analysis: Analysis, defaults: ViewState, values: list) -> list:
     table = analysis.table(state.dataset)
     if not table.sampled:
         return []
+    config = analysis.config(state)
     try:
-        config = analysis.config(analysis.resolve(state))
+        resolved = analysis.config(analysis.resolve(state))
+        state = analysis.resolved(state)  # the opening view's k: the recommended one
     except CustsegError:  # the segments view shows the message; the command keeps the options
-        config = analysis.config(state)
+        resolved = config
+    if large.nameable(resolved.features):  # else the command says how they were chosen
+        config = resolved
     fit, view = large.full_fit_commands(state.dataset, config, state.k)
     return [
         dbc.Alert(
