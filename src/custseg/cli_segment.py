@@ -374,13 +374,15 @@ def _print_result(result, out: Path) -> None:
                     for row in spread.to_dict("records")
                 )
             )
-    table = Table("segment", "persona", "size", "rows")
+    # Unweighted, the size is already the rows ("65 rows (32.5% of customers)").
+    weighted = prepared.weights is not None
+    table = Table("segment", "persona", "size", *(["rows"] if weighted else []))
     for row in result.profiles.itertuples():
         table.add_row(
             str(row.segment),
             clip_message(row.name),
             row.size.split(": ", 1)[1],
-            f"{row.n_rows:,}",
+            *([f"{row.n_rows:,}"] if weighted else []),
         )
     out_console.print(table)
     for warning in result.warnings:
