@@ -104,3 +104,9 @@ def test_segment_table_shows_rows_once(blobs, weighted, capsys):
     )
     result = segment(dataset, features=("spend", "visits"), k=3, k_range=(2, 3), bootstrap=0)
     assert ("┃ rows ┃" in _printed(result, capsys)) == weighted
+
+
+def test_features_are_printed_with_their_labels(noisy_survey, capsys):
+    result = segment(noisy_survey, k=2, k_range=(2, 3), bootstrap=0, random_state=0)
+    printed = _printed(result, capsys)
+    assert "Features: Income (previous year) (INCOME), Net worth (NETWORTH)" in printed
