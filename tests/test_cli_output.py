@@ -90,3 +90,23 @@ def test_separate_implicates_print_their_larger_spread(noisy_survey, capsys):
             shown = f"segment {row.segment}: {share_with_se(row.share, row.share_se)}"
             assert f"{shown} ({low} to {high})" in printed
         assert "e+" not in printed and f"inertia {number(result.metrics['inertia'])}" in printed
+
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_segment_table_shows_rows_once(blobs, weighted, capsys):
+    """Unweighted, the size already says "40 rows": no column repeating it."""
+    from custseg.dataset import from_frame
+
+    table = blobs.assign(w=np.linspace(1, 3, len(blobs)))
+    dataset = from_frame(
+        table, name="t.csv", id_columns=("customer",), weight_column="w" if weighted else None
+    )
+    result = segment(dataset, features=("spend", "visits"), k=3, k_range=(2, 3), bootstrap=0)
+    assert ("┃ rows ┃" in _printed(result, capsys)) == weighted
+
+
+def test_features_are_printed_with_their_labels(noisy_survey, capsys):
+    result = segment(noisy_survey, k=2, k_range=(2, 3), bootstrap=0, random_state=0)
+    printed = _printed(result, capsys)
+    assert "Features: Income (previous year) (INCOME), Net worth (NETWORTH)" in printed

@@ -207,3 +207,13 @@ def test_readme_population_figures(shared_data):
     assert real[:2] == (3_550, 724) and round(real[2] / 1e6, 2) == 17.26
     assert (real[0] - nominal[0], real[1] - nominal[1]) == (230, 44)
     assert round((real[2] - nominal[2]) / 1e6, 2) == 0.48
+
+
+def test_segment_table_writes_sample_households_with_separators(two_years):
+    from custseg.compare_text import segment_table
+
+    base, other = two_years
+    result = segment(base, features=["NETWORTH", "ASSET"], k=2, bootstrap=0, transform="none")
+    comparison = compare(result.model, base, other)
+    comparison.table["households_scf2019"] = 1234.4  # as in a run on all households
+    assert set(segment_table(comparison)["sample households scf2019"]) == {"1,234"}

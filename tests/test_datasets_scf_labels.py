@@ -49,6 +49,12 @@ def test_labels_tell_variables_apart():
     assert not labels.duplicated().any(), labels[labels.duplicated(keep=False)]
 
 
+def test_no_column_is_labelled_as_one_of_its_codes():
+    # "Married or partnered: Married or partnered" tells a reader nothing.
+    doubled = [c for c, codes in VALUE_LABELS.items() if VARIABLE_LABELS[c] in codes.values()]
+    assert doubled == []
+
+
 def test_every_code_in_the_data_has_a_label(extract):
     coded = [c for c in extract.columns if c in scf.CODED_VARIABLES]
     unlabelled = {

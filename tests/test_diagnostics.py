@@ -52,6 +52,25 @@ def test_each_situation_is_warned_about(changes, code):
     assert set(record) == {"code", "message", "numbers"} and record["message"]
 
 
+@pytest.mark.parametrize(
+    ("segments", "households", "expected"),
+    [
+        (np.r_[np.repeat([1, 2], 50), 3], None, "Segment 3 holds less than 2%"),
+        (np.r_[np.repeat([1, 2], 49), 3, 3, 4], None, "Segments 3 and 4 hold less than 2%"),
+        (SEGMENTS, np.r_[np.arange(80), np.repeat([80, 81], 10)], "Segment 3 rests on fewer"),
+        (SEGMENTS, np.r_[np.arange(50), np.repeat([50], 50)], "Segments 2 and 3 rest on fewer"),
+    ],
+)
+def test_segment_warnings_agree_with_their_number(segments, households, expected):
+    found = diagnose(
+        **{**CLEAN, "segments": segments, "k": int(segments.max())},
+        households=households,
+        min_households=30,
+    )
+    messages = " ".join(d.message for d in found)
+    assert expected in messages and "Segment(s)" not in messages
+
+
 def test_weights_decide_segment_sizes():
     weights = np.r_[np.ones(50), np.full(50, 0.001)]  # segments 2 and 3 weigh almost nothing
     found = diagnose(**CLEAN, weights=weights)

@@ -2,6 +2,7 @@
 its saved predictor reproduces the training labels and survives the model file."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -164,3 +165,19 @@ def test_kprototypes_needs_categories():
 def test_unknown_method():
     with pytest.raises(CustsegError, match="Choose one of: kmeans, gmm"):
         get_method("spectral")
+
+
+def test_mixture_names_a_lone_household_in_the_singular():
+    table = pd.DataFrame(
+        {
+            "k": [2, 3],
+            "inertia": [10.0, 5.0],
+            "silhouette": [0.5, 0.4],
+            "stability": [0.9, 0.9],
+            "bic": [100.0, 90.0],
+            "min_segment_share": [0.3, 0.3],
+            "min_segment_households": [40, 1],
+        }
+    )
+    result = GaussianMixtureMethod().recommend(table, min_share=0.02, min_households=30)
+    assert result.excluded[3] == "1 household" and result.k == 2

@@ -128,6 +128,16 @@ def test_plain_table_exploration(blobs):
     assert roles["customer"] == "id" and roles["spend"] == "numeric"
 
 
+def test_plain_table_report_does_not_repeat_names_as_labels(blobs):
+    from custseg.report_explore import explore_report
+
+    table = blobs.assign(channel=np.arange(90) % 2 + 1, active=np.arange(90) % 3 == 0)
+    page = explore_report(explore(from_frame(table, name="t.csv", id_columns=("customer",))))
+    assert "<th>column</th>" in page and "<th>code</th>" in page
+    assert "<th>label</th>" not in page and "<th>meaning</th>" not in page
+    assert "<td>spend</td>" in page and page.count("<td>spend</td>") == 2  # amounts, columns
+
+
 @pytest.mark.scf
 def test_flags_are_reported_as_weighted_shares(exploration, scf2019_raw):
     flags = exploration.flags.set_index("variable")

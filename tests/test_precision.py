@@ -55,7 +55,7 @@ def test_segment_sizes_are_rounded_and_thin_segments_flagged(scf2019):
     assert profiles["few_households"].any()
     for row in profiles.itertuples():
         assert count(row.weighted_count) in row.size
-        assert f"{row.sample_households:.0f} sample households" in row.size
+        assert f"{row.sample_households:,.0f} sample households" in row.size
         assert ("too few for a reliable estimate" in row.size) == row.few_households
     summary = result.summary()
     assert "imputation uncertainty only" in summary["standard_errors"]

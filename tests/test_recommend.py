@@ -31,6 +31,14 @@ def test_unstable_elbow_gives_way_to_nearest_stable_k():
     assert "does not qualify (stability 0.50 below 0.75)" in result.reason
 
 
+def test_nearest_k_that_is_also_the_best_is_not_compared_with_itself():
+    # k=3 (the elbow) is unstable; k=2, the nearest qualifying k, also has the best silhouette.
+    result = recommend_k(sweep([0.6, 0.5, 0.4, 0.3, 0.2], [0.9, 0.5, 0.9, 0.9, 0.9]))
+    assert result.k == 2 and result.best_silhouette_k == 2
+    assert "k=2 is the nearest qualifying k and has the best qualifying silhouette" in result.reason
+    assert "at k=2)" not in result.reason
+
+
 def test_overlapping_elbow_gives_way_to_best_silhouette():
     result = recommend_k(sweep([0.9, 0.5, 0.4, 0.3, 0.2]))
     assert result.k == 2 and "overlap" in result.reason

@@ -38,22 +38,33 @@ def test_rubin_between_implicate_standard_error():
     assert sizes.loc[1, "count_max"] == 6  # 3 rows x weight 1 x 2 implicates
 
 
-@pytest.fixture
-def mini_survey():
-    """40 households x 5 identical implicates in two clear groups, SCF-shaped."""
+def _survey(small: int, large: int):
+    """``small + large`` households x 5 identical implicates in two clear groups, SCF-shaped."""
     rng = np.random.default_rng(4)
-    base = np.concatenate([rng.normal(100, 5, 25), rng.normal(1000, 30, 15)])
-    households = np.arange(1, 41)
+    base = np.concatenate([rng.normal(100, 5, small), rng.normal(1000, 30, large)])
+    n = small + large
+    households = np.arange(1, n + 1)
     frame = pd.DataFrame(
         {
             "YY1": np.repeat(households, 5),
-            "Y1": np.repeat(households, 5) * 10 + np.tile(np.arange(1, 6), 40),
-            "WGT": np.repeat(rng.uniform(100, 300, 40), 5),
+            "Y1": np.repeat(households, 5) * 10 + np.tile(np.arange(1, 6), n),
+            "WGT": np.repeat(rng.uniform(100, 300, n), 5),
             "INCOME": np.repeat(base, 5),
             "NETWORTH": np.repeat(base * 3, 5),
         }
     )
     return scf_dataset(frame, name="mini")
+
+
+@pytest.fixture
+def mini_survey():
+    """40 households x 5 identical implicates in two clear groups, SCF-shaped."""
+    return _survey(25, 15)
+
+
+def test_sample_households_are_written_with_thousands_separators():
+    result = segment(_survey(1_234, 40), k=2, k_range=(2, 3), bootstrap=0)
+    assert "; 1,234 sample households)" in result.profiles.loc[0, "size"]
 
 
 def test_identical_implicates_give_full_agreement_and_zero_spread(mini_survey):

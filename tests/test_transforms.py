@@ -47,6 +47,10 @@ def test_auto_transforms_money_and_skewed_columns_only():
     name, reason, columns = choose_transform(values, "auto", money_columns={"savings"})
     assert name == "scaled-asinh" and columns == ["spend", "savings"]
     assert "savings (money)" in reason and "spend (skewness" in reason
+    labelled = choose_transform(
+        values, "auto", money_columns={"savings"}, label={"savings": "Savings"}.get
+    )[1]
+    assert "Savings (savings; money)" in labelled and "spend (skewness" in labelled
     assert choose_transform(values[["age"]], "auto") == (
         "none",
         "no feature is money or strongly skewed",

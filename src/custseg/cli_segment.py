@@ -333,7 +333,7 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
 
 
 def _print_result(result, out: Path) -> None:
-    from custseg.formatting import number, percent
+    from custseg.formatting import label_and_name, number, percent
     from custseg.precision import SE_LABEL, SHARE_RANGE_HEADING, SHARE_SE_HEADING, size_table
 
     prepared = result.prepared
@@ -343,7 +343,10 @@ def _print_result(result, out: Path) -> None:
             f": {clip_message(prepared.selection.description)}, {prepared.n_rows:,} rows",
         )
     )
-    out_console.print("Features: " + ", ".join(clip(f) for f in result.features))
+    label = prepared.dataset.label
+    out_console.print(
+        "Features: " + ", ".join(clip(label_and_name(label(f), f)) for f in result.features)
+    )
     out_console.print(
         f"Recommended k={result.sweep.recommendation.k}: "
         + clip_message(result.sweep.recommendation.reason)
@@ -374,13 +377,15 @@ def _print_result(result, out: Path) -> None:
                     for row in spread.to_dict("records")
                 )
             )
-    table = Table("segment", "persona", "size", "rows")
+    # Unweighted, the size is already the rows ("65 rows (32.5% of customers)").
+    weighted = prepared.weights is not None
+    table = Table("segment", "persona", "size", *(["rows"] if weighted else []))
     for row in result.profiles.itertuples():
         table.add_row(
             str(row.segment),
             clip_message(row.name),
             row.size.split(": ", 1)[1],
-            f"{row.n_rows:,}",
+            *([f"{row.n_rows:,}"] if weighted else []),
         )
     out_console.print(table)
     for warning in result.warnings:

@@ -76,7 +76,7 @@ def segment_table(comparison: Comparison) -> pd.DataFrame:
             for i, s in enumerate(table[f"share_{name}"])
         ]
         shown[f"households {name} (weighted)"] = table[f"count_{name}"].map(count)
-        shown[f"sample households {name}"] = table[f"households_{name}"].round().astype(int)
+        shown[f"sample households {name}"] = table[f"households_{name}"].map("{:,.0f}".format)
     change_se = table.get("change_se_points")
     shown[f"change, points (± {SE_LABEL})"] = [
         points_with_se(c, None if change_se is None else change_se.iloc[i])

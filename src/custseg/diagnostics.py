@@ -135,7 +135,7 @@ def _sizes(
         found.append(
             Diagnostic(
                 "tiny_segment",
-                f"Segment(s) {', '.join(map(str, tiny.index))} hold less than {min_share:.0%} "
+                f"{_segments(tiny.index, 'holds', 'hold')} less than {min_share:.0%} "
                 f"of the population (smallest {tiny.min():.2%}): too small to act on.",
                 {
                     "segments": [int(s) for s in tiny.index],
@@ -151,7 +151,7 @@ def _sizes(
             found.append(
                 Diagnostic(
                     "few_households",
-                    f"Segment(s) {', '.join(map(str, few.index))} rest on fewer than "
+                    f"{_segments(few.index, 'rests', 'rest')} on fewer than "
                     f"{min_households} surveyed households (fewest {int(few.min())}): their "
                     "estimates hang on a handful of interviews.",
                     {
@@ -185,6 +185,14 @@ def _mirrors(
                 )
             )
     return sorted(found, key=lambda d: -d.numbers["ari"])
+
+
+def _segments(numbers: Sequence[int], verb_one: str, verb_many: str) -> str:
+    """``'Segment 3 holds'`` or ``'Segments 3 and 4 hold'``: the subject of a warning."""
+    numbers = [str(n) for n in numbers]
+    if len(numbers) == 1:
+        return f"Segment {numbers[0]} {verb_one}"
+    return f"Segments {', '.join(numbers[:-1])} and {numbers[-1]} {verb_many}"
 
 
 def diagnose(

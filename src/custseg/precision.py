@@ -48,7 +48,7 @@ def points_with_se(points: float, se: float | None = None) -> str:
 def few_households_note(households: float, minimum: int) -> str:
     """The warning attached to an estimate resting on fewer than ``minimum`` households."""
     return (
-        f"rests on {households:.0f} sample households (fewer than {minimum}): too few for a "
+        f"rests on {households:,.0f} sample households (fewer than {minimum}): too few for a "
         "reliable estimate"
     )
 

@@ -313,7 +313,7 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     n_rows = len(values)
     config = fit_sweep_to(config, n_rows, f"{n_rows:,} usable rows", warnings)
     transform, reason, transformed = preprocess.choose_transform(
-        values, config.transform, population.dollar_columns
+        values, config.transform, population.dollar_columns, label=population.label
     )
     if config.transform == "auto":
         warnings.append(f"Transform: {transform}, because {reason}.")

@@ -11,6 +11,8 @@ inside the model so that scoring repeats it exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -37,10 +39,14 @@ def auto_columns(values: pd.DataFrame, money_columns=()) -> list[str]:
 
 
 def choose_transform(
-    values: pd.DataFrame, requested: str, money_columns=()
+    values: pd.DataFrame,
+    requested: str,
+    money_columns=(),
+    label: Callable[[str], str | None] | None = None,
 ) -> tuple[str, str, list[str] | None]:
     """The transform to apply to numeric features, why, and the columns it applies to
-    (None: all numeric features).
+    (None: all numeric features). ``label`` names the columns in the reason ("Net worth
+    (NETWORTH; money)").
 
     ``auto`` puts money amounts and strongly skewed features on the scaled-asinh scale
     (``asinh(x / s)``, ``s`` the typical non-zero magnitude) and leaves the others as they are.
@@ -61,15 +67,16 @@ def choose_transform(
     columns = auto_columns(values, money_columns) if not values.empty else []
     if not columns:
         return "none", "no feature is money or strongly skewed", []
-    kinds = [
-        "money" if c in money_columns else f"skewness {abs(values[c].skew()):.1f}" for c in columns
-    ]
+    named = []
+    for c in columns:
+        kind = "money" if c in money_columns else f"skewness {abs(values[c].skew()):.1f}"
+        shown = (label(c) if label else None) or c
+        named.append(f"{c} ({kind})" if shown == c else f"{shown} ({c}; {kind})")
     return (
         "scaled-asinh",
         (
             "asinh(x / s), s the typical non-zero magnitude (weighted median of |x|), keeps the "
-            "sign and puts $0 next to small amounts, for "
-            + ", ".join(f"{c} ({kind})" for c, kind in zip(columns, kinds, strict=True))
+            "sign and puts zero next to small amounts, for " + ", ".join(named)
         ),
         columns,
     )

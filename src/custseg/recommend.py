@@ -190,20 +190,23 @@ def recommend_k(
         why = excluded.get(elbow_k, "not a qualifying k")
         start += f" but does not qualify ({why}); k={anchor} is the nearest qualifying k"
     best = float(silhouette[ks == best_k][0])
-    if float(silhouette[ks == anchor][0]) >= best - SILHOUETTE_TOLERANCE:
+    chosen = anchor
+    if anchor == best_k:
+        joiner = " and" if anchor != elbow_k else f"; k={anchor}"
+        reason = f"{start}{joiner} has the best qualifying silhouette ({described(anchor)})."
+    elif float(silhouette[ks == anchor][0]) >= best - SILHOUETTE_TOLERANCE:
         reason = (
             f"{start}; k={anchor} ({described(anchor)}) is within {SILHOUETTE_TOLERANCE} "
             f"of the best qualifying silhouette ({best:.3f} at k={best_k})."
         )
-        return Recommendation(
-            anchor, reason + caution, elbow_k, best_k, excluded, qualified=not caution
+    else:
+        reason = (
+            f"{start}, but its segments overlap ({described(anchor)}); k={best_k} has the "
+            f"best qualifying silhouette ({described(best_k)})."
         )
-    reason = (
-        f"{start}, but its segments overlap ({described(anchor)}); k={best_k} has the "
-        f"best qualifying silhouette ({described(best_k)})."
-    )
+        chosen = best_k
     return Recommendation(
-        best_k, reason + caution, elbow_k, best_k, excluded, qualified=not caution
+        chosen, reason + caution, elbow_k, best_k, excluded, qualified=not caution
     )
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from custseg import figures
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
 from custseg.report import figure_html, page, paragraphs, section, table_html
+
+
+def _without_echo(frame: pd.DataFrame, name: str, echo: str) -> pd.DataFrame:
+    """``frame`` without its column ``echo`` when that only repeats column ``name`` (a table
+    whose columns or codes have no labels), so a reader does not see every name twice."""
+    if echo in frame and (frame[echo].astype(str) == frame[name].astype(str)).all():
+        return frame.drop(columns=echo)
+    return frame
 
 
 def explore_report(exploration: Exploration) -> str:
@@ -82,7 +92,7 @@ def explore_report(exploration: Exploration) -> str:
                 )
             ),
             table_html(
-                summary.rename(columns=amount_names),
+                _without_echo(summary, "variable", "label").rename(columns=amount_names),
                 {
                     amount_names["p10"]: fmt,
                     amount_names["median"]: fmt,
@@ -112,7 +122,7 @@ def explore_report(exploration: Exploration) -> str:
         body.append(section(title + (dollars if as_money else ""), *parts))
     body += _code_sections(exploration)
     if exploration.columns is not None:
-        columns = exploration.columns.rename(
+        columns = _without_echo(exploration.columns, "column", "label").rename(
             columns={
                 "missing": "missing (share of rows)",
                 "median_rows": "median of rows (unweighted)",
@@ -152,7 +162,7 @@ def _code_sections(exploration: Exploration) -> list[str]:
             "share_yes_weighted": f"share yes ({exploration.weight_unit}, weighted)",
             "missing": "missing (share of rows)",
         }
-        shown = exploration.flags.rename(columns=names)
+        shown = _without_echo(exploration.flags, "variable", "label").rename(columns=names)
         if not exploration.flags["missing"].any():
             shown = shown.drop(columns=names["missing"])
         note = (
@@ -174,9 +184,10 @@ def _code_sections(exploration: Exploration) -> list[str]:
             "share": "share of rows",
             "weighted_share": f"share of {exploration.weight_unit} (weighted)",
         }
-        shown = exploration.categories.rename(columns=names)
-        if not exploration.categories["code_label"].astype(bool).any():
-            shown = shown.drop(columns=names["code_label"])  # text codes say it themselves
+        categories = _without_echo(exploration.categories, "variable", "label")
+        if not categories["code_label"].astype(bool).any():
+            categories = categories.drop(columns="code_label")  # text codes say it themselves
+        shown = _without_echo(categories, "code", "code_label").rename(columns=names)
         sections.append(
             section(
                 "Coded categories",

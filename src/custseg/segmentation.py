@@ -74,7 +74,7 @@ def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
         size = f"{count(r.weighted_count)} {unit}"
         text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
         if households is not None:
-            text += f"; {households[i]:.0f} sample households"
+            text += f"; {households[i]:,.0f} sample households"
             if households[i] < MIN_HOUSEHOLDS:
                 text += f", fewer than {MIN_HOUSEHOLDS}: too few for a reliable estimate"
         texts.append(text + ")")

@@ -10,6 +10,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 
 from custseg.engine.base import Assignment, Fit, Method, inertia, size_order
+from custseg.formatting import counted
 from custseg.recommend import STABILITY_THRESHOLD, Recommendation, recommend_k
 
 #: A customer whose top membership probability is below this is flagged "borderline".
@@ -68,7 +69,7 @@ class GaussianMixtureMethod(Method):
             if getattr(row, "min_segment_share", 1.0) < rule.get("min_share", 0.0):
                 excluded[int(row.k)] = f"smallest segment {row.min_segment_share:.1%}"
             elif getattr(row, "min_segment_households", np.inf) < (rule.get("min_households") or 0):
-                excluded[int(row.k)] = f"{int(row.min_segment_households)} households"
+                excluded[int(row.k)] = counted(int(row.min_segment_households), "household")
             elif getattr(row, "stability", 1.0) < STABILITY_THRESHOLD:
                 excluded[int(row.k)] = f"stability {row.stability:.2f}"
         qualified = table[~table["k"].isin(list(excluded))]
