@@ -49,8 +49,9 @@ def test_segmenting_in_python_loads_no_plotting_web_or_cluster_code():
     assert loaded.isdisjoint({"plotly", "dash", "dask", "distributed", "duckdb", "skops", "typer"})
 
 
-def test_version_runs_as_a_process():
+@pytest.mark.parametrize("module", ["custseg", "custseg.cli"])
+def test_version_runs_as_a_process(module):
     done = subprocess.run(
-        [sys.executable, "-m", "custseg", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == f"custseg {__version__}"

@@ -19,6 +19,13 @@ from custseg._version import __version__
 from custseg.errors import CustsegError
 from custseg.terminal_text import ProgressLines, clip, clip_message, os_error_message
 
+if __name__ == "__main__":
+    # ``python -m custseg.cli``: run the app of the imported module, whose commands register
+    # themselves against ``custseg.cli`` (this file run as __main__ would be a second copy).
+    from custseg.cli import main as _main
+
+    _main()
+
 
 def _without_value_type(params: list) -> list:
     """Flags take no value: their help shows ``--debug / --no-debug``, not ``<bool>`` after it."""
