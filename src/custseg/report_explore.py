@@ -103,19 +103,7 @@ def explore_report(exploration: Exploration) -> str:
                 },
             ),
         ]
-        parts += [
-            figure_html(
-                figures.distribution_figure(
-                    exploration.distributions[column],
-                    label=dataset.label(column),
-                    as_money=as_money,
-                    weights=exploration.distribution_weights.get(column),
-                    unit=exploration.weight_unit,
-                    dollars_of=exploration.dollars_of if as_money else None,
-                )
-            )
-            for column in summary["variable"]
-        ]
+        parts += [figure_html(figure) for figure in distribution_figures(exploration)]
         weighted = " (weighted)" if dataset.weight_column else ""
         dollars = f", in {exploration.dollars_of} dollars" if exploration.dollars_of else ""
         title = ("Money" if as_money else "Numeric") + f" variables{weighted}"
@@ -196,3 +184,19 @@ def _code_sections(exploration: Exploration) -> list[str]:
             )
         )
     return sections
+
+
+def distribution_figures(exploration: Exploration) -> list:
+    """The histogram of every amount the exploration summarises, in its order."""
+    dataset, as_money = exploration.dataset, exploration.amounts_are_money
+    return [
+        figures.distribution_figure(
+            exploration.distributions[column],
+            label=dataset.label(column),
+            as_money=as_money,
+            weights=exploration.distribution_weights.get(column),
+            unit=exploration.weight_unit,
+            dollars_of=exploration.dollars_of if as_money else None,
+        )
+        for column in exploration.dollars["variable"]
+    ]

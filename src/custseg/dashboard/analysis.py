@@ -32,6 +32,7 @@ from custseg.explore import describe_amounts, explore
 from custseg.formatting import label_and_name
 from custseg.population import select_population
 from custseg.preparation import chosen_features
+from custseg.report_explore import distribution_figures
 from custseg.segmentation import (
     Prepared,
     SegmentationConfig,
@@ -297,17 +298,7 @@ class Analysis:
                         weighted=bool(dataset.weight_column),
                         dollars_of=exploration.dollars_of,
                     ),
-                    [
-                        figures.distribution_figure(
-                            exploration.distributions[c],
-                            label=dataset.label(c),
-                            as_money=as_money,
-                            weights=exploration.distribution_weights.get(c),
-                            unit=exploration.weight_unit,
-                            dollars_of=exploration.dollars_of if as_money else None,
-                        ).to_dict()
-                        for c in exploration.dollars["variable"]
-                    ],
+                    [figure.to_dict() for figure in distribution_figures(exploration)],
                 )
             )
         return sections
