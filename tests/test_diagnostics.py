@@ -55,8 +55,16 @@ def test_each_situation_is_warned_about(changes, code):
 @pytest.mark.parametrize(
     ("segments", "households", "expected"),
     [
-        (np.r_[np.repeat([1, 2], 50), 3], None, "Segment 3 holds less than 2%"),
-        (np.r_[np.repeat([1, 2], 49), 3, 3, 4], None, "Segments 3 and 4 hold less than 2%"),
+        (
+            np.r_[np.repeat([1, 2], 50), 3],
+            None,
+            "Segment 3 holds less than 2% of the population (0.99%)",
+        ),
+        (
+            np.r_[np.repeat([1, 2], 49), 3, 3, 4],
+            None,
+            "Segments 3 and 4 hold less than 2% of the population (smallest 0.99%)",
+        ),
         (SEGMENTS, np.r_[np.arange(80), np.repeat([80, 81], 10)], "Segment 3 rests on fewer"),
         (SEGMENTS, np.r_[np.arange(50), np.repeat([50], 50)], "Segments 2 and 3 rest on fewer"),
     ],

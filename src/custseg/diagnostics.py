@@ -136,7 +136,8 @@ def _sizes(
             Diagnostic(
                 "tiny_segment",
                 f"{_segments(tiny.index, 'holds', 'hold')} less than {min_share:.0%} "
-                f"of the population (smallest {tiny.min():.2%}): too small to act on.",
+                f"of the population ({'smallest ' if len(tiny) > 1 else ''}{tiny.min():.2%}): "
+                "too small to act on.",
                 {
                     "segments": [int(s) for s in tiny.index],
                     "smallest_share": round(float(tiny.min()), 5),
@@ -152,7 +153,8 @@ def _sizes(
                 Diagnostic(
                     "few_households",
                     f"{_segments(few.index, 'rests', 'rest')} on fewer than "
-                    f"{min_households} surveyed households (fewest {int(few.min())}): their "
+                    f"{min_households} surveyed households "
+                    f"({'fewest ' if len(few) > 1 else ''}{int(few.min())}): their "
                     "estimates hang on a handful of interviews.",
                     {
                         "segments": [int(s) for s in few.index],
