@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.naming import NamingTrait, TraitWords, segment_names, trait_word
+from custseg.naming import NamingTrait, TraitWords, _position_words, segment_names, trait_word
 from custseg.personas import describe_segments, percentile_rank
 
 WEALTH_WORDS = {
@@ -92,14 +92,40 @@ def test_colliding_names_take_the_next_trait():
     }
 
 
-def test_lookalike_segments_are_told_apart_by_position():
+def test_lookalike_segments_are_told_apart_among_themselves():
     traits = {s: [_trait("NETWORTH", 0.3 + 0.05 * s), _trait("AGE", 0.01 * s)] for s in (1, 2, 3)}
     names = segment_names(traits, WEALTH_WORDS, "owners")
     assert names == {
-        1: "Wealthy owners, lower networth",
-        2: "Wealthy owners, middle networth",
-        3: "Wealthy owners, higher networth",
+        1: "Wealthy owners (lowest networth of 3 look-alikes)",
+        2: "Wealthy owners (middle networth of 3 look-alikes)",
+        3: "Wealthy owners (highest networth of 3 look-alikes)",
     }
+
+
+def test_a_lookalike_position_never_reads_as_the_opposite_trait():
+    """Two higher-income segments: the one with the lower income of the two is still named
+    higher-income, and its position says it is relative to the other, within any aside."""
+    traits = {
+        s: [NamingTrait("INCOME", "Income (previous year)", 0.2 * s, 50.0 + s, 40.0)]
+        for s in (1, 2)
+    }
+    names = segment_names(traits, {}, "households", {1: "Sex: Male", 2: "Sex: Male"})
+    assert names == {
+        1: "Higher-income households (mostly Sex: Male; lower income of 2 look-alikes)",
+        2: "Higher-income households (mostly Sex: Male; higher income of 2 look-alikes)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("n", "words"),
+    [
+        (2, ["lower", "higher"]),
+        (4, ["lowest", "2nd-lowest", "2nd-highest", "highest"]),
+        (5, ["lowest", "2nd-lowest", "middle", "2nd-highest", "highest"]),
+    ],
+)
+def test_position_words_rank_from_both_ends(n, words):
+    assert _position_words(n) == words
 
 
 def test_identical_segments_still_get_unique_names():

@@ -59,12 +59,17 @@ COMMON_WORDS = {
 }
 
 
+def plain_label(label: str) -> str:
+    """A label without units in brackets: ``'Spending Score (1-100)' -> 'Spending Score'``."""
+    return re.sub(r"\s*[(\[][^)\]]*[)\]]", "", label).replace("_", " ").strip() or label
+
+
 def words_for(variable: str, label: str, words: Mapping[str, tuple[str, ...]]) -> TraitWords:
     """The words of ``variable``: the dataset's own, a common column's, or built from its label
     (units in brackets left out: "Spending Score (1-100)" reads "spending score")."""
     if variable in words:
         return TraitWords(*words[variable])
-    plain = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", label).replace("_", " ").strip() or label
+    plain = plain_label(label)
     for keyword, common in COMMON_WORDS.items():
         if re.search(rf"\b{keyword}\b", plain, flags=re.IGNORECASE):
             return common
@@ -138,8 +143,8 @@ def segment_names(
     majorities : segment number -> a dominant category's label, if any
 
     Segments that would share a name get their next distinguishing trait; if they still
-    collide, their position on the variable that separates them most ("lower", "middle",
-    "higher"); the segment number settles anything left.
+    collide, their position among themselves on the variable that separates them most ("(lower
+    income of 2 look-alikes)"); the segment number settles anything left.
     """
     majorities = majorities or {}
     segments = sorted(traits)
@@ -167,7 +172,10 @@ def _collisions(names: Mapping[int, str]) -> list[list[int]]:
 def _by_position(
     group: Sequence[int], traits: Mapping[int, Sequence[NamingTrait]], names: Mapping[int, str]
 ) -> dict[int, str]:
-    """Name segments that look alike by where they sit on the variable that tells them apart."""
+    """Name segments that look alike by where they sit among themselves on the variable that
+    tells them apart: "(lower income of 2 look-alikes)". The words are relative to the
+    look-alikes, never to the population, so a higher-income segment may be the lower-income of
+    two higher-income ones without the name contradicting itself."""
     shared = set.intersection(*({t.variable for t in traits[s]} for s in group))
     if not shared:
         return {}
@@ -182,17 +190,41 @@ def _by_position(
     by_shift = sorted(
         group, key=lambda s: next(t.shift for t in traits[s] if t.variable == variable)
     )
-    label = next(t.label for t in traits[group[0]] if t.variable == variable).lower()
+    label = plain_label(next(t.label for t in traits[group[0]] if t.variable == variable))
     positions = _position_words(len(group))
-    return {s: f"{names[s]}, {positions[i]} {label}" for i, s in enumerate(by_shift)}
+    return {
+        s: _add_aside(names[s], f"{positions[i]} {label.lower()} of {len(group)} look-alikes")
+        for i, s in enumerate(by_shift)
+    }
 
 
 def _position_words(n: int) -> list[str]:
+    """``['lowest', '2nd-lowest', 'middle', '2nd-highest', 'highest']`` for ``n = 5``."""
     if n == 2:
         return ["lower", "higher"]
-    if n == 3:
-        return ["lower", "middle", "higher"]
-    return ["lowest", *[f"rank {i + 1} of {n} by" for i in range(1, n - 1)], "highest"]
+    words = []
+    for i in range(n):
+        from_top = n - 1 - i
+        if 2 * i + 1 == n:
+            words.append("middle")
+        elif i <= from_top:
+            words.append("lowest" if i == 0 else f"{_ordinal(i + 1)}-lowest")
+        else:
+            words.append("highest" if from_top == 0 else f"{_ordinal(from_top + 1)}-highest")
+    return words
+
+
+def _ordinal(n: int) -> str:
+    """``2 -> '2nd'``, ``11 -> '11th'``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _add_aside(name: str, aside: str) -> str:
+    """``'A (mostly X)'`` + ``'y'`` -> ``'A (mostly X; y)'``; ``'A'`` + ``'y'`` -> ``'A (y)'``."""
+    if name.endswith(")") and " (mostly " in name:
+        return f"{name[:-1]}; {aside})"
+    return f"{name} ({aside})"
 
 
 def _series(items: Sequence[str]) -> str:
