@@ -79,6 +79,28 @@ def test_segment_warnings_agree_with_their_number(segments, households, expected
     assert expected in messages and "Segment(s)" not in messages
 
 
+@pytest.mark.parametrize(
+    ("changes", "said", "numbers"),
+    [
+        (
+            {"model_space": INDEPENDENT.assign(x2=INDEPENDENT["x"] * 2 + 0.01)},
+            "Spend (x) and Spend twice (x2) (r = 1.000)",
+            {"pairs": [["x", "x2", 1.0]]},
+        ),
+        (
+            {"compare_columns": {"CH": np.where(SEGMENTS == 1, "a", "b")}},
+            "the existing column Sales channel (CH) (adjusted Rand index",
+            {"column": "CH"},
+        ),
+    ],
+)
+def test_warnings_name_columns_by_label_and_name(changes, said, numbers):
+    labels = {"x": "Spend", "x2": "Spend twice", "CH": "Sales channel"}
+    [found] = diagnose(**{**CLEAN, **changes}, labels=labels)
+    assert said in found.message
+    assert numbers.items() <= found.numbers.items()
+
+
 def test_weights_decide_segment_sizes():
     weights = np.r_[np.ones(50), np.full(50, 0.001)]  # segments 2 and 3 weigh almost nothing
     found = diagnose(**CLEAN, weights=weights)

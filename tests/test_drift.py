@@ -77,14 +77,14 @@ def test_shifted_rows_show_large_drift_and_a_warning():
     moved = np.where(shifted["visits"] > 13, 3, segments)
     out = np.zeros(len(values), bool)
     out[:100] = True
-    report = drift.drift_report(reference, shifted, moved, out, labels={"visits": "Visits"})
+    report = drift.drift_report(reference, shifted, moved, out, labels={"visits": "Trips to the store"})
     by_feature = {f["feature"]: f for f in report["features"]}
     assert by_feature["visits"]["psi"] > drift.PSI_LARGE
     assert by_feature["spend"]["psi"] == 0.0
     assert report["segment_psi"] > drift.PSI_MODERATE
     assert report["out_of_range_rate"] == pytest.approx(0.05)
     assert report["level"] == "large"
-    assert any("Visits" in w for w in report["warnings"])
+    assert any("Trips to the store (visits) (PSI" in w for w in report["warnings"])
     assert any("outside the training data" in w for w in report["warnings"])
 
 

@@ -84,11 +84,12 @@ def test_missing_values_are_imputed_and_counted(blobs):
     frame = blobs.copy()
     frame.loc[[0, 5], "spend"] = np.nan
     frame.loc[7, "visits"] = np.inf
-    result = segment(from_frame(frame, name="t"), k=3, k_range=(2, 4), features=("spend", "visits"))
+    dataset = from_frame(frame, name="t").with_labels({"spend": "Yearly outlay"}, {})
+    result = segment(dataset, k=3, k_range=(2, 4), features=("spend", "visits"))
     assert result.prepared.dropped_rows == 0 and len(result.assignments) == 90
     assert result.prepared.warnings[0] == (
         "Imputed missing or infinite values (median; most "
-        "frequent category) in spend (2), visits (1)."
+        "frequent category) in Yearly outlay (spend) (2), visits (1)."
     )
     np.testing.assert_array_equal(result.model.predict(frame), result.segments)
     first = frame.iloc[:40]

@@ -49,6 +49,7 @@ def assess(
     row = sweep.table.set_index("k").loc[k]
     numeric = prepared.numeric
     recommendation = sweep.recommendation
+    compared = compare_columns(prepared)
     return diagnose(
         segments=segments,
         k=k,
@@ -58,9 +59,10 @@ def assess(
         silhouette=float(row["silhouette"]),
         stability=float(row["stability"]) if "stability" in row else None,
         explained_variance_ratio=list(explained_variance_ratio),
-        compare_columns=compare_columns(prepared),
+        compare_columns=compared,
         features=prepared.features,
         min_share=prepared.config.min_segment,
         min_households=MIN_SEGMENT_HOUSEHOLDS if prepared.households is not None else None,
         no_qualifying_k=None if recommendation.qualified else recommendation.reason,
+        labels={c: prepared.dataset.label(c) for c in [*numeric, *compared]},
     )

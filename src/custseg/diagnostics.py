@@ -26,6 +26,7 @@ from custseg.collinearity import (
     collinear_features,
     weighted_correlation,
 )
+from custseg.formatting import label_and_name
 from custseg.recommend import STABILITY_THRESHOLD
 
 #: The first principal component carrying more than this share of the variance means the
@@ -82,7 +83,19 @@ def _segment_shares(segments: np.ndarray, weights: np.ndarray | None) -> pd.Seri
     return shares / shares.sum()
 
 
-def _collinearity(model_space: pd.DataFrame, weights: np.ndarray | None) -> list[Diagnostic]:
+class _Said:
+    """A column as a warning names it: its label with the name, ``'Net worth (NETWORTH)'``."""
+
+    def __init__(self, labels: Mapping[str, str] | None) -> None:
+        self.labels = labels or {}
+
+    def __call__(self, name: str) -> str:
+        return label_and_name(self.labels.get(name, name), name)
+
+
+def _collinearity(
+    model_space: pd.DataFrame, weights: np.ndarray | None, said: _Said
+) -> list[Diagnostic]:
     names = list(model_space.columns)
     if len(names) < 2:
         return []
@@ -90,8 +103,8 @@ def _collinearity(model_space: pd.DataFrame, weights: np.ndarray | None) -> list
     pairs, explained = collinear_features(correlation, names)
     if not pairs and not explained:
         return []
-    parts = [f"{a} and {b} (r = {r:.3f})" for a, b, r in pairs]
-    parts += [f"{name} from the others (R^2 = {value:.3f})" for name, value in explained]
+    parts = [f"{said(a)} and {said(b)} (r = {r:.3f})" for a, b, r in pairs]
+    parts += [f"{said(name)} from the others (R^2 = {value:.3f})" for name, value in explained]
     return [
         Diagnostic(
             "collinear_features",
@@ -167,7 +180,7 @@ def _sizes(
 
 
 def _mirrors(
-    segments: np.ndarray, columns: Mapping[str, np.ndarray], features: Sequence[str]
+    segments: np.ndarray, columns: Mapping[str, np.ndarray], features: Sequence[str], said: _Said
 ) -> list[Diagnostic]:
     found = []
     for name, values in columns.items():
@@ -180,8 +193,8 @@ def _mirrors(
             found.append(
                 Diagnostic(
                     "mirrors_column",
-                    f"The segments largely reproduce the existing column {name}{role} "
-                    f"(adjusted Rand index {ari:.2f}): a cross-tab of {name} would tell much "
+                    f"The segments largely reproduce the existing column {said(name)}{role} "
+                    f"(adjusted Rand index {ari:.2f}): a cross-tab of it would tell much "
                     "the same story.",
                     {"column": name, "ari": round(ari, 4), "threshold": MIRROR_ARI},
                 )
@@ -212,6 +225,7 @@ def diagnose(
     min_share: float = 0.02,
     min_households: int | None = None,
     no_qualifying_k: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
     """Every warning that applies to a run.
 
@@ -237,12 +251,16 @@ def diagnose(
         The smallest acceptable segment (as for the recommended k).
     no_qualifying_k : str, optional
         The recommender's explanation when no k met its conditions.
+    labels : mapping of column name to label, optional
+        Messages name columns by label and name ("Net worth (NETWORTH)"); ``numbers`` keep the
+        plain names.
     """
+    said = _Said(labels)
     found: list[Diagnostic] = []
     if no_qualifying_k:
         found.append(Diagnostic("no_qualifying_k", no_qualifying_k, {}))
     if model_space is not None:
-        found += _collinearity(model_space, weights)
+        found += _collinearity(model_space, weights, said)
     if len(explained_variance_ratio) and explained_variance_ratio[0] > DOMINANT_COMPONENT:
         share = float(explained_variance_ratio[0])
         found.append(
@@ -272,5 +290,5 @@ def diagnose(
                 {"k": k, "stability": round(float(stability), 4), "threshold": STABILITY_THRESHOLD},
             )
         )
-    found += _mirrors(segments, compare_columns or {}, features)
+    found += _mirrors(segments, compare_columns or {}, features, said)
     return found

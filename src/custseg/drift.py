@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custseg.formatting import label_and_name
+
 #: Below this the shift is read as stable; from it up to :data:`PSI_LARGE`, moderate.
 PSI_MODERATE = 0.1
 #: Above this the shift is read as large and ``predict`` warns.
@@ -211,7 +213,9 @@ def drift_report(
     if large:
         warnings.append(
             "Large shift in "
-            + ", ".join(f"{f['label']} (PSI {f['psi']:.2f})" for f in large)
+            + ", ".join(
+                f"{label_and_name(f['label'], f['feature'])} (PSI {f['psi']:.2f})" for f in large
+            )
             + ": the customers no longer look like the training data."
         )
     if out_rate > OUT_OF_RANGE_WARNING:

@@ -16,6 +16,7 @@ from custseg.config import SELECTIONS, SegmentationConfig, fit_sweep_to
 from custseg.dataset import Dataset, Population, is_numeric
 from custseg.errors import CustsegError
 from custseg.feature_choice import select_auto
+from custseg.formatting import label_and_name
 from custseg.limits import check_magnitudes
 from custseg.population import Selection, select_population
 from custseg.selection import rank_features
@@ -294,7 +295,10 @@ def prepare(dataset: Dataset, config: SegmentationConfig) -> Prepared:
     missing = _missing(values, categories)
     dropped = 0
     if not missing.empty:
-        where = ", ".join(f"{column} ({count:,})" for column, count in missing.items())
+        where = ", ".join(
+            f"{label_and_name(population.label(column), column)} ({count:,})"
+            for column, count in missing.items()
+        )
         if config.missing == "drop":
             complete = (values.notna().all(axis=1) & categories.notna().all(axis=1)).to_numpy()
             dropped = int((~complete).sum())
