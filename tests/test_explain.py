@@ -34,6 +34,7 @@ def test_run_folder_carries_rules_comparison_and_charts(mall_run):
         "precision",
         "coverage",
         "share",
+        "strong",
         "n_rows",
         "sql_where",
     ]

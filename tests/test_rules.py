@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import custseg
-from custseg.report_explain import rules_sentences
+from custseg.report_explain import rules_display, rules_sentences, sql_headings
 from custseg.rule_text import RuleWords
 from custseg.rule_tree import _round_cut
-from custseg.rules import segment_rules
+from custseg.rules import segment_rules, strength_sentence, strong_rules
 from custseg.rules_run import result_rules
 
 
@@ -37,6 +37,16 @@ def _check_against_sql(rules, values, ids, segments, weights, con, table, id_col
         coverage = w[chosen][in_segment.to_numpy()].sum() / w[assigned == rule.segment].sum()
         assert rule.precision == pytest.approx(precision)
         assert rule.coverage == pytest.approx(coverage)
+    # A segment's combined SQL (its strong rules ORed) selects what its measures say.
+    for segment in rules.to_dict()["segments"]:
+        if segment["sql_where"] is None:
+            continue
+        chosen = list(_sql_rows(con, table, id_column, segment["sql_where"]))
+        in_segment = (assigned[chosen] == segment["segment"]).to_numpy()
+        assert len(chosen) == segment["n_rows"]
+        assert segment["precision"] == pytest.approx(w[chosen][in_segment].sum() / w[chosen].sum())
+        members = w[assigned == segment["segment"]].sum()
+        assert segment["coverage"] == pytest.approx(w[chosen][in_segment].sum() / members)
 
 
 def test_known_rules_are_recovered_exactly():
@@ -71,6 +81,64 @@ def test_weights_decide_the_majority_of_a_leaf():
     sentences = rules_sentences(weighted.to_dict())
     assert "84.6% of the population (weighted)" in sentences[0]
     assert sentences[-1].startswith("No leaf of the tree has segment(s) 1 as its majority")
+
+
+def _weak_tail():
+    """Segment 1 below 60, segment 2 above, but the top 5% mixes 60% of segment 1 with 2."""
+    x = np.arange(1000) / 10
+    segments = np.where(x < 60, 1, 2)
+    tail = np.flatnonzero(x >= 95)
+    segments[tail[np.arange(50) % 5 < 3]] = 1
+    return pd.DataFrame({"id": np.arange(1000), "x": x}), segments
+
+
+def test_weak_rules_are_marked_listed_apart_and_left_out_of_the_segment_sql():
+    source, segments = _weak_tail()
+    rules = segment_rules(source[["x"]], segments, max_depth=2)
+    assert [(r.segment, r.description, r.strong) for r in rules.rules] == [
+        (1, "X under 60", True),
+        (1, "X of 95 or more", False),  # precision 60%, 4.8% of segment 1
+        (2, "X from 60 to under 95", True),
+    ]
+    frame = rules.to_frame()
+    assert list(frame["strong"]) == [True, False, True]
+    assert list(frame["rule"]) == [1, 2, 1]  # strong rules first
+    first = rules.to_dict()["segments"][0]
+    assert first["sql_where"] == '("x" < 60.0)' and first["description"] == "X under 60"
+    assert first["n_rows"] == 600 and first["coverage"] == pytest.approx(600 / 630)
+    assert [r["strong"] for r in first["rules"]] == [True, False]
+    assert list(rules_display(frame)["description"]) == ["X under 60", "X from 60 to under 95"]
+    assert list(rules_display(frame, strong=False)["precision"]) == ["60.0%"]
+    assert [h for h, _ in sql_headings(frame)] == [
+        "Segment 1, rule 1",
+        "Segment 1, rule 2 (weak)",
+        "Segment 2, rule 1",
+    ]
+    sentence = rules_sentences(rules.to_dict())[2]
+    assert sentence.startswith("2 of 3 rules are strong: at least 70% of the customers")
+    assert "The weak rule is listed apart" in sentence
+    con = duckdb.connect()
+    con.register("source", source)
+    _check_against_sql(rules, source, source["id"].to_numpy(), segments, None, con, "source", "id")
+
+
+def test_a_table_written_before_rules_were_marked_is_split_by_the_thresholds():
+    source, segments = _weak_tail()
+    frame = segment_rules(source[["x"]], segments, max_depth=2).to_frame().drop(columns="strong")
+    assert list(strong_rules(frame)) == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("strong", "expected"),
+    [
+        ({1: [True], 2: [True]}, "2 of 2 rules are strong"),
+        ({1: [True], 2: []}, "1 of 1 rule is strong"),
+        ({1: [True, False], 2: [False]}, "Segment 2 has only weak rules"),
+        ({1: [True], 2: [False], 3: [False, False]}, "Segments 2 and 3 have only weak rules"),
+    ],
+)
+def test_strength_sentence_counts_and_names_segments_without_a_strong_rule(strong, expected):
+    assert expected in strength_sentence(strong)
 
 
 @pytest.mark.parametrize("seed", range(20))

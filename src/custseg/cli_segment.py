@@ -394,4 +394,19 @@ def _print_result(result, out: Path) -> None:
                 ("Warning", "bold yellow"), f" ({warning.code}): {clip_message(warning.message)}"
             )
         )
+    _print_rules(out, [int(s) for s in result.profiles["segment"]])
     out_console.print(f"Wrote {out}")
+
+
+def _print_rules(out: Path, segments: list[int]) -> None:
+    """How many of the rules in the run folder are strong (none printed without the file)."""
+    from custseg import io
+    from custseg.explain import RULES_FILE
+    from custseg.rules import strength_sentence, strong_rules
+
+    if not (out / RULES_FILE).is_file():
+        return
+    rules = io.read_table(out / RULES_FILE)
+    strong = strong_rules(rules)
+    by_segment = {s: list(strong[rules["segment"] == s]) for s in segments}
+    out_console.print(f"Rules ({RULES_FILE}): " + strength_sentence(by_segment))

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from custseg import figures_explain
 from custseg.formatting import money, number, percent
+from custseg.rules import MIN_COVERAGE, MIN_PRECISION, is_strong, strength_sentence, strong_rules
 
 
 def segment_names(profiles: pd.DataFrame) -> dict[int, str]:
@@ -62,7 +63,16 @@ def rules_sentences(rules_summary: Mapping) -> list[str]:
         "share of the segment that the rule selects. Each rule's SQL WHERE clause selects the "
         "same customers from the source table.",
     ]
-    missing = [s["segment"] for s in rules_summary.get("segments", []) if not s["rules"]]
+    segments = rules_summary.get("segments", [])
+    sentences.append(
+        strength_sentence(
+            {
+                s["segment"]: [is_strong(r["precision"], r["coverage"]) for r in s["rules"]]
+                for s in segments
+            }
+        )
+    )
+    missing = [s["segment"] for s in segments if not s["rules"]]
     if missing:
         sentences.append(
             f"No leaf of the tree has segment(s) {', '.join(map(str, missing))} as its "
@@ -72,10 +82,27 @@ def rules_sentences(rules_summary: Mapping) -> list[str]:
     return sentences
 
 
-def rules_display(rules: pd.DataFrame) -> pd.DataFrame:
-    """The rules table for people: percentages, no SQL."""
-    shown = rules[["segment", "name", "rule", "description", "precision", "coverage", "share"]]
+#: Heading of the weak rules, listed apart.
+WEAK_RULES = (
+    f"Weak rules: precision under {MIN_PRECISION:.0%} or coverage under {MIN_COVERAGE:.0%} of "
+    "their segment"
+)
+
+
+def rules_display(rules: pd.DataFrame, *, strong: bool = True) -> pd.DataFrame:
+    """The strong (or the weak) rules for people: percentages, no SQL."""
+    kept = rules[strong_rules(rules) == strong]
+    shown = kept[["segment", "name", "rule", "description", "precision", "coverage", "share"]]
     return shown.assign(**{c: shown[c].map(percent) for c in ("precision", "coverage", "share")})
+
+
+def sql_headings(rules: pd.DataFrame) -> list[tuple[str, str]]:
+    """Every rule's heading (``'Segment 1, rule 2'``, ``' (weak)'`` added for a weak rule) and
+    its SQL ``WHERE`` clause."""
+    return [
+        (f"Segment {r.segment}, rule {r.rule}" + ("" if strong else " (weak)"), r.sql_where)
+        for r, strong in zip(rules.itertuples(), strong_rules(rules), strict=True)
+    ]
 
 
 def comparison_display(table: pd.DataFrame, segment: int) -> pd.DataFrame:
@@ -128,8 +155,15 @@ def explain_sections(run, shown: Mapping[str, str], section, paragraphs, table_h
     if explanation is None:
         return []
     sql = "".join(
-        f"<p><b>Segment {r.segment}, rule {r.rule}</b></p><pre>{html.escape(r.sql_where)}</pre>"
-        for r in explanation.rules.itertuples()
+        f"<p><b>{heading}</b></p><pre>{html.escape(where)}</pre>"
+        for heading, where in sql_headings(explanation.rules)
+    )
+    weak = rules_display(explanation.rules, strong=False)
+    weak_html = (
+        f"<details><summary>{html.escape(WEAK_RULES)} ({len(weak)})</summary>"
+        f"{table_html(weak)}</details>"
+        if len(weak)
+        else ""
     )
     names = segment_names(run.profiles)
     comparisons = "".join(
@@ -142,6 +176,7 @@ def explain_sections(run, shown: Mapping[str, str], section, paragraphs, table_h
             "Rules",
             paragraphs(rules_sentences(explanation.rules_summary)),
             table_html(rules_display(explanation.rules)),
+            weak_html,
             f"<details><summary>SQL WHERE clauses</summary>{sql}</details>",
         ),
         section("Segment vs population", paragraphs([COMPARISON_NOTE]), comparisons),

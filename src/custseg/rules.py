@@ -27,6 +27,13 @@ DEFAULT_DEPTH = 3
 #: Every leaf holds at least this weighted share of the rows: a rule for a handful of rows
 #: is noise, not a description.
 MIN_LEAF_SHARE = 0.01
+#: A rule is strong when at least this (weighted) share of the rows it selects is in its
+#: segment...
+MIN_PRECISION = 0.7
+#: ... and it selects at least this share of its segment. Weaker rules are kept, marked weak and
+#: listed apart; a segment's combined rule (its description and SQL in ``summary.json``) ORs only
+#: its strong rules.
+MIN_COVERAGE = 0.05
 #: The tree is fitted on a seeded sample of at most this many rows (a depth-3 tree gains
 #: nothing from more, and fitting on millions takes long); rules are measured on every row.
 TREE_ROWS = 100_000
@@ -55,6 +62,56 @@ class Rule:
     precision: float
     coverage: float
 
+    @property
+    def strong(self) -> bool:
+        return is_strong(self.precision, self.coverage)
+
+
+def is_strong(precision: float, coverage: float) -> bool:
+    """True for a rule precise enough and large enough to stand for its segment."""
+    return precision >= MIN_PRECISION and coverage >= MIN_COVERAGE
+
+
+def strong_rules(rules: pd.DataFrame) -> pd.Series:
+    """Which rows of a rules table are strong rules (from the thresholds for a table written
+    before rules were marked)."""
+    if "strong" in rules:
+        return rules["strong"].astype(bool)
+    return pd.Series(
+        [is_strong(p, c) for p, c in zip(rules["precision"], rules["coverage"], strict=True)],
+        index=rules.index,
+        dtype=bool,
+    )
+
+
+def strength_sentence(strong: Mapping[int, Sequence[bool]], noun: str = "customers") -> str:
+    """How many rules are strong, by what measure, and which segments have none.
+
+    ``strong`` maps every segment (those without any rule too) to its rules' strength.
+    """
+    flags = [flag for flags in strong.values() for flag in flags]
+    n_weak = flags.count(False)
+    sentence = (
+        f"{flags.count(True)} of {len(flags)} rule{'' if len(flags) == 1 else 's'} "
+        f"{'is' if flags.count(True) == 1 else 'are'} strong: at least {MIN_PRECISION:.0%} of "
+        f"the {noun} each selects are in its segment (precision), and it selects at least "
+        f"{MIN_COVERAGE:.0%} of the segment (coverage)."
+    )
+    if n_weak:
+        sentence += (
+            f" The {'weak rule is' if n_weak == 1 else f'{n_weak} weak rules are'} listed "
+            "apart and left out of each segment's combined rule and SQL."
+        )
+    without = [str(s) for s, flags in strong.items() if flags and not any(flags)]
+    if without:
+        listed = without[0] if len(without) == 1 else f"{', '.join(without[:-1])} and {without[-1]}"
+        many = len(without) > 1
+        sentence += (
+            f" Segment{'s' if many else ''} {listed} {'have' if many else 'has'} only weak "
+            f"rules: a tree of this depth does not pick {'them' if many else 'it'} out well."
+        )
+    return sentence
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -66,7 +123,7 @@ class RuleSet:
         Weighted share of rows whose rule (leaf) names their own segment.
     rules : list of Rule
     segment_stats : dict of int to dict
-        Per segment, the precision, coverage and row count of all its rules together.
+        Per segment, the precision, coverage and row count of its strong rules together.
     """
 
     rules: list[Rule]
@@ -109,31 +166,36 @@ class RuleSet:
                         "precision": rule.precision,
                         "coverage": rule.coverage,
                         "share": rule.share,
+                        "strong": rule.strong,
                         "n_rows": rule.n_rows,
                         "sql_where": rule.sql,
                     }
                 )
         columns = ["segment", "name", "rule", "description", "precision", "coverage", "share"]
-        return pd.DataFrame(rows, columns=[*columns, "n_rows", "sql_where"])
+        return pd.DataFrame(rows, columns=[*columns, "strong", "n_rows", "sql_where"])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: fidelity, settings and every segment's rules."""
+        """JSON-ready: fidelity, settings and every segment's rules; a segment's combined
+        description, SQL, precision and coverage are those of its strong rules."""
         segments = []
         for segment in self.segments:
             rules = self.for_segment(segment)
+            strong = [r for r in rules if r.strong]
             stats = self.segment_stats.get(segment, {})
+            if len(strong) > 1:
+                description = " or ".join(f"({r.description})" for r in strong)
+            elif strong:
+                description = strong[0].description
+            elif rules:
+                description = "no strong rule: its leaves of the tree are too mixed or too small"
+            else:
+                description = "no rule: the tree never predicts this segment at this depth"
             segments.append(
                 {
                     "segment": segment,
                     "name": self.names.get(segment, f"Segment {segment}"),
-                    "description": " or ".join(f"({r.description})" for r in rules)
-                    if len(rules) > 1
-                    else (
-                        rules[0].description
-                        if rules
-                        else "no rule: the tree never predicts this segment at this depth"
-                    ),
-                    "sql_where": " OR ".join(f"({r.sql})" for r in rules) if rules else None,
+                    "description": description,
+                    "sql_where": " OR ".join(f"({r.sql})" for r in strong) if strong else None,
                     **stats,
                     "rules": [
                         {
@@ -142,6 +204,7 @@ class RuleSet:
                             "precision": r.precision,
                             "coverage": r.coverage,
                             "share": r.share,
+                            "strong": r.strong,
                             "n_rows": r.n_rows,
                         }
                         for r in rules
@@ -155,10 +218,15 @@ class RuleSet:
             "features": self.features,
             "imputed_values": {k: python_value(v) for k, v in self.fill.items()},
             "population_sql": self.population_sql,
+            "min_precision": MIN_PRECISION,
+            "min_coverage": MIN_COVERAGE,
             "measures": (
                 "precision: share of the rows a rule selects that are in its segment; coverage: "
                 "share of the segment the rule selects; fidelity: share of all rows whose rule "
-                "names their segment" + (" (all weighted)" if self.weighted else "")
+                "names their segment" + (" (all weighted)" if self.weighted else "") + "; a rule "
+                f"is strong with precision of at least {MIN_PRECISION:.0%} and coverage of at "
+                f"least {MIN_COVERAGE:.0%}, and a segment's description, sql_where, precision, "
+                "coverage and n_rows are those of its strong rules together"
             ),
             "segments": segments,
         }
@@ -250,7 +318,7 @@ def segment_rules(
     context = RuleWords(labels or {}, set(money_columns), fill, population_sql, value_labels or {})
     classes = np.unique(segments)
     predicted = np.zeros(len(segments), dtype=segments.dtype)
-    rules = []
+    rules, masks = [], []
     for conditions in leaves:
         mask = np.ones(len(segments), dtype=bool)
         for condition in conditions:
@@ -262,6 +330,7 @@ def segment_rules(
         predicted[mask] = segment
         members = segments == segment
         selected = w[mask].sum()
+        masks.append(mask)
         rules.append(
             Rule(
                 segment=int(segment),
@@ -274,10 +343,13 @@ def segment_rules(
                 coverage=float(w[mask & members].sum() / w[members].sum()),
             )
         )
-    rules.sort(key=lambda r: (r.segment, -r.share))
     stats = {}
     for segment in classes:
-        members, chosen = segments == segment, predicted == segment
+        members = segments == segment
+        chosen = np.zeros(len(segments), dtype=bool)
+        for rule, mask in zip(rules, masks, strict=True):
+            if rule.segment == segment and rule.strong:
+                chosen |= mask
         stats[int(segment)] = {
             "precision": float(w[chosen & members].sum() / w[chosen].sum())
             if chosen.any()
@@ -285,6 +357,7 @@ def segment_rules(
             "coverage": float(w[chosen & members].sum() / w[members].sum()),
             "n_rows": int(chosen.sum()),
         }
+    rules.sort(key=lambda r: (r.segment, not r.strong, -r.share))
     return RuleSet(
         rules=rules,
         fidelity=float(w[predicted == segments].sum() / w.sum()),

@@ -22,10 +22,12 @@ from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain
 from custseg.report_explain import (
     COMPARISON_NOTE,
+    WEAK_RULES,
     comparison_display,
     rules_display,
     rules_sentences,
     segment_names,
+    sql_headings,
 )
 
 FIGURES = ("silhouette", "boxes", "correlation")
@@ -64,13 +66,19 @@ def _card(title: str, *children) -> dbc.Card:
     return dbc.Card(dbc.CardBody([html.H4(title), *children]), className="mb-3 shadow-sm")
 
 
+def _weak_rules(rules: pd.DataFrame) -> list:
+    """The weak rules, folded away under a heading that says why they are apart (none: [])."""
+    weak = rules_display(rules, strong=False)
+    if weak.empty:
+        return []
+    table = dbc.Table.from_dataframe(weak, striped=True, hover=True, size="sm")
+    return [html.Details([html.Summary(f"{WEAK_RULES} ({len(weak)})"), table])]
+
+
 def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
     """The rules (with their SQL) and the segment-vs-population tables as cards."""
     rules = explanation.rules
-    sql = [
-        html.Div([html.B(f"Segment {r.segment}, rule {r.rule}"), html.Pre(r.sql_where)])
-        for r in rules.itertuples()
-    ]
+    sql = [html.Div([html.B(heading), html.Pre(where)]) for heading, where in sql_headings(rules)]
     segments = names or {int(s): "" for s in sorted(explanation.comparison["segment"].unique())}
     comparisons = [
         html.Details(
@@ -86,6 +94,7 @@ def tables(explanation: Explanation, names: Mapping[int, str]) -> list:
             "Rules",
             *[html.P(s) for s in rules_sentences(explanation.rules_summary)],
             dbc.Table.from_dataframe(rules_display(rules), striped=True, hover=True, size="sm"),
+            *_weak_rules(rules),
             html.Details([html.Summary("SQL WHERE clauses"), *sql]),
         ),
         _card(
