@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.naming import NamingTrait, TraitWords, _position_words, segment_names, trait_word
+from custseg.naming import (
+    NamingTrait,
+    TraitWords,
+    _position_words,
+    compose,
+    segment_names,
+    trait_word,
+)
 from custseg.personas import describe_segments, percentile_rank
 
 WEALTH_WORDS = {
@@ -167,3 +174,51 @@ def test_a_dominant_category_names_the_segment():
     # Horeca is 62.5% of everyone: 100% is a lift of 1.6; Retail's 75% vs 37.5% is 2.0.
     assert personas[0].name == "Younger owners (mostly Channel: Horeca)"
     assert personas[1].name == "Older owners (mostly Channel: Retail)"
+
+
+def test_a_yes_no_flag_reads_as_a_share_not_a_median():
+    """A 0/1 feature: its median (0 or 1) says little, so the name and the description give
+    the share of yes against the population's, and the shift is the difference of the shares."""
+    frame = pd.DataFrame(
+        {
+            "AGE": [30.0, 31, 32, 33, 34, 60, 61, 62, 63, 64],
+            "HDEBT": [1.0, 1, 1, 1, 0, 0, 0, 0, 0, 1],
+        }
+    )
+    personas = describe_segments(
+        frame,
+        np.repeat([1, 2], 5),
+        2,
+        labels={"AGE": "Age", "HDEBT": "Has any debt (any kind)"},
+        noun="owners",
+        size_texts={1: "Segment 1", 2: "Segment 2"},
+        words=WEALTH_WORDS,
+        flag_columns=["HDEBT"],
+    )
+    assert [p.name for p in personas] == [
+        "Younger owners (Has any debt: 80%)",
+        "Older owners (Has any debt: 20%)",
+    ]
+    flag = next(t for t in personas[0].traits if t.variable == "HDEBT")
+    assert (flag.share, flag.segment_median, flag.population_median) == (True, 0.8, 0.5)
+    assert flag.shift == pytest.approx(0.3)
+    assert "Shares against all owners: Has any debt (any kind) 80% (all: 50%)." in (
+        personas[0].description
+    )
+    assert "Medians against all owners: Age 32 (all: 47)." in personas[0].description
+
+
+@pytest.mark.parametrize(
+    ("named", "majority", "name"),
+    [
+        (["(Owns a home: 90%)"], None, "Owners (Owns a home: 90%)"),
+        (
+            ["older", "(Owns a home: 90%)"],
+            "Region: North",
+            "Older owners (mostly Region: North; Owns a home: 90%)",
+        ),
+        ([], "Region: North", "Typical owners (mostly Region: North)"),
+    ],
+)
+def test_shares_and_a_majority_share_one_aside(named, majority, name):
+    assert compose("owners", named, majority) == name

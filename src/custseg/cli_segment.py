@@ -394,11 +394,12 @@ def _print_result(result, out: Path) -> None:
                 ("Warning", "bold yellow"), f" ({warning.code}): {clip_message(warning.message)}"
             )
         )
-    _print_rules(out, [int(s) for s in result.profiles["segment"]])
+    noun = prepared.dataset.populations[prepared.selection.population].noun
+    _print_rules(out, [int(s) for s in result.profiles["segment"]], noun)
     out_console.print(f"Wrote {out}")
 
 
-def _print_rules(out: Path, segments: list[int]) -> None:
+def _print_rules(out: Path, segments: list[int], noun: str) -> None:
     """How many of the rules in the run folder are strong (none printed without the file)."""
     from custseg import io
     from custseg.explain import RULES_FILE
@@ -409,4 +410,4 @@ def _print_rules(out: Path, segments: list[int]) -> None:
     rules = io.read_table(out / RULES_FILE)
     strong = strong_rules(rules)
     by_segment = {s: list(strong[rules["segment"] == s]) for s in segments}
-    out_console.print(f"Rules ({RULES_FILE}): " + strength_sentence(by_segment))
+    out_console.print(f"Rules ({RULES_FILE}): " + strength_sentence(by_segment, noun))

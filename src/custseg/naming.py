@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from custseg.formatting import percent
+
 #: A trait names a segment when the segment median's percentile rank in the population differs
 #: from the population median's by at least this much (the 35th/65th percentile for a median at
 #: the 50th).
@@ -43,13 +45,18 @@ class TraitWords(NamedTuple):
 
 @dataclass(frozen=True)
 class NamingTrait:
-    """What naming needs to know of one distinguishing variable."""
+    """What naming needs to know of one distinguishing variable.
+
+    For a yes/no flag (``share`` true) the "medians" are the shares of yes and ``shift`` their
+    difference.
+    """
 
     variable: str
     label: str
     shift: float
     segment_median: float
     population_median: float
+    share: bool = False
 
 
 #: Words for common columns of plain customer tables, found by a word in the column's label.
@@ -84,6 +91,8 @@ def trait_word(trait: NamingTrait, words: Mapping[str, tuple[str, ...]]) -> str 
     """
     if abs(trait.shift) < NOTABLE_SHIFT:
         return None
+    if trait.share and trait.variable not in words:
+        return f"({plain_label(trait.label)}: {percent(trait.segment_median, 0)})"
     entry = words_for(trait.variable, trait.label, words)
     if trait.segment_median > trait.population_median:
         return entry.high
@@ -95,17 +104,23 @@ def trait_word(trait: NamingTrait, words: Mapping[str, tuple[str, ...]]) -> str 
 
 
 def compose(noun: str, named: Sequence[str], majority: str | None = None) -> str:
-    """``["older", "with heavy debts"]`` -> ``"Older customers with heavy debts"``."""
+    """``["older", "with heavy debts", "(Owns a home: 90%)"]`` -> ``"Older customers with
+    heavy debts (Owns a home: 90%)"``; a majority joins the aside ("(mostly Retail; ...)")."""
+    shares = [w[1:-1] for w in named if w.startswith("(")]
+    asides = [f"mostly {majority}"] * bool(majority) + shares
+    named = [w for w in named if not w.startswith("(")]
     adjectives = [w for w in named if not w.startswith("with ")]
     phrases = [w.removeprefix("with ") for w in named if w.startswith("with ")]
-    if not named:
+    if not named and not shares:
         name = f"typical {noun}"
+    elif not named:
+        name = noun
     else:
         name = ", ".join(adjectives) + (" " if adjectives else "") + noun
         if phrases:
             name += " with " + _series(phrases)
-    if majority:
-        name += f" (mostly {majority})"
+    if asides:
+        name += f" ({'; '.join(asides)})"
     return name[0].upper() + name[1:]
 
 
@@ -176,7 +191,7 @@ def _by_position(
     tells them apart: "(lower income of 2 look-alikes)". The words are relative to the
     look-alikes, never to the population, so a higher-income segment may be the lower-income of
     two higher-income ones without the name contradicting itself."""
-    shared = set.intersection(*({t.variable for t in traits[s]} for s in group))
+    shared = set.intersection(*({t.variable for t in traits[s] if not t.share} for s in group))
     if not shared:
         return {}
 
@@ -221,8 +236,9 @@ def _ordinal(n: int) -> str:
 
 
 def _add_aside(name: str, aside: str) -> str:
-    """``'A (mostly X)'`` + ``'y'`` -> ``'A (mostly X; y)'``; ``'A'`` + ``'y'`` -> ``'A (y)'``."""
-    if name.endswith(")") and " (mostly " in name:
+    """``'A (mostly X)'`` + ``'y'`` -> ``'A (mostly X; y)'``; ``'A'`` + ``'y'`` -> ``'A (y)'``
+    (a name ends in a bracket only when it has an aside: words leave units in brackets out)."""
+    if name.endswith(")"):
         return f"{name[:-1]}; {aside})"
     return f"{name} ({aside})"
 

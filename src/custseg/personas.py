@@ -10,7 +10,7 @@ always gives the same name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +29,9 @@ class Trait:
 
     ``percentile`` is the segment median's percentile rank (0-100) in the population;
     ``shift`` is that rank minus the population median's rank, as a share (-1..1);
-    ``difference`` is the standardized difference of the means.
+    ``difference`` is the standardized difference of the means. For a yes/no flag (``share``
+    true) a median says little: ``segment_median`` and ``population_median`` are the shares of
+    yes, ``shift`` their difference and ``percentile`` is NaN.
     """
 
     variable: str
@@ -39,6 +41,15 @@ class Trait:
     population_median: float
     percentile: float = 50.0
     shift: float = 0.0
+    share: bool = False
+
+    def compared(self, value: Callable[[float], str] = number) -> str:
+        """``'Net worth $48.6k (all: $122k)'``, or for a flag ``'Has any debt 0% (all: 77%)'``."""
+        if self.share:
+            inner, overall = percent(self.segment_median, 0), percent(self.population_median, 0)
+        else:
+            inner, overall = value(self.segment_median), value(self.population_median)
+        return f"{self.label} {inner} (all: {overall})"
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ def describe_segments(
     words: Mapping[str, tuple[str, ...]] | None = None,
     demographics: Mapping[int, dict[str, dict[str, float]]] | None = None,
     demographic_labels: Mapping[str, str] | None = None,
+    flag_columns: Sequence[str] = (),
 ) -> list[Persona]:
     """A persona for every segment.
 
@@ -156,20 +168,25 @@ def describe_segments(
     size_texts : segment number to its size in words
     words : variable to :class:`custseg.naming.TraitWords` (high, low, concept, negative)
     demographics : from :func:`make_up`
+    flag_columns : sequence of str
+        Yes/no (0/1) variables among ``values``: described by their share of yes, not a median.
     """
     differences = standardized_differences(
         values, segments, k, weights=weights, money_columns=money_columns
     )
     w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
     traits = {
-        s: _traits(values, segments, s, w, differences.loc[s], labels) for s in range(1, k + 1)
+        s: _traits(values, segments, s, w, differences.loc[s], labels, set(flag_columns))
+        for s in range(1, k + 1)
     }
     demographics = demographics or {}
     majorities = _majorities(demographics, segments, w, demographic_labels or {})
     names = segment_names(
         {
             s: [
-                NamingTrait(t.variable, t.label, t.shift, t.segment_median, t.population_median)
+                NamingTrait(
+                    t.variable, t.label, t.shift, t.segment_median, t.population_median, t.share
+                )
                 for t in ts
             ]
             for s, ts in traits.items()
@@ -181,12 +198,12 @@ def describe_segments(
     fmt = {v: (money if v in money_columns else number) for v in values.columns}
     personas = []
     for segment in range(1, k + 1):
-        comparisons = "; ".join(
-            f"{t.label} {fmt[t.variable](t.segment_median)} (all: "
-            f"{fmt[t.variable](t.population_median)})"
-            for t in traits[segment][:3]
-        )
-        sentences = [f"{size_texts[segment]}.", f"Medians against all {noun}: {comparisons}."]
+        shown = traits[segment][:3]
+        sentences = [f"{size_texts[segment]}."]
+        for what, share in (("Medians", False), ("Shares", True)):
+            compared = [t.compared(fmt[t.variable]) for t in shown if t.share == share]
+            if compared:
+                sentences.append(f"{what} against all {noun}: {'; '.join(compared)}.")
         segment_make_up = demographics.get(segment, {})
         if segment_make_up:
             largest = [
@@ -215,8 +232,10 @@ def _traits(
     w: np.ndarray,
     differences: pd.Series,
     labels: Mapping[str, str],
+    flags: set[str],
 ) -> list[Trait]:
-    """The segment's most distinguishing variables: largest percentile shift first."""
+    """The segment's most distinguishing variables: largest percentile shift (for a flag, the
+    difference of its shares) first."""
     members = segments == segment
     traits = []
     for variable in values.columns:
@@ -224,6 +243,22 @@ def _traits(
         known = np.isfinite(x)
         inside = members & known
         if not inside.any():
+            continue
+        if variable in flags:
+            inner = np.average(x[inside], weights=w[inside]) if w[inside].sum() > 0 else 0.0
+            overall = np.average(x[known], weights=w[known]) if w[known].sum() > 0 else 0.0
+            traits.append(
+                Trait(
+                    variable=variable,
+                    label=labels.get(variable, variable),
+                    difference=float(differences[variable]),
+                    segment_median=float(inner),
+                    population_median=float(overall),
+                    percentile=float("nan"),
+                    shift=float(inner - overall),
+                    share=True,
+                )
+            )
             continue
         segment_median = weighted_quantile(x[inside], 0.5, w[inside])
         population_median = weighted_quantile(x[known], 0.5, w[known])

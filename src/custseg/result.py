@@ -281,19 +281,32 @@ class SegmentationResult:
             "size": row["size"],
             **{key: row[key] for key in keys if key in row},
             "description": persona.description,
-            "distinguishing": [
-                {
-                    "variable": t.variable,
-                    "label": t.label,
-                    "standardized_difference": t.difference,
-                    "segment_median_percentile": t.percentile,
-                    "segment_median": t.segment_median,
-                    "population_median": t.population_median,
-                }
-                for t in persona.traits
-            ],
+            "distinguishing": [_trait_record(t) for t in persona.traits],
             "make_up": persona.make_up,
         }
+
+
+def _trait_record(trait) -> dict[str, Any]:
+    """A distinguishing variable for summary.json: medians, or for a yes/no flag its shares."""
+    record = {
+        "variable": trait.variable,
+        "label": trait.label,
+        "standardized_difference": trait.difference,
+    }
+    if trait.share:
+        return {
+            **record,
+            "statistic": "share",
+            "segment_share": trait.segment_median,
+            "population_share": trait.population_median,
+        }
+    return {
+        **record,
+        "statistic": "median",
+        "segment_median_percentile": trait.percentile,
+        "segment_median": trait.segment_median,
+        "population_median": trait.population_median,
+    }
 
 
 WEIGHTING_NOTE = (

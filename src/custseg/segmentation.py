@@ -29,6 +29,7 @@ from custseg.precision import MIN_HOUSEHOLDS
 from custseg.preparation import Prepared, prepare
 from custseg.profiles import profile_segments
 from custseg.result import WEIGHTING_NOTE, SegmentationResult, versions
+from custseg.roles import is_flag
 from custseg.stats import principal_components
 from custseg.survey import ImplicateReport, implicate_report, separate_fits
 from custseg.sweep import Sweep, run_sweep, sweep_steps
@@ -149,7 +150,19 @@ def _personas(
         words=dataset.trait_words,
         demographics=demographics,
         demographic_labels={c: dataset.label(c) for c in groups},
+        flag_columns=[c for c in descriptors if c in dataset.flag_columns or is_flag(frame[c])],
     )
+
+
+def _trait_text(trait) -> str:
+    """``'Net worth (median at percentile 31; -0.52 sd)'``; a flag by its shares of yes."""
+    if trait.share:
+        where = (
+            f"{percent(trait.segment_median, 0)} yes against {percent(trait.population_median, 0)}"
+        )
+    else:
+        where = f"median at percentile {trait.percentile:.0f}"
+    return f"{trait.label} ({where}; {trait.difference:+.2f} sd)"
 
 
 def _profile_table(
@@ -203,13 +216,7 @@ def _profile_table(
     for offset, (column, values) in enumerate(inserted.items()):
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]
-    profiles["distinguishing"] = [
-        "; ".join(
-            f"{t.label} (median at percentile {t.percentile:.0f}; {t.difference:+.2f} sd)"
-            for t in p.traits
-        )
-        for p in personas
-    ]
+    profiles["distinguishing"] = ["; ".join(map(_trait_text, p.traits)) for p in personas]
     for row, persona in enumerate(personas):
         for variable, shares in persona.make_up.items():
             for label, share in shares.items():
