@@ -101,6 +101,22 @@ def test_warnings_name_columns_by_label_and_name(changes, said, numbers):
     assert numbers.items() <= found.numbers.items()
 
 
+def test_few_households_counts_them_as_the_sizes_do_too():
+    """Household 200 has 10 rows in segment 1 and 5 in segment 3: segment 3 has rows of 4
+    households, but 3.3 counting each household by its share of rows (as sizes do)."""
+    households = np.r_[
+        np.arange(40),
+        np.full(10, 200),
+        np.arange(50, 80),
+        np.full(5, 200),
+        np.repeat([1, 2, 3], 5) + 200,
+    ]
+    [found] = diagnose(**CLEAN, households=households, min_households=30)
+    assert found.numbers["segments"] == [3]
+    assert "(4 with rows in it; 3 counting each household by its share of rows" in found.message
+    assert found.message.endswith(": its estimates hang on a handful of interviews.")
+
+
 def test_weights_decide_segment_sizes():
     weights = np.r_[np.ones(50), np.full(50, 0.001)]  # segments 2 and 3 weigh almost nothing
     found = diagnose(**CLEAN, weights=weights)

@@ -159,19 +159,27 @@ def _sizes(
             )
         )
     if households is not None and min_households:
-        counts = pd.Series(np.asarray(households)).groupby(np.asarray(segments)).nunique()
+        ids = pd.Series(np.asarray(households))
+        counts = ids.groupby(np.asarray(segments)).nunique()
+        # The sizes count a household by its share of rows (rows over implicates for the SCF);
+        # the warning gives that count too, so its number matches theirs.
+        shares = (1.0 / ids.map(ids.value_counts())).groupby(np.asarray(segments)).sum()
         few = counts[counts < min_households]
         if len(few):
+            fewest = few.idxmin()
             found.append(
                 Diagnostic(
                     "few_households",
                     f"{_segments(few.index, 'rests', 'rest')} on fewer than "
                     f"{min_households} surveyed households "
-                    f"({'fewest ' if len(few) > 1 else ''}{int(few.min())}): their "
-                    "estimates hang on a handful of interviews.",
+                    f"({'fewest: ' if len(few) > 1 else ''}{int(few.min())} with rows in it; "
+                    f"{_about(shares[fewest])} counting each household by its share of rows, "
+                    f"as the sizes do): {'their' if len(few) > 1 else 'its'} estimates hang on "
+                    "a handful of interviews.",
                     {
                         "segments": [int(s) for s in few.index],
                         "fewest_households": int(few.min()),
+                        "fewest_household_shares": round(float(shares[fewest]), 2),
                         "min_households": min_households,
                     },
                 )
@@ -200,6 +208,11 @@ def _mirrors(
                 )
             )
     return sorted(found, key=lambda d: -d.numbers["ari"])
+
+
+def _about(households: float) -> str:
+    """A household count that may be fractional: ``'12'``, ``'<1'``."""
+    return "<1" if 0 < households < 0.5 else f"{households:,.0f}"
 
 
 def _segments(numbers: Sequence[int], verb_one: str, verb_many: str) -> str:
