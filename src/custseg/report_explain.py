@@ -11,7 +11,14 @@ import plotly.graph_objects as go
 
 from custseg import figures_explain
 from custseg.formatting import money, number, percent
-from custseg.rules import MIN_COVERAGE, MIN_PRECISION, is_strong, strength_sentence, strong_rules
+from custseg.rules import (
+    MIN_COVERAGE,
+    MIN_PRECISION,
+    is_strong,
+    segments_phrase,
+    strength_sentence,
+    strong_rules,
+)
 
 
 def segment_names(profiles: pd.DataFrame) -> dict[int, str]:
@@ -75,9 +82,10 @@ def rules_sentences(rules_summary: Mapping) -> list[str]:
     missing = [s["segment"] for s in segments if not s["rules"]]
     if missing:
         sentences.append(
-            f"No leaf of the tree has segment(s) {', '.join(map(str, missing))} as its "
-            "majority: too small (a leaf holds at least 1% of the population) or too mixed "
-            "with others to describe at this depth; a deeper tree (--rule-depth) may find them."
+            f"No leaf of the tree has {segments_phrase(missing)} as its majority: too small (a "
+            "leaf holds at least 1% of the population) or too mixed with others to describe at "
+            "this depth; a deeper tree (--rule-depth) may find "
+            f"{'it' if len(missing) == 1 else 'them'}."
         )
     return sentences
 

@@ -102,15 +102,23 @@ def strength_sentence(strong: Mapping[int, Sequence[bool]], noun: str = "custome
             f" The {'weak rule is' if n_weak == 1 else f'{n_weak} weak rules are'} listed "
             "apart and left out of each segment's combined rule and SQL."
         )
-    without = [str(s) for s, flags in strong.items() if flags and not any(flags)]
+    without = [s for s, flags in strong.items() if flags and not any(flags)]
     if without:
-        listed = without[0] if len(without) == 1 else f"{', '.join(without[:-1])} and {without[-1]}"
         many = len(without) > 1
+        subject = segments_phrase(without)
         sentence += (
-            f" Segment{'s' if many else ''} {listed} {'have' if many else 'has'} only weak "
-            f"rules: a tree of this depth does not pick {'them' if many else 'it'} out well."
+            f" {subject[0].upper()}{subject[1:]} {'have' if many else 'has'} only weak rules: a "
+            f"tree of this depth does not pick {'them' if many else 'it'} out well."
         )
     return sentence
+
+
+def segments_phrase(numbers: Sequence[int]) -> str:
+    """``'segment 3'``, ``'segments 3 and 4'``, ``'segments 5, 10 and 12'``."""
+    listed = [str(n) for n in numbers]
+    if len(listed) == 1:
+        return f"segment {listed[0]}"
+    return f"segments {', '.join(listed[:-1])} and {listed[-1]}"
 
 
 @dataclass(frozen=True)
