@@ -115,6 +115,9 @@ def test_few_households_counts_them_as_the_sizes_do_too():
     assert found.numbers["segments"] == [3]
     assert "(4 with rows in it; 3 counting each household by its share of rows" in found.message
     assert found.message.endswith(": its estimates hang on a handful of interviews.")
+    whole = np.r_[np.arange(80), np.repeat([80, 81], 10)]  # segment 3: 2 whole households
+    [found] = diagnose(**CLEAN, households=whole, min_households=30)
+    assert "fewer than 30 surveyed households (2): its estimates" in found.message
 
 
 def test_weights_decide_segment_sizes():

@@ -172,9 +172,8 @@ def _sizes(
                     "few_households",
                     f"{_segments(few.index, 'rests', 'rest')} on fewer than "
                     f"{min_households} surveyed households "
-                    f"({'fewest: ' if len(few) > 1 else ''}{int(few.min())} with rows in it; "
-                    f"{_about(shares[fewest])} counting each household by its share of rows, "
-                    f"as the sizes do): {'their' if len(few) > 1 else 'its'} estimates hang on "
+                    f"({'fewest: ' if len(few) > 1 else ''}{_both(few.min(), shares[fewest])}"
+                    f"): {'their' if len(few) > 1 else 'its'} estimates hang on "
                     "a handful of interviews.",
                     {
                         "segments": [int(s) for s in few.index],
@@ -210,9 +209,16 @@ def _mirrors(
     return sorted(found, key=lambda d: -d.numbers["ari"])
 
 
-def _about(households: float) -> str:
-    """A household count that may be fractional: ``'12'``, ``'<1'``."""
-    return "<1" if 0 < households < 0.5 else f"{households:,.0f}"
+def _both(distinct: int, by_share: float) -> str:
+    """``'8'``, or when the two counts differ ``'13 with rows in it; 12 counting each household
+    by its share of rows, as the sizes do'``."""
+    shared = "<1" if 0 < by_share < 0.5 else f"{by_share:,.0f}"
+    if shared == f"{distinct:,}":
+        return shared
+    return (
+        f"{distinct:,} with rows in it; {shared} counting each household by its share of rows, "
+        "as the sizes do"
+    )
 
 
 def _segments(numbers: Sequence[int], verb_one: str, verb_many: str) -> str:
