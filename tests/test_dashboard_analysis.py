@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 import numpy as np
+import pandas as pd
 import pytest
 from dash import dcc, html, no_update
 
@@ -241,3 +242,20 @@ def test_an_address_without_k_opens_on_the_recommended_k(analysis):
     recommended = analysis.sweep(REFERENCE)[1].recommendation.k
     assert loaded[-2] == recommended and loaded[-1] == []
     assert analysis.view(opening) is analysis.view(replace(REFERENCE, k=recommended))
+
+
+def test_weak_rules_are_folded_away_and_marked_in_the_sql():
+    from custseg.dashboard.explain_view import tables
+    from custseg.explain import Explanation
+    from custseg.rules import segment_rules
+
+    x = np.arange(1000) / 10
+    segments = np.where(x < 60, 1, 2)
+    segments[np.flatnonzero(x >= 95)[np.arange(50) % 5 < 3]] = 1  # a mixed top 5%
+    rules = segment_rules(pd.DataFrame({"x": x}), segments, max_depth=2)
+    explanation = Explanation(
+        rules.to_frame(), rules.to_dict(), pd.DataFrame({"segment": []}), charts={}
+    )
+    card = str(tables(explanation, {})[0])
+    assert "Weak rules: precision under 70% or coverage under 5% of their segment (1)" in card
+    assert "Segment 1, rule 2 (weak)" in card and "2 of 3 rules are strong" in card
