@@ -42,6 +42,17 @@ def test_guard_skips_a_close_pair_and_a_sum(columns):
     assert "R^2" in by_name["a_plus_b"].reason and by_name["a_plus_b"].numbers["r_squared"] > 0.95
 
 
+def test_guard_names_features_as_people_read_them(columns):
+    correlation = weighted_correlation(columns.to_numpy())
+    names = list(columns)
+    _, skipped = guard(correlation, names, names, n=5, shown=lambda c: f"Label of {c} ({c})")
+    by_name = {s.name: s for s in skipped}
+    assert by_name["a_copy"].shown == "Label of a_copy (a_copy)"
+    assert "with Label of a (a) (|r| above" in by_name["a_copy"].reason
+    assert "from Label of a (a), Label of b (b)" in by_name["a_plus_b"].reason
+    assert by_name["a_copy"].to_dict()["name"] == "a_copy"
+
+
 def test_guard_stops_at_n(columns):
     correlation = weighted_correlation(columns.to_numpy())
     chosen, skipped = guard(correlation, list(columns), ["c", "b", "a"], n=2)

@@ -216,7 +216,7 @@ def segment(
         err_console.print(
             Text.assemble(
                 ("Skipped feature", "yellow"),
-                f" {clip_message(skipped.name)}: {clip_message(skipped.reason)}",
+                f" {clip_message(skipped.shown or skipped.name)}: {clip_message(skipped.reason)}",
             )
         )
     print_method(prepared)

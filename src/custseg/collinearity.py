@@ -8,7 +8,7 @@ FIN together make every segment a wealth band.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +21,21 @@ MAX_R_SQUARED = 0.95
 
 @dataclass(frozen=True)
 class Skipped:
-    """A candidate feature left out because the chosen ones already carry it."""
+    """A candidate feature left out because the chosen ones already carry it; ``shown`` is how
+    people read it ("Total assets (ASSET)")."""
 
     name: str
     reason: str
     numbers: dict[str, float | str] = field(default_factory=dict)
+    shown: str = ""
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "reason": self.reason, "numbers": dict(self.numbers)}
+        return {
+            "name": self.name,
+            "shown": self.shown or self.name,
+            "reason": self.reason,
+            "numbers": dict(self.numbers),
+        }
 
 
 def weighted_correlation(X: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -68,6 +75,7 @@ def guard(
     n: int,
     max_abs_correlation: float = MAX_ABS_CORRELATION,
     max_r_squared: float = MAX_R_SQUARED,
+    shown: Callable[[str], str] = str,
 ) -> tuple[list[str], list[Skipped]]:
     """Walk ``order`` and keep up to ``n`` features that are not near-duplicates of the
     features kept before them.
@@ -82,6 +90,8 @@ def guard(
         Candidates by priority, a subset of ``names``.
     n : int
         How many to keep.
+    shown : callable, optional
+        How a reason names a feature (``"Net worth (NETWORTH)"``); the plain name by default.
 
     Returns
     -------
@@ -104,8 +114,9 @@ def guard(
                 skipped.append(
                     Skipped(
                         name,
-                        f"r = {r[j]:.3f} with {chosen[j]} (|r| above {max_abs_correlation})",
+                        f"r = {r[j]:.3f} with {shown(chosen[j])} (|r| above {max_abs_correlation})",
                         {"r": round(float(r[j]), 4), "with": chosen[j]},
+                        shown(name),
                     )
                 )
                 continue
@@ -114,9 +125,10 @@ def guard(
                 skipped.append(
                     Skipped(
                         name,
-                        f"R^2 = {explained:.3f} from {', '.join(chosen)} together "
+                        f"R^2 = {explained:.3f} from {', '.join(map(shown, chosen))} together "
                         f"(above {max_r_squared})",
                         {"r_squared": round(explained, 4), "with": ", ".join(chosen)},
+                        shown(name),
                     )
                 )
                 continue

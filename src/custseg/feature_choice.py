@@ -19,6 +19,7 @@ import pandas as pd
 from custseg import preprocess
 from custseg.collinearity import Skipped, guard, weighted_correlation
 from custseg.dataset import Dataset, Population
+from custseg.formatting import label_and_name
 from custseg.selection import DEFAULT_TRIM, variance_scores
 
 #: Ranking and the guard look at a seeded sample of at most this many rows: correlations from
@@ -118,7 +119,13 @@ def select_auto(
     # The population's set stands on its own unless more features are asked for.
     order = preferred if preferred and not n_features else [*preferred, *rest.index]
     n = n_features or len(preferred) or min(len(pool), MAX_DEFAULT_FEATURES)
-    chosen, skipped = guard(weighted_correlation(Z, sample_weights), pool, order, n=n)
+    chosen, skipped = guard(
+        weighted_correlation(Z, sample_weights),
+        pool,
+        order,
+        n=n,
+        shown=lambda column: label_and_name(dataset.label(column), column),
+    )
     return AutoSelection(
         chosen, scores.sort_values(ascending=False, kind="stable"), skipped, preferred
     )

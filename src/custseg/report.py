@@ -243,7 +243,9 @@ def _selection_sentences(summary: dict) -> list[str]:
     sentences = []
     if selection.get("preferred_reason"):
         sentences.append(f"Features for this population: {selection['preferred_reason']}.")
-    sentences += [f"Skipped {s['name']}: {s['reason']}." for s in selection.get("skipped", [])]
+    sentences += [
+        f"Skipped {s.get('shown', s['name'])}: {s['reason']}." for s in selection.get("skipped", [])
+    ]
     return sentences
 
 
