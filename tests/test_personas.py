@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg.personas import describe_segments, standardized_differences
+from custseg.personas import Trait, describe_segments, standardized_differences
 
 
 @pytest.fixture
@@ -124,3 +124,28 @@ def test_scf_names_are_unique_and_agree_with_weighted_medians(scf2019, populatio
             continue
         checked += 1
     assert checked >= len(names) - 1
+
+
+@pytest.mark.parametrize(
+    ("trait", "record", "text"),
+    [
+        (
+            Trait("NETWORTH", "Net worth", -0.5, 10.0, 20.0, percentile=31.0, shift=-0.19),
+            {"statistic": "median", "segment_median": 10.0, "segment_median_percentile": 31.0},
+            "Net worth (median at percentile 31; -0.50 sd)",
+        ),
+        (
+            Trait("HDEBT", "Has any debt", 0.6, 0.9, 0.7, float("nan"), 0.2, share=True),
+            {"statistic": "share", "segment_share": 0.9, "population_share": 0.7},
+            "Has any debt (90% yes against 70%; +0.60 sd)",
+        ),
+    ],
+)
+def test_a_flag_is_recorded_by_its_shares_and_a_number_by_its_median(trait, record, text):
+    from custseg.result import _trait_record
+    from custseg.segmentation import _trait_text
+
+    written = _trait_record(trait)
+    assert record.items() <= written.items()
+    assert ("segment_median" in written) == (not trait.share)
+    assert _trait_text(trait) == text
