@@ -142,6 +142,8 @@ def test_skipped_features_and_warnings_are_printed(customers, tmp_path, capsys):
         assert f"Skipped feature {feature['name']}" in " ".join(printed.err.split())
     for warning in summary["warnings"]:
         assert f"Warning ({warning['code']})" in printed.out
+    strong = sum(r["strong"] for s in summary["rules"]["segments"] for r in s["rules"])
+    assert f"Rules (rules.csv): {strong} of " in " ".join(printed.out.split())
 
 
 @pytest.mark.parametrize(

@@ -405,9 +405,10 @@ def _print_rules(out: Path, segments: list[int], noun: str) -> None:
     from custseg.explain import RULES_FILE
     from custseg.rules import strength_sentence, strong_rules
 
-    if not (out / RULES_FILE).is_file():
+    path = Path(out) / RULES_FILE
+    if not path.is_file():
         return
-    rules = io.read_table(out / RULES_FILE)
+    rules = io.read_table(path)
     strong = strong_rules(rules)
     by_segment = {s: list(strong[rules["segment"] == s]) for s in segments}
     out_console.print(f"Rules ({RULES_FILE}): " + strength_sentence(by_segment, noun))
