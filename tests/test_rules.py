@@ -140,6 +140,16 @@ def test_a_table_written_before_rules_were_marked_is_split_by_the_thresholds():
 )
 def test_strength_sentence_counts_and_names_segments_without_a_strong_rule(strong, expected):
     assert expected in strength_sentence(strong)
+    assert "no rule" not in strength_sentence(strong)
+
+
+def test_strength_sentence_can_name_segments_without_any_rule():
+    sentence = strength_sentence({1: [True], 2: [], 3: []}, "households", ruleless=True)
+    assert sentence.startswith("1 of 1 rule is strong: at least 70% of the households")
+    assert sentence.endswith(
+        "Segments 2 and 3 have no rule: they are the majority of no leaf of the tree (a deeper "
+        "--rule-depth may find them)."
+    )
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -411,4 +411,5 @@ def _print_rules(out: Path, segments: list[int], noun: str) -> None:
     rules = io.read_table(path)
     strong = strong_rules(rules)
     by_segment = {s: list(strong[rules["segment"] == s]) for s in segments}
-    out_console.print(f"Rules ({RULES_FILE}): " + strength_sentence(by_segment, noun))
+    sentence = strength_sentence(by_segment, noun, ruleless=True)
+    out_console.print(f"Rules ({RULES_FILE}): {sentence}")

@@ -84,8 +84,11 @@ def strong_rules(rules: pd.DataFrame) -> pd.Series:
     )
 
 
-def strength_sentence(strong: Mapping[int, Sequence[bool]], noun: str = "customers") -> str:
-    """How many rules are strong, by what measure, and which segments have none.
+def strength_sentence(
+    strong: Mapping[int, Sequence[bool]], noun: str = "customers", *, ruleless: bool = False
+) -> str:
+    """How many rules are strong, by what measure, and which segments have none (with
+    ``ruleless``, also the segments without any rule).
 
     ``strong`` maps every segment (those without any rule too) to its rules' strength.
     """
@@ -109,6 +112,15 @@ def strength_sentence(strong: Mapping[int, Sequence[bool]], noun: str = "custome
         sentence += (
             f" {subject[0].upper()}{subject[1:]} {'have' if many else 'has'} only weak rules: a "
             f"tree of this depth does not pick {'them' if many else 'it'} out well."
+        )
+    missing = [s for s, flags in strong.items() if not flags]
+    if ruleless and missing:
+        many = len(missing) > 1
+        subject = segments_phrase(missing)
+        sentence += (
+            f" {subject[0].upper()}{subject[1:]} {'have' if many else 'has'} no rule: "
+            f"{'they are' if many else 'it is'} the majority of no leaf of the tree (a deeper "
+            f"--rule-depth may find {'them' if many else 'it'})."
         )
     return sentence
 
