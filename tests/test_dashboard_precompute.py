@@ -3,7 +3,11 @@ tables fitted on a seeded sample: small synthetic tables, no browser."""
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -52,6 +56,85 @@ def test_precomputer_computes_each_configuration_once_in_order():
     assert precomputer.progress(replace(state, select="variance", k=7)).done
     precomputer.request(replace(state, select="variance"))  # resolves alike: already done
     assert precomputer.wait(timeout=30) and len(calls) == 6
+
+
+def _sleepy_precomputer(calls: list, held: threading.Lock) -> Precomputer:
+    """Every step holds ``held`` for a while, as the analysis holds a key's lock while it
+    computes."""
+
+    def step(state):
+        with held:
+            time.sleep(0.02)
+            calls.append((os.getpid(), state.k))
+
+    return Precomputer(
+        resolve=lambda state: replace(state, k=0),
+        sweep=lambda state: (7, range(2, 13)),
+        steps=[step],
+        thread_budget=1,
+    )
+
+
+def _exit_status(pid: int, timeout: float = 60) -> int | None:
+    """The forked child's exit status, or None (killed) if it hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a forking server")
+def test_a_forked_worker_finishes_the_work_its_parent_was_doing():
+    calls, held = [], threading.Lock()
+    precomputer = _sleepy_precomputer(calls, held)
+    state = ViewState(k=7)
+    precomputer.request(state)
+    while len(calls) < 3:
+        time.sleep(0.005)
+    pid = os.fork()  # in the middle of the work; a step holds the lock most of the time
+    if pid == 0:
+        finished = precomputer.wait(timeout=30) and precomputer.progress(state).done
+        ran_here = any(p == os.getpid() for p, _ in calls)
+        os._exit(0 if finished and ran_here else 1)
+    assert precomputer.wait(timeout=30) and precomputer.progress(state).done
+    assert _exit_status(pid) == 0
+    assert sorted(k for _, k in calls) == list(range(2, 13))  # the parent's own, once each
+
+
+def test_computed_before_fork_without_a_thread_until_work_is_asked_about():
+    calls, held = [], threading.Lock()
+    precomputer = _sleepy_precomputer(calls, held)
+    before = set(threading.enumerate())
+    opening, other = ViewState(k=7), ViewState(k=7, population="other")
+    precomputer.compute_before_fork(opening)
+    precomputer.request(other, urgent=False, start=False)
+    assert set(threading.enumerate()) == before  # nothing running when the server forks
+    assert [k for _, k in calls] == precompute_order(7, range(2, 13), first=7)
+    assert not precomputer.progress(other).done  # asking starts the thread
+    assert precomputer.wait(timeout=30) and precomputer.progress(other).done
+
+
+def test_preloading_app_computes_the_opening_view_and_queues_the_rest(blobs_csv, monkeypatch):
+    from custseg.dashboard import app as app_module
+
+    asked = []
+
+    class Recording(Precomputer):
+        def compute_before_fork(self, state):
+            asked.append(("now", state.select))
+
+        def request(self, state, *, urgent=True, start=True):
+            asked.append(("queued" if not start else "started", state.select))
+
+    monkeypatch.setattr(app_module, "Precomputer", Recording)
+    app_module.create_app(blobs_csv, preload=True)
+    assert asked[0] == ("now", "auto")
+    assert {how for how, _ in asked[1:]} == {"queued"} and len(asked) == 3
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ def create_app(
     *,
     population: str | None = None,
     warm: bool = True,
+    preload: bool = False,
 ) -> Dash:
     """The dashboard for ``source`` (a built-in dataset or a file), opening on ``population``
     with the command line's defaults (:mod:`custseg.defaults`): the opening view shows the
@@ -61,6 +62,12 @@ def create_app(
         Compute every k's view of each configuration shown in a background thread, starting
         right away with the opening configuration (then the other ways of choosing
         features); False computes each view when it is asked for.
+    preload : bool, default False
+        For a server that loads the application once and forks its workers from it (gunicorn
+        ``--preload``): every k of the opening configuration is computed here, before this
+        returns (on one native thread, see :meth:`Precomputer.compute_before_fork`), so that
+        every worker starts with it ready and shares its memory; each worker computes the other
+        configurations in its own background thread. Only with ``warm``.
 
     Raises
     ------
@@ -111,10 +118,16 @@ def create_app(
             steps=(lambda s: answers(s, True), lambda s: answers(s, False), explained),
         )
         # The opening view first, then the other ways of choosing features.
-        precomputer.request(defaults)
+        if preload:
+            precomputer.compute_before_fork(defaults)
+        else:
+            precomputer.request(defaults)
         for select in SELECT_CHOICES:
             if select != defaults.select:
-                precomputer.request(replace(defaults, select=select), urgent=False)
+                # A preloading process leaves them to its workers: it serves no one.
+                precomputer.request(
+                    replace(defaults, select=select), urgent=False, start=not preload
+                )
     callbacks.register(app, analysis, defaults, answers, precomputer)
     explain_view.register(app, analysis, defaults, explained)
     status.register(app, analysis, defaults, precomputer)
@@ -163,7 +176,17 @@ class QuietRequestHandler(WSGIRequestHandler):
         super().log_request(code, size)
 
 
-def create_server(source: str = run_defaults.DASHBOARD_SOURCE, population: str | None = None):
-    """The WSGI application, for production servers:
-    ``gunicorn 'custseg.dashboard.app:create_server()'``."""
-    return create_app(source, population=population).server
+def create_server(
+    source: str = run_defaults.DASHBOARD_SOURCE,
+    population: str | None = None,
+    *,
+    preload: bool = False,
+):
+    """The WSGI application, for production servers, e.g. ``gunicorn --preload --workers 2
+    --threads 4 'custseg.dashboard.app:create_server(preload=True)'``.
+
+    ``preload=True`` computes the opening view's every k before returning, for a server that
+    forks its workers afterwards (see :func:`create_app`); a server that does not would have
+    each worker compute it, on one thread, before it answers.
+    """
+    return create_app(source, population=population, preload=preload).server
