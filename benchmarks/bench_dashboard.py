@@ -230,6 +230,13 @@ def worker_cpu(server: subprocess.Popen) -> dict[int, float]:
     return seconds
 
 
+def server_memory(server: subprocess.Popen) -> float:
+    """MB of memory of the server's processes, pages they share counted once (the sum of their
+    proportional set sizes: a forked worker shares the pages it has not written)."""
+    master = psutil.Process(server.pid)
+    return sum(p.memory_full_info().pss for p in (master, *master.children())) / 2**20
+
+
 def wait_until_idle(server: subprocess.Popen, quiet: float = 3.0, timeout: float = 900) -> None:
     """Until no process of the server has used more than a few percent of a core for ``quiet``
     seconds: every worker's background precompute is done."""
@@ -279,8 +286,7 @@ def measure(name: str, source: str | None, rounds: int, server_setup: ServerSetu
             time.sleep(1)
             wait_until_idle(server)
         warm = time.perf_counter() - started
-        processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children()]
-        memory = sum(process.memory_info().rss for process in processes) / 2**20
+        memory = server_memory(server)
         full = dashboard.ask(requests.Session(), "segments", other, changed=ids.SELECT)[1]
         first, again = dashboard.moves(state, rounds)
         with ThreadPoolExecutor(CLIENTS) as pool:
@@ -308,8 +314,8 @@ def measure(name: str, source: str | None, rounds: int, server_setup: ServerSetu
     print(
         f"  page served after {page:.1f} s, interactive after {interactive:.1f} s "
         f"(goal for 1M rows < 60 s: {verdict(interactive < 60)}), every worker's every k of "
-        f"both configurations ready after {warm:.1f} s (server resident memory then "
-        f"{memory:.0f} MB, all processes)"
+        f"both configurations ready after {warm:.1f} s (server memory then {memory:.0f} MB, "
+        "all processes, shared pages once)"
     )
     print(f"  {'k moves right after that:':<27}{early.summary()}")
     print(line("1 client, first visits:", first, 50, one))
