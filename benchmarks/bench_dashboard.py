@@ -286,7 +286,7 @@ def measure(name: str, source: str | None, rounds: int, server_setup: ServerSetu
             time.sleep(1)
             wait_until_idle(server)
         warm = time.perf_counter() - started
-        memory = server_memory(server)
+        memory, cpu = server_memory(server), sum(worker_cpu(server).values())
         full = dashboard.ask(requests.Session(), "segments", other, changed=ids.SELECT)[1]
         first, again = dashboard.moves(state, rounds)
         with ThreadPoolExecutor(CLIENTS) as pool:
@@ -314,8 +314,8 @@ def measure(name: str, source: str | None, rounds: int, server_setup: ServerSetu
     print(
         f"  page served after {page:.1f} s, interactive after {interactive:.1f} s "
         f"(goal for 1M rows < 60 s: {verdict(interactive < 60)}), every worker's every k of "
-        f"both configurations ready after {warm:.1f} s (server memory then {memory:.0f} MB, "
-        "all processes, shared pages once)"
+        f"both configurations ready after {warm:.1f} s (server CPU time then {cpu:.0f} s, "
+        f"memory {memory:.0f} MB, all processes, shared pages once)"
     )
     print(f"  {'k moves right after that:':<27}{early.summary()}")
     print(line("1 client, first visits:", first, 50, one))

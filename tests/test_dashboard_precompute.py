@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import custseg.dashboard.analysis as analysis_module
+from custseg import threads
 from custseg.dashboard import views
 from custseg.dashboard.analysis import Analysis
 from custseg.dashboard.callbacks import controls_from_state, segments_children
@@ -117,6 +118,24 @@ def test_computed_before_fork_without_a_thread_until_work_is_asked_about():
     assert [k for _, k in calls] == precompute_order(7, range(2, 13), first=7)
     assert not precomputer.progress(other).done  # asking starts the thread
     assert precomputer.wait(timeout=30) and precomputer.progress(other).done
+
+
+def test_computed_before_fork_on_one_native_thread():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    precomputer = Precomputer(
+        resolve=lambda state: replace(state, k=0),
+        sweep=lambda state: (2, range(2, 4)),
+        steps=[
+            lambda state: seen.append(
+                (threads.current(), {i["num_threads"] for i in threadpool_info()})
+            )
+        ],
+        thread_budget=2,
+    )
+    precomputer.compute_before_fork(ViewState(k=2))
+    assert seen == [(1, {1}), (1, {1})]
 
 
 def test_preloading_app_computes_the_opening_view_and_queues_the_rest(blobs_csv, monkeypatch):
