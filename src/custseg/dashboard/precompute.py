@@ -227,7 +227,7 @@ class Precomputer:
                 self._condition.notify_all()
 
     def _compute(self, state: ViewState) -> None:
-        key = self._resolve(state)
+        key = self._step(self._resolve, state)
         recommended, ks = self._step(self._sweep, state)
         with self._condition:
             self._totals[key] = len(ks)
