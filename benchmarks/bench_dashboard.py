@@ -10,9 +10,9 @@ workers fork, see ``custseg.dashboard.app.create_server``), then:
   the browser does on load);
 - early moves: one client moves k over 2..12 once as soon as the page is interactive, on a new
   connection per request (so either worker may answer): what a user who starts at once gets;
-- warm-up: until every worker has finished its background precompute (its CPU time stops
-  growing) and the status callback says every k of two ways of choosing features is ready, on
-  every one of several new connections;
+- warm-up: until every worker has finished its background precompute (its CPU time has not
+  grown for 3 s, which the figure includes) and the status callback says every k of two ways of
+  choosing features is ready, on every one of several new connections;
 - one client moves k over 2..12 in the opening configuration: the first pass asks for every k
   for the first time (first visits), the later passes revisit;
 - 20 clients at once move k over 2..12 with features chosen another way (also precomputed):
