@@ -7,9 +7,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from skops_models import as_skops_run
 
 from custseg.cli import run
-from custseg.model import SegmentModel
+from custseg.model import LEGACY_MODEL_FILENAME, MODEL_FILENAME, SegmentModel
 from custseg.runs import RunData
 
 CENTRES = [(0.0, 0.0), (8.0, 0.0), (0.0, 8.0), (8.0, 8.0)]
@@ -370,8 +371,19 @@ def test_older_models_without_a_drift_reference_still_predict(run_copy, tmp_path
     source, run_dir = run_copy
     model = SegmentModel.load(run_dir)
     del model.metadata["drift_reference"]
-    model.save(run_dir / "model.skops")
+    model.save(run_dir / MODEL_FILENAME)
     scored = _predict(run_dir, source, tmp_path / "scored.csv")
     assert len(scored) == sum(SIZES)
     assert "No drift report" in capsys.readouterr().err
     assert not (tmp_path / "drift.json").exists()
+
+
+def test_runs_with_a_skops_model_score_export_and_relabel(base_run, run_copy, tmp_path):
+    source, run_dir = run_copy
+    as_skops_run(run_dir)
+    expected = _predict(base_run[1], source, tmp_path / "new.csv")
+    pd.testing.assert_frame_equal(_predict(run_dir, source, tmp_path / "old.csv"), expected)
+    assert run(["export", str(run_dir), "--audiences", str(tmp_path / "aud")]) == 0
+    assert run(["relabel", str(run_dir), "--name", "1=Big spenders"]) == 0
+    assert (run_dir / MODEL_FILENAME).is_file() and not (run_dir / LEGACY_MODEL_FILENAME).exists()
+    assert SegmentModel.load(run_dir).segment_names[1] == "Big spenders"

@@ -50,7 +50,7 @@ def test_reference_run_writes_every_output(reference_run):
         "assignments.csv",
         "profiles.csv",
         "pca.csv",
-        "model.skops",
+        "model.custseg",
         "figures.html",
         "rules.csv",
         "compare_segments.csv",

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from custseg import io
 from custseg.cli import run
+from custseg.model import MODEL_FILENAME, TRUSTED_TYPES
 
 
 @pytest.fixture
@@ -164,12 +166,10 @@ def test_full_disk_during_predict(run_dir, table, tmp_path, capsys, monkeypatch)
 
 
 def test_a_damaged_model_is_one_message(run_dir, table, tmp_path, capsys):
-    import skops.io
-
-    model = run_dir / "model.skops"
-    artifact = skops.io.load(model, trusted=["numpy.dtype"])
+    model = run_dir / MODEL_FILENAME
+    artifact = io.load_model(model, trusted=TRUSTED_TYPES)
     artifact["features"] = 7
-    skops.io.dump(artifact, model)
+    io.save_model(model, artifact, trusted=TRUSTED_TYPES)
     _fails(
         ["predict", run_dir, "--input", table, "--out", tmp_path / "s.csv"],
         capsys,

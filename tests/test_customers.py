@@ -95,8 +95,8 @@ def test_predict_bad_input_writes_nothing(mall_run, tables, tmp_path, capsys):
 
 
 def test_tampered_model_is_refused(mall_run, tables, tmp_path, capsys):
-    broken = tmp_path / "model.skops"
-    data = (mall_run / "model.skops").read_bytes()
+    broken = tmp_path / "model.custseg"
+    data = (mall_run / "model.custseg").read_bytes()
     broken.write_bytes(data[: len(data) // 3])
     assert (
         run(

@@ -123,7 +123,7 @@ def test_cli_writes_the_same_outputs_and_partitioned_assignments(parquet, tmp_pa
         "sweep.csv",
         "profiles.csv",
         "pca.csv",
-        "model.skops",
+        "model.custseg",
         "figures.html",
         "assignments",
     }

@@ -102,8 +102,8 @@ def test_predict_reproduces_training_labels_and_numbering(name, weighted):
 def test_estimators_load_with_the_trusted_types(name, tmp_path):
     Z, _, k, options = (CASES.get(name) or elongated)()
     fit = next(iter(_fit(name, Z, k, options, ks=range(2, 5)).values()))
-    io.save_model(tmp_path / "m.skops", {"estimator": fit.estimator})
-    loaded = io.load_model(tmp_path / "m.skops", trusted=TRUSTED_TYPES)["estimator"]
+    io.save_model(tmp_path / "m.custseg", {"estimator": fit.estimator}, trusted=TRUSTED_TYPES)
+    loaded = io.load_model(tmp_path / "m.custseg", trusted=TRUSTED_TYPES)["estimator"]
     np.testing.assert_array_equal(get_method(name).labels(loaded, Z), fit.labels)
 
 

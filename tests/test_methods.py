@@ -39,8 +39,11 @@ def test_every_method_on_the_customer_files_and_predict_reproduces(
         result = segment(dataset, SegmentationConfig(method=method, **QUICK))
         save_run(result, tmp_path / dataset.name)
         model = SegmentModel.load(tmp_path / dataset.name)
-        scored = model.score(dataset.frame.loc[result.prepared.rows])
+        rows = dataset.frame.loc[result.prepared.rows]
+        scored = model.score(rows)
         np.testing.assert_array_equal(scored["segment"].to_numpy(), result.segments)
+        pd.testing.assert_frame_equal(scored, result.model.score(rows))  # the file loses nothing
+        np.testing.assert_array_equal(model.transform(rows), result.model.transform(rows))
         profiles = pd.read_csv(tmp_path / dataset.name / "profiles.csv")
         expected = sorted(set(result.segments))
         assert sorted(profiles["segment"]) == expected  # unassigned (0) has its own row
@@ -130,7 +133,7 @@ def test_cli_method_all_writes_the_comparison_and_a_run_per_method(shared_data, 
     table = pd.read_csv(out / "methods.csv")
     assert {"method", "k", "silhouette", "smallest_segment", "ari_kmeans"} <= set(table.columns)
     for name in table["method"]:
-        assert (out / name / "model.skops").is_file() and (out / name / "figures.html").is_file()
+        assert (out / name / "model.custseg").is_file() and (out / name / "figures.html").is_file()
     assert "Ward hierarchy" in (out / "ward" / "figures.html").read_text()
     assert run(["report", str(out)]) == 1  # one folder per method: point at one of them
     assert run(["report", str(out / "ward")]) == 0

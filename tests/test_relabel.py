@@ -125,11 +125,11 @@ def test_model_with_a_segment_map_predicts_merged_segments(blob_model, tmp_path)
     model.metadata["segment_map"] = mapping
     model.metadata["drift_reference"] = drift.merged_reference(reference, mapping)
     try:
-        model.save(tmp_path / "model.skops")
+        model.save(tmp_path / "model.custseg")
     finally:
         del model.metadata["segment_map"]
         model.metadata["drift_reference"] = reference
-    merged = SegmentModel.load(tmp_path / "model.skops")
+    merged = SegmentModel.load(tmp_path / "model.custseg")
     assert merged.k == 3
     after = merged.score(frame)
     assert after["segment"].tolist() == [mapping[s - 1] for s in result.segments]
@@ -145,20 +145,20 @@ def test_model_with_a_segment_map_predicts_merged_segments(blob_model, tmp_path)
 def test_models_without_a_map_load_and_damaged_maps_are_refused(blob_model, tmp_path):
     result, _ = blob_model
     model = result.model
-    model.save(tmp_path / "plain.skops")
-    assert SegmentModel.load(tmp_path / "plain.skops").k == 4
+    model.save(tmp_path / "plain.custseg")
+    assert SegmentModel.load(tmp_path / "plain.custseg").k == 4
     model.metadata["segment_map"] = [1, 3, 3, 3]  # skips segment 2
     try:
-        model.save(tmp_path / "broken.skops")
+        model.save(tmp_path / "broken.custseg")
     finally:
         del model.metadata["segment_map"]
     with pytest.raises(CustsegError, match="damaged custseg model: its segment map"):
-        SegmentModel.load(tmp_path / "broken.skops")
+        SegmentModel.load(tmp_path / "broken.custseg")
     reference = model.metadata["drift_reference"]
     model.metadata["drift_reference"] = {**reference, "segment_shares": [1.0]}
     try:
-        model.save(tmp_path / "bad_reference.skops")
+        model.save(tmp_path / "bad_reference.custseg")
     finally:
         model.metadata["drift_reference"] = reference
     with pytest.raises(CustsegError, match="its drift reference does not match"):
-        SegmentModel.load(tmp_path / "bad_reference.skops")
+        SegmentModel.load(tmp_path / "bad_reference.custseg")

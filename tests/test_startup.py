@@ -38,15 +38,19 @@ def test_version_and_help_load_no_heavy_library():
     assert loaded.isdisjoint(HEAVY)
 
 
-def test_segmenting_in_python_loads_no_plotting_web_or_cluster_code():
+def test_segmenting_saving_and_loading_in_python_loads_no_plotting_web_or_cluster_code(tmp_path):
     loaded = _modules_after(
         "import numpy as np, pandas as pd, custseg\n"
         "values = np.random.default_rng(0).normal(size=(200, 3))\n"
         "frame = pd.DataFrame(values, columns=list('abc'))\n"
-        "custseg.segment(custseg.dataset.from_frame(frame, name='t'), k=2, k_range=(2, 3),"
-        " bootstrap=2)"
+        "result = custseg.segment(custseg.dataset.from_frame(frame, name='t'), k=2,"
+        " k_range=(2, 3), bootstrap=2)\n"
+        f"result.model.save({str(tmp_path / 'model.custseg')!r})\n"
+        f"custseg.SegmentModel.load({str(tmp_path)!r}).predict(frame)"
     )
-    assert loaded.isdisjoint({"plotly", "dash", "dask", "distributed", "duckdb", "skops", "typer"})
+    assert loaded.isdisjoint(
+        {"plotly", "dash", "dask", "distributed", "duckdb", "skops", "typer", "pytest"}
+    )
 
 
 @pytest.mark.parametrize("module", ["custseg", "custseg.cli"])

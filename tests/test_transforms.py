@@ -74,6 +74,6 @@ def test_saved_model_reproduces_training_assignments(tmp_path):
         SegmentationConfig(k=3, k_range=(2, 4), bootstrap=0, n_init=2),
     )
     assert result.prepared.transform == "scaled-asinh"
-    result.model.save(tmp_path / "model.skops")
-    loaded = SegmentModel.load(tmp_path / "model.skops")
+    result.model.save(tmp_path / "model.custseg")
+    loaded = SegmentModel.load(tmp_path / "model.custseg")
     np.testing.assert_array_equal(loaded.predict(frame), result.segments)

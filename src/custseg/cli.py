@@ -106,20 +106,6 @@ ThreadsOption = Annotated[
 ]
 
 
-def _import_in_background(*modules: str) -> None:
-    """Import what the end of a command needs while its start works: loading and fitting
-    spend most of their time in native code that releases the GIL."""
-    import importlib
-    import threading
-
-    def load() -> None:
-        for module in modules:
-            with contextlib.suppress(ImportError):  # the foreground import reports it
-                importlib.import_module(module)
-
-    threading.Thread(target=load, daemon=True).start()
-
-
 def _use_threads(count: int | None) -> None:
     """--threads for the rest of this process (the fits and the dashboard's server threads)."""
     if count is not None:

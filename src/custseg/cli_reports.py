@@ -67,7 +67,7 @@ def report(
 
 
 def predict(
-    model: Annotated[Path, typer.Argument(help="A segment output folder or its model.skops.")],
+    model: Annotated[Path, typer.Argument(help="A segment output folder or its model.custseg.")],
     input_source: Annotated[
         str, typer.Option("--input", help="The customers to score (any source segment accepts).")
     ],
@@ -183,7 +183,9 @@ def rfm(
 
 
 def compare(
-    run_dir: Annotated[Path, typer.Argument(help="A segment output folder (or its model.skops).")],
+    run_dir: Annotated[
+        Path, typer.Argument(help="A segment output folder (or its model.custseg).")
+    ],
     other: Annotated[str, typer.Argument(help="The dataset to apply it to, e.g. scf2022.")],
     out: OutOption,
     base: Annotated[

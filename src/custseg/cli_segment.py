@@ -20,7 +20,6 @@ from custseg.cli import (
     SourceArgument,
     ThreadsOption,
     WhereOption,
-    _import_in_background,
     _load,
     _print_roles,
     _progress,
@@ -188,7 +187,6 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     row_file("assignments", 0, row_format)
-    _import_in_background("skops.io")  # the model writer, while the data loads and fits run
     dataset = _load(
         source,
         id_columns=id_columns,

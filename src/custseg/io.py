@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -199,26 +200,39 @@ def export_figures(figures: dict[str, Any], folder: str | os.PathLike[str], fmt:
             ) from None
 
 
-def save_model(path: Path, artifact: dict[str, Any]) -> None:
-    """Persist a model artifact with skops (no pickle: loading cannot run arbitrary code)."""
-    import skops.io
+def save_model(path: Path, artifact: dict[str, Any], *, trusted: Collection[str]) -> None:
+    """Write a model artifact in custseg's model file format (no pickle: see
+    :mod:`custseg.model_file`), refusing objects whose class is not in ``trusted``."""
+    from custseg import model_file
 
-    skops.io.dump(artifact, path)
+    with atomic_file(path) as staging:
+        model_file.write(staging, artifact, trusted=trusted)
 
 
-def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str, Any]:
-    """Load a model artifact written by :func:`save_model`, trusting only ``trusted`` extra types.
+def load_model(path: str | os.PathLike[str], *, trusted: Collection[str]) -> dict[str, Any]:
+    """Load a model artifact written by :func:`save_model` (or by skops, as custseg wrote models
+    before), refusing any file that names a class or function outside ``trusted``.
 
     Raises
     ------
     CustsegError
         If the file is missing, damaged, or holds types outside the trusted set.
     """
-    import skops.io
+    from custseg import model_file
 
     path = Path(path).expanduser()
     if not path.is_file():
         raise CustsegError(f"No such model file: {path}")
+    if model_file.is_skops_file(path):
+        return _load_skops_model(path, trusted=trusted)
+    return model_file.read(path, trusted=trusted)
+
+
+def _load_skops_model(path: Path, *, trusted: Collection[str]) -> dict[str, Any]:
+    import skops.io  # only for models saved before custseg had a format of its own
+
+    # skops names numpy dtypes as this type; the tree format stores them as data.
+    trusted = [*trusted, "numpy.dtype"]
     try:
         untrusted = set(skops.io.get_untrusted_types(file=path)) - set(trusted)
         if untrusted:
@@ -226,7 +240,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: list[str]) -> dict[str,
                 f"{path} contains types custseg does not trust: {', '.join(sorted(untrusted))}.",
                 hint="Only load models written by custseg; refit the model if in doubt.",
             )
-        return skops.io.load(path, trusted=list(trusted))
+        return skops.io.load(path, trusted=trusted)
     except CustsegError:
         raise
     except Exception as exc:  # skops raises many types for damaged archives

@@ -21,18 +21,41 @@ from custseg.model_input import as_table
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
-MODEL_FILENAME = "model.skops"
+#: The model file of a run folder (custseg's format: see :mod:`custseg.model_file`).
+MODEL_FILENAME = "model.custseg"
+#: The model file of run folders written before that format (skops); still read.
+LEGACY_MODEL_FILENAME = "model.skops"
 _ARTIFACT_KEYS = ("pipeline", "features", "projection_mean", "projection_components", "metadata")
-#: Types beyond skops' defaults that a custseg model holds: OneHotEncoder's dtype, the
-#: scaled-asinh transform, and the predictors of the methods that scikit-learn has no
-#: estimator for (custseg.engine).
+#: Every class and function a model file may name: the preprocessing, the estimator of every
+#: method in custseg.engine (scikit-learn's, or custseg's predictors where scikit-learn has
+#: none), the element-wise transforms and OneHotEncoder's dtype. Loading refuses a file naming
+#: anything else before it builds any object.
 TRUSTED_TYPES = [
-    "numpy.dtype",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._data.RobustScaler",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
+    "sklearn.cluster._kmeans.KMeans",
+    "sklearn.mixture._gaussian_mixture.GaussianMixture",
+    "numpy.log1p",
+    "numpy.arcsinh",
+    "numpy.float64",
     "custseg.transforms.ScaledAsinh",
     "custseg.engine.base.NearestCentre",
     "custseg.engine.density.CoreDistanceAssigner",
     "custseg.engine.prototypes.PrototypeAssigner",
 ]
+
+
+def model_file_of(folder: Path) -> Path | None:
+    """The model file in a run folder: ``model.custseg``, else an older run's ``model.skops``."""
+    for name in (MODEL_FILENAME, LEGACY_MODEL_FILENAME):
+        if (folder / name).is_file():
+            return folder / name
+    return None
 
 
 @dataclass
@@ -214,7 +237,8 @@ class SegmentModel:
         return coords
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` (skops format)."""
+        """Write the model to ``path`` (custseg's model file format: no pickle, so loading it
+        runs no code; see :mod:`custseg.model_file`)."""
         io.save_model(
             Path(path),
             {
@@ -227,12 +251,13 @@ class SegmentModel:
                 "projection_components": self.projection_components,
                 "metadata": self.metadata,
             },
+            trusted=TRUSTED_TYPES,
         )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SegmentModel:
-        """Read a model written by :meth:`save`: its ``model.skops``, or the run folder that holds
-        it (``custseg segment --out``).
+        """Read a model written by :meth:`save`: its ``model.custseg``, or the run folder that
+        holds it (``custseg segment --out``); older runs' ``model.skops`` files load too.
 
         Examples
         --------
@@ -248,12 +273,13 @@ class SegmentModel:
         path = Path(path)
         if path.is_dir():
             io.refuse_comparison_folder(path)
-            if not (path / MODEL_FILENAME).exists():
+            found = model_file_of(path)
+            if found is None:
                 raise CustsegError(
                     f"{path} is not a run folder: it has no {MODEL_FILENAME}.",
                     hint="Point at a folder written by custseg segment --out, or at a model file.",
                 )
-            path = path / MODEL_FILENAME
+            path = found
         artifact = io.load_model(path, trusted=TRUSTED_TYPES)
         if not isinstance(artifact, dict) or artifact.get("format") != MODEL_FORMAT:
             raise CustsegError(f"{path} is not a custseg model.")

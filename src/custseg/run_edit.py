@@ -25,7 +25,7 @@ from custseg.datasets import builtin_names, load_dataset
 from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain, save_explanation
 from custseg.metrics import sweep_metrics
-from custseg.model import MODEL_FILENAME, SegmentModel
+from custseg.model import LEGACY_MODEL_FILENAME, MODEL_FILENAME, SegmentModel, model_file_of
 from custseg.preparation import Prepared, prepare
 from custseg.relabel import SegmentEdit, parse_merges, parse_renames, plan_edit
 from custseg.report import run_report
@@ -335,7 +335,8 @@ def relabel_run(
 
     removed = [name for name in STALE_OUTPUTS if (folder / name).exists()]
     with io.atomic_output_dir(folder) as staging:
-        io.copy_folder(folder, staging, skip=STALE_OUTPUTS)
+        # The model is written again below, in the current format, replacing an older run's.
+        io.copy_folder(folder, staging, skip=(*STALE_OUTPUTS, LEGACY_MODEL_FILENAME))
         summary, explanation = refresh_explanations(staging, result, summary)
         io.write_csv(staging / "profiles.csv", result.profiles)
         io.write_csv(staging / "pca.csv", points)
@@ -351,4 +352,4 @@ def relabel_run(
 
 
 def _is_run(folder: Path) -> bool:
-    return (folder / "summary.json").is_file() and (folder / MODEL_FILENAME).is_file()
+    return (folder / "summary.json").is_file() and model_file_of(folder) is not None
