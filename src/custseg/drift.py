@@ -107,7 +107,7 @@ def reference(
     sample_weight: np.ndarray | None = None,
     random_state: int | None = 0,
 ) -> dict[str, Any]:
-    """What drift is measured against, JSON- and skops-ready.
+    """What drift is measured against, in plain values for JSON and the model file.
 
     Parameters
     ----------

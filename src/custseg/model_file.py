@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import types
 import zipfile
 from collections.abc import Collection
@@ -28,8 +29,9 @@ FILE_VERSION = 1
 TREE_MEMBER = "model.json"
 #: Array kinds stored as ``.npy`` members: bool, integers, floats, complex, fixed-width text.
 _NPY_KINDS = frozenset("biufcUS")
-#: Kinds of numpy scalars and dtypes the tree holds (``O`` only as a dtype).
+#: Kinds of numpy scalars and of dtypes the tree holds.
 _SCALAR_KINDS = frozenset("biufU")
+_DTYPE_KINDS = _SCALAR_KINDS | {"O"}
 _PLAIN = (str, int, float, bool, type(None))
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, np.ufunc)
 
@@ -75,7 +77,7 @@ class _Writer:
             return self._array(value)
         if isinstance(value, np.generic) and value.dtype.kind in _SCALAR_KINDS:
             return {"scalar": [value.dtype.str, value.item()]}
-        if isinstance(value, np.dtype) and value.fields is None and value.subdtype is None:
+        if isinstance(value, np.dtype) and value.kind in _DTYPE_KINDS and value.fields is None:
             return {"dtype": value.str}
         path = _path_of(value)
         if path not in self.trusted:
@@ -98,7 +100,7 @@ class _Writer:
             return {"array": f"arrays/{len(self.arrays) - 1}.npy"}
         if array.dtype.kind == "O":
             items = [self.encode(v) for v in array.ravel().tolist()]
-            if not all(type(v) in _PLAIN or "scalar" in v for v in items):
+            if not all(_is_item(v) for v in items):
                 raise CustsegError("The model holds an array of objects other than text.")
             return {"object_array": {"shape": list(array.shape), "items": items}}
         raise CustsegError(f"The model holds an array of {array.dtype}, which it cannot store.")
@@ -183,7 +185,7 @@ class _Reader:
                 self.check(item)
             return
         if type(node) is not dict or len(node) not in (1, 2):
-            raise _Damaged(f"unexpected node {str(node)[:60]}")
+            raise _Damaged(f"unexpected {type(node).__name__} node")
         tag = next(iter(node))
         body = node[tag]
         shape = _SHAPES.get(tag)
@@ -196,15 +198,8 @@ class _Reader:
         if tag == "scalar":
             _kind(body[0], _SCALAR_KINDS)
         if tag == "dtype":
-            _kind(body, _SCALAR_KINDS | {"O"})
-        children = {
-            "tuple": lambda: body,
-            "dict": lambda: [part for pair in body for part in pair],
-            "slice": lambda: body,
-            "object_array": lambda: body["items"],
-            "object": lambda: [node["state"]],
-        }.get(tag)
-        for child in children() if children else ():
+            _kind(body, _DTYPE_KINDS)
+        for child in _children(tag, body, node):
             self.check(child)
 
     def build(self, node: Any) -> Any:
@@ -266,6 +261,23 @@ def _is_list(body: Any, length: int | None = None) -> bool:
     return type(body) is list and (length is None or len(body) == length)
 
 
+def _children(tag: str, body: Any, node: dict[str, Any]) -> list[Any]:
+    if tag in ("tuple", "slice"):
+        return body
+    if tag == "dict":
+        return [part for pair in body for part in pair]
+    if tag == "object_array":
+        return body["items"]
+    if tag == "object":
+        return [node["state"]]
+    return []
+
+
+def _is_item(node: Any) -> bool:
+    """Whether ``node`` may be an element of an object array: a plain value or numpy scalar."""
+    return type(node) in _PLAIN or (type(node) is dict and set(node) == {"scalar"})
+
+
 def _is_object_array(body: Any) -> bool:
     return (
         type(body) is dict
@@ -273,10 +285,9 @@ def _is_object_array(body: Any) -> bool:
         and _is_list(body["shape"])
         and all(type(n) is int and n >= 0 for n in body["shape"])
         and _is_list(body["items"])
-        and int(np.prod(body["shape"])) == len(body["items"])
-        and all(type(v) in _PLAIN or (type(v) is dict and set(v) == {"scalar"})
-                for v in body["items"])
-    )  # fmt: skip
+        and math.prod(body["shape"]) == len(body["items"])
+        and all(_is_item(v) for v in body["items"])
+    )
 
 
 #: What the body of each tag must look like (the second argument is the whole node).

@@ -146,7 +146,7 @@ def fit(
 
     With weights, the standard scaler is fitted with ``sample_weight`` on its own: a
     ColumnTransformer passes weights on only through metadata routing, whose request objects
-    the model file format (skops) cannot store. On large numeric tables the imputation
+    the model file cannot store. On large numeric tables the imputation
     medians come from a seeded sample (``IMPUTATION_SAMPLE``). The scaled-asinh transform
     measures its typical magnitudes on all rows, with the weights.
     """
