@@ -1,6 +1,7 @@
 """The model file format: values survive it exactly; hostile or damaged files are refused with
 one message before any object is built; models saved by skops (older runs) still load."""
 
+import importlib
 import json
 import zipfile
 
@@ -202,3 +203,10 @@ def test_skops_models_with_untrusted_types_are_refused(tmp_path):
     skops.io.dump({"format": "custseg-model", "payload": Payload()}, tmp_path / "model.skops")
     with pytest.raises(CustsegError, match="does not trust"):
         SegmentModel.load(tmp_path)
+
+
+@pytest.mark.parametrize("name", TRUSTED_TYPES)
+def test_every_trusted_name_is_still_where_the_file_says(name):
+    """A scikit-learn release that moves a class fails here, not in a user's load."""
+    module, _, attribute = name.rpartition(".")
+    assert callable(getattr(importlib.import_module(module), attribute))
