@@ -210,7 +210,7 @@ def test_export_refuses_a_folder_it_did_not_write(run_copy, tmp_path, capsys):
     assert run(["export", str(run_dir)]) == 1
 
 
-def test_drift_beside_the_scored_file(base_run, tmp_path):
+def test_drift_beside_the_scored_file(base_run, tmp_path, capsys):
     source, run_dir = base_run
     weighted = json.loads((run_dir / "summary.json").read_text())["weight"] is not None
     _predict(run_dir, source, tmp_path / "same" / "scored.csv")
@@ -221,8 +221,11 @@ def test_drift_beside_the_scored_file(base_run, tmp_path):
     shifted = _groups().assign(visits=lambda f: f["visits"] + 6)
     shifted_path = tmp_path / "shifted.csv"
     shifted.to_csv(shifted_path, index=False)
+    capsys.readouterr()
     _predict(run_dir, shifted_path, tmp_path / "moved" / "scored.csv")
     moved = json.loads((tmp_path / "moved" / "drift.json").read_text())
+    printed = capsys.readouterr().err
+    assert "Warning: " in printed and "[yellow]" not in printed  # no markup shown as text
     assert moved["level"] == "large" and moved["warnings"]
     psi = {f["feature"]: f["psi"] for f in moved["features"]}
     assert psi["visits"] > 0.25 and psi["spend"] == pytest.approx(0.0, abs=1e-12)

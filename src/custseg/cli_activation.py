@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from custseg.cli import err_console, out_console
 from custseg.errors import CustsegError
@@ -218,5 +219,5 @@ def _print_drift(report: dict[str, Any], path: Path) -> None:
         f"{report['out_of_range_rate']:.2%} of rows out of range. Overall: {report['level']}."
     )
     for warning in report["warnings"]:
-        err_console.print(f"[yellow]Warning:[/] {warning}")
+        err_console.print(Text.assemble(("Warning:", "bold yellow"), f" {warning}"))
     out_console.print(f"Wrote {path}")
