@@ -180,15 +180,11 @@ def pca_figure(
     """
     hover_columns = dict(hover_columns or {})
     trace_type = go.Scattergl if len(pca) > WEBGL_POINTS else go.Scatter
+    details = _hover_details(pca, hover_columns, money_columns)
     traces = []
-    for segment, members in pca.groupby("segment", sort=True):
-        hover = [f"Segment {segment}"]
-        for column, label in hover_columns.items():
-            fmt = money if column in money_columns else number
-            hover = [
-                f"{h}<br>{label}: {fmt(v) if isinstance(v, (int, float, np.number)) else v}"
-                for h, v in zip(np.broadcast_to(hover, len(members)), members[column], strict=True)
-            ]
+    for segment, rows in pca.groupby("segment", sort=True).indices.items():
+        members = pca.iloc[rows]
+        hover = [f"Segment {segment}{detail}" for detail in details[rows]]
         traces.append(
             trace_type(
                 x=members["pc1"],
@@ -208,6 +204,30 @@ def pca_figure(
         yaxis={"title": {"text": f"PC2 ({percent(ratio[1])} of variance)"}},
         height=480,
     )
+
+
+def _hover_details(
+    pca: pd.DataFrame, hover_columns: Mapping[str, str], money_columns: Sequence[str]
+) -> np.ndarray:
+    """Every point's hover lines after its segment (``<br>label: value`` per hover column);
+    a column of NumPy numbers has each of its distinct values formatted once."""
+    details = np.full(len(pca), "", dtype=object)
+    for column, label in hover_columns.items():
+        fmt = money if column in money_columns else number
+        values = pca[column]
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+            codes, distinct = pd.factorize(values, use_na_sentinel=False)
+            shown = [_hover_line(label, fmt, v) for v in distinct.tolist()]
+            lines = np.array(shown, dtype=object)[codes]
+        else:
+            lines = np.array([_hover_line(label, fmt, v) for v in values], dtype=object)
+        details = details + lines
+    return details
+
+
+def _hover_line(label: str, fmt, value) -> str:
+    shown = fmt(value) if isinstance(value, (int, float, np.number)) else value
+    return f"<br>{label}: {shown}"
 
 
 #: Above this share of variance on the first component, the scatter is mostly one axis.
