@@ -1,10 +1,9 @@
 """The shared frame of every figure: wrapped titles below the toolbar, margins that fit them."""
 
-import plotly.graph_objects as go
 import pytest
 
 from custseg import figure_layout
-from custseg.figure_layout import SUBTITLE_WIDTH, TITLE_WIDTH, tidy, wrap_text, wrap_title
+from custseg.figure_layout import SUBTITLE_WIDTH, TITLE_WIDTH, framed, wrap_text, wrap_title
 
 
 @pytest.mark.parametrize(
@@ -46,9 +45,9 @@ def test_subtitle_lines_keep_their_smaller_type():
 
 
 def test_the_top_margin_fits_the_title_below_the_toolbar():
-    short = tidy(go.Figure(), "Sizes").layout
-    long = tidy(go.Figure(), "Sizes<br><sup>one</sup><br><sup>two</sup>").layout
+    short = framed([], "Sizes").layout
+    long = framed([], "Sizes<br><sup>one</sup><br><sup>two</sup>").layout
     assert short.title.pad.t == figure_layout.TOOLBAR_STRIP and short.title.yanchor == "top"
     assert long.margin.t - short.margin.t == 2 * figure_layout.SUBTITLE_LINE
-    with_subplots = tidy(go.Figure(), "Sizes", subplot_titles=True).layout
+    with_subplots = framed([], "Sizes", subplot_titles=True).layout
     assert with_subplots.margin.t == short.margin.t + figure_layout.SUBPLOT_TITLES

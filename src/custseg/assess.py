@@ -22,24 +22,47 @@ def compare_columns(prepared: Prepared) -> dict[str, np.ndarray]:
     frame = prepared.dataset.frame
     reserved = prepared.dataset.reserved_columns()
     categorical = set(prepared.dataset.categorical_columns) | set(prepared.categorical)
+    names = [name for name in frame.columns if name not in reserved]
+    # most numeric columns show more than a few values within their first rows
+    few = _few_values_at_start(frame, [n for n in names if n not in categorical], MAX_CODES)
+    kept = [name for name in names if name in categorical or name in few]
+    population = frame.loc[prepared.rows, kept]
     columns = {}
-    for name in frame.columns:
-        if name in reserved:
-            continue
-        series = frame[name]
+    for name in kept:
+        series = population[name]
         if name not in categorical:
-            # most numeric columns show more than a few values within their first rows
-            if not is_numeric(series) or series.iloc[:1_000].nunique() > MAX_CODES:
-                continue
-            series = series.loc[prepared.rows]
             values = series.dropna().to_numpy(dtype=float)
             if series.nunique() > MAX_CODES or not np.array_equal(values, np.round(values)):
                 continue
-        else:
-            series = series.loc[prepared.rows]
         if 2 <= series.nunique(dropna=False) <= MAX_CATEGORIES:
             columns[str(name)] = series.to_numpy()
     return columns
+
+
+#: The rows :func:`_few_values_at_start` looks at.
+START_ROWS = 1_000
+
+
+def _few_values_at_start(frame: pd.DataFrame, names: list, limit: int) -> set:
+    """The numeric columns among ``names`` with at most ``limit`` distinct values (missing
+    values aside) in their first ``START_ROWS`` rows; columns of one NumPy number type are
+    counted together, sorted, rather than one by one."""
+    head = frame.iloc[:START_ROWS]
+    numeric = [name for name in names if is_numeric(frame[name])]
+    by_type: dict[np.dtype, list] = {}
+    few = set()
+    for name in numeric:
+        dtype = frame[name].dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+            by_type.setdefault(dtype, []).append(name)
+        elif head[name].nunique() <= limit:
+            few.add(name)
+    for dtype, group in by_type.items():
+        values = np.sort(head[group].to_numpy(dtype=dtype), axis=0)  # missing values last
+        known = ~np.isnan(values) if dtype.kind == "f" else np.ones(values.shape, dtype=bool)
+        distinct = known[:1].sum(axis=0) + ((values[1:] != values[:-1]) & known[1:]).sum(axis=0)
+        few.update(name for name, count in zip(group, distinct, strict=True) if count <= limit)
+    return few
 
 
 def assess(

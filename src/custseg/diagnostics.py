@@ -57,8 +57,11 @@ class Diagnostic:
 def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
     """Adjusted Rand index of two labellings of shape (n_samples,) (missing values form a
     category of their own); equal to :func:`sklearn.metrics.adjusted_rand_score`."""
-    a_codes, a_n = _codes(a)
-    b_codes, b_n = _codes(b)
+    return _adjusted_rand_of_codes(*_codes(a), *_codes(b))
+
+
+def _adjusted_rand_of_codes(a_codes: np.ndarray, a_n: int, b_codes: np.ndarray, b_n: int) -> float:
+    """:func:`adjusted_rand` of two labellings numbered by :func:`_codes`."""
     table = np.bincount(a_codes * b_n + b_codes, minlength=a_n * b_n).astype(float)
     n = float(len(a_codes))
 
@@ -190,11 +193,12 @@ def _mirrors(
     segments: np.ndarray, columns: Mapping[str, np.ndarray], features: Sequence[str], said: _Said
 ) -> list[Diagnostic]:
     found = []
+    segment_codes = _codes(segments)
     for name, values in columns.items():
         distinct = pd.Series(values).nunique(dropna=False)
         if not 2 <= distinct <= MAX_CATEGORIES:
             continue
-        ari = adjusted_rand(segments, values)
+        ari = _adjusted_rand_of_codes(*segment_codes, *_codes(values))
         if ari > MIRROR_ARI:
             role = " (one of the features)" if name in features else ""
             found.append(

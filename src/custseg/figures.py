@@ -7,13 +7,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from custseg.figure_layout import (
     COLUMN_LABEL_WIDTH,
     ROW_LABEL_WIDTH,
     below_legend,
-    tidy,
+    cell_axes,
+    framed,
+    layout_axis,
+    subplot_grid,
     wrap_labels,
 )
 from custseg.formatting import count, counted, label_and_name, money, number, percent
@@ -68,21 +70,19 @@ def variance_figure(
     """
     shown = scores.iloc[:top][::-1]
     names = list(shown.index)
-    fig = go.Figure(
-        go.Bar(
-            x=shown.to_numpy(),
-            y=[label_and_name(labels.get(n, n), n) for n in names],
-            orientation="h",
-            customdata=names,
-            marker_color=[SELECTED_COLOUR if n in selected else OTHER_COLOUR for n in names],
-            hovertemplate="%{y}<br>variance %{x:.3s}<extra></extra>",
-        )
+    bar = go.Bar(
+        x=shown.to_numpy(),
+        y=[label_and_name(labels.get(n, n), n) for n in names],
+        orientation="h",
+        customdata=names,
+        marker_color=[SELECTED_COLOUR if n in selected else OTHER_COLOUR for n in names],
+        hovertemplate="%{y}<br>variance %{x:.3s}<extra></extra>",
     )
     kind = "Trimmed variance" if trimmed else "Variance"
-    return tidy(
-        fig,
+    return framed(
+        [bar],
         f"{kind}: top {counted(len(names), 'feature')}",
-        xaxis_title="variance" + (" (10% cut from each tail)" if trimmed else ""),
+        xaxis={"title": {"text": "variance" + (" (10% cut from each tail)" if trimmed else "")}},
         height=max(300, 40 * len(names) + 100),
     )
 
@@ -101,10 +101,15 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
     panels = [column for column in SWEEP_PANELS if column in sweep]
     titles = [SWEEP_PANELS[c] for c in panels]
     # wider gaps and smaller titles keep each panel's title clear of the next one's y labels
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.07)
-    fig.update_annotations(font_size=13)
+    grid = subplot_grid(1, len(panels), subplot_titles=titles, horizontal_spacing=0.07)
+    for annotation in grid["annotations"]:
+        annotation["font"] = {**annotation.get("font", {}), "size": 13}
+    x_axis = {"title": {"text": "number of segments k"}, "dtick": 1 if len(panels) < 3 else 2}
+    traces = []
     for col, column in enumerate(panels, start=1):
-        fig.add_trace(
+        axes = cell_axes(1, col, len(panels))
+        grid[layout_axis(axes["xaxis"])] |= x_axis
+        traces.append(
             go.Scatter(
                 x=sweep["k"],
                 y=sweep[column],
@@ -112,16 +117,15 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
                 name=column,
                 line_color="#555",
                 showlegend=False,
-            ),
-            row=1,
-            col=col,
+                **axes,
+            )
         )
         for marked, name, symbol, colour in (
             (recommended_k, "recommended k", "star", "#2ca02c"),
             (k, "chosen k", "circle-open", "#d62728"),
         ):
             row = sweep[sweep["k"] == marked]
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=row["k"],
                     y=row[column],
@@ -135,17 +139,16 @@ def sweep_figure(sweep: pd.DataFrame, *, k: int, recommended_k: int) -> go.Figur
                         "color": colour,
                         "line": {"width": 3, "color": colour},
                     },
-                ),
-                row=1,
-                col=col,
+                    **axes,
+                )
             )
-    fig.update_xaxes(title_text="number of segments k", dtick=1 if len(panels) < 3 else 2)
-    return tidy(
-        fig,
+    return framed(
+        traces,
         f"Choosing k: k={k} chosen, k={recommended_k} recommended",
         height=400,
         legend=below_legend(),
         subplot_titles=True,
+        **grid,
     )
 
 
@@ -177,16 +180,12 @@ def pca_figure(
     """
     hover_columns = dict(hover_columns or {})
     trace_type = go.Scattergl if len(pca) > WEBGL_POINTS else go.Scatter
-    fig = go.Figure()
-    for segment, members in pca.groupby("segment", sort=True):
-        hover = [f"Segment {segment}"]
-        for column, label in hover_columns.items():
-            fmt = money if column in money_columns else number
-            hover = [
-                f"{h}<br>{label}: {fmt(v) if isinstance(v, (int, float, np.number)) else v}"
-                for h, v in zip(np.broadcast_to(hover, len(members)), members[column], strict=True)
-            ]
-        fig.add_trace(
+    details = _hover_details(pca, hover_columns, money_columns)
+    traces = []
+    for segment, rows in pca.groupby("segment", sort=True).indices.items():
+        members = pca.iloc[rows]
+        hover = [f"Segment {segment}{detail}" for detail in details[rows]]
+        traces.append(
             trace_type(
                 x=members["pc1"],
                 y=members["pc2"],
@@ -198,13 +197,37 @@ def pca_figure(
             )
         )
     ratio = list(explained_variance_ratio) + [0.0, 0.0]
-    return tidy(
-        fig,
+    return framed(
+        traces,
         f"{title}<br><sup>{pca_caption(ratio)}</sup>",
-        xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
-        yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
+        xaxis={"title": {"text": f"PC1 ({percent(ratio[0])} of variance)"}},
+        yaxis={"title": {"text": f"PC2 ({percent(ratio[1])} of variance)"}},
         height=480,
     )
+
+
+def _hover_details(
+    pca: pd.DataFrame, hover_columns: Mapping[str, str], money_columns: Sequence[str]
+) -> np.ndarray:
+    """Every point's hover lines after its segment (``<br>label: value`` per hover column);
+    a column of NumPy numbers has each of its distinct values formatted once."""
+    details = np.full(len(pca), "", dtype=object)
+    for column, label in hover_columns.items():
+        fmt = money if column in money_columns else number
+        values = pca[column]
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+            codes, distinct = pd.factorize(values, use_na_sentinel=False)
+            shown = [_hover_line(label, fmt, v) for v in distinct.tolist()]
+            lines = np.array(shown, dtype=object)[codes]
+        else:
+            lines = np.array([_hover_line(label, fmt, v) for v in values], dtype=object)
+        details = details + lines
+    return details
+
+
+def _hover_line(label: str, fmt, value) -> str:
+    shown = fmt(value) if isinstance(value, (int, float, np.number)) else value
+    return f"<br>{label}: {shown}"
 
 
 #: Above this share of variance on the first component, the scatter is mostly one axis.
@@ -248,54 +271,59 @@ def profile_figure(
         for row in medians
     ]
     segments = [f"Segment {s}" for s in profiles["segment"]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
-            y=wrap_labels(segments, ROW_LABEL_WIDTH),
-            text=text,
-            texttemplate="%{text}",
-            colorscale="RdBu",
-            reversescale=True,
-            zmid=0,
-            colorbar={"title": "relative"},
-            hovertemplate="%{y}<br>%{x}: median %{text}<extra></extra>",
-        )
+    heatmap = go.Heatmap(
+        z=z,
+        x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
+        y=wrap_labels(segments, ROW_LABEL_WIDTH),
+        text=text,
+        texttemplate="%{text}",
+        colorscale="RdBu",
+        reversescale=True,
+        zmid=0,
+        colorbar={"title": "relative"},
+        hovertemplate="%{y}<br>%{x}: median %{text}<extra></extra>",
     )
-    fig.update_yaxes(autorange="reversed")
     title = "Segment profiles (median of each feature"
     if dollars_of and any(f in money_columns for f in features):
         title += f"; amounts in {dollars_of} dollars"
-    return tidy(fig, title + ")", height=max(340, 60 * len(segments) + 220))
+    return framed(
+        [heatmap],
+        title + ")",
+        yaxis={"autorange": "reversed"},
+        height=max(340, 60 * len(segments) + 220),
+    )
 
 
 def segment_size_figure(profiles: pd.DataFrame) -> go.Figure:
     """Bars of each segment's share, labelled with its row count."""
     shares = profiles["share"].to_numpy(dtype=float)
-    fig = go.Figure(
-        go.Bar(
-            x=[f"Segment {s}" for s in profiles["segment"]],
-            y=shares,
-            marker_color=[segment_colour(s) for s in profiles["segment"]],
-            text=[
-                f"{percent(s)} ({counted(n, 'row')})"
-                for s, n in zip(shares, profiles["n_rows"], strict=True)
-            ],
-            textposition="outside",
-            textangle=0,
-            cliponaxis=False,
-        )
+    bar = go.Bar(
+        x=[f"Segment {s}" for s in profiles["segment"]],
+        y=shares,
+        marker_color=[segment_colour(s) for s in profiles["segment"]],
+        text=[
+            f"{percent(s)} ({counted(n, 'row')})"
+            for s, n in zip(shares, profiles["n_rows"], strict=True)
+        ],
+        textposition="outside",
+        textangle=0,
+        cliponaxis=False,
     )
-    return tidy(fig, "Segment sizes", yaxis_tickformat=".0%", yaxis_title="share", height=340)
+    return framed(
+        [bar],
+        "Segment sizes",
+        yaxis={"tickformat": ".0%", "title": {"text": "share"}},
+        height=340,
+    )
 
 
 def share_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
     """Bars of a :func:`custseg.explore.share_table`: rows, and weighted if present."""
-    fig = go.Figure(
+    bars = [
         go.Bar(x=table["label"], y=table["share"], name="share of rows", marker_color="#9ecae1")
-    )
+    ]
     if "weighted_share" in table:
-        fig.add_trace(
+        bars.append(
             go.Bar(
                 x=table["label"],
                 y=table["weighted_share"],
@@ -303,21 +331,17 @@ def share_figure(table: pd.DataFrame, *, title: str) -> go.Figure:
                 marker_color="#1f77b4",
             )
         )
-    return tidy(fig, title, barmode="group", yaxis_tickformat=".0%", height=360)
+    return framed(bars, title, barmode="group", yaxis={"tickformat": ".0%"}, height=360)
 
 
 def grouped_share_figure(table: pd.DataFrame, *, title: str, x_title: str) -> go.Figure:
     """Grouped bars of a :func:`custseg.explore.share_by_group` table, one colour per group."""
-    fig = go.Figure(
-        [go.Bar(x=list(table.index), y=table[group], name=str(group)) for group in table.columns]
-    )
-    return tidy(
-        fig,
+    return framed(
+        [go.Bar(x=list(table.index), y=table[group], name=str(group)) for group in table.columns],
         title,
         barmode="group",
-        yaxis_tickformat=".0%",
-        xaxis_title=x_title,
-        yaxis_title="share within group",
+        yaxis={"tickformat": ".0%", "title": {"text": "share within group"}},
+        xaxis={"title": {"text": x_title}},
         height=380,
     )
 
@@ -342,13 +366,13 @@ def distribution_figure(
     values = values[keep]
     weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
     counted = f"{unit} (weighted)" if weights is not None else "rows"
-    fig = go.Figure()
+    bars = []
     if values.size:
         low, high = np.log10(values.min()), np.log10(values.max())
         edges = np.logspace(low, high if high > low else low + 1, bins + 1)
         counts, edges = np.histogram(values, bins=edges, weights=weights)
         centres = np.sqrt(edges[:-1] * edges[1:])
-        fig.add_trace(
+        bars.append(
             go.Bar(
                 x=centres,
                 y=counts,
@@ -360,14 +384,12 @@ def distribution_figure(
             )
         )
     dollars = f"{dollars_of} $" if dollars_of else "$"
-    fig.update_xaxes(
-        type="log",
-        title_text=f"{label}{f' ({dollars}, log scale)' if as_money else ' (log scale)'}",
-    )
-    return tidy(
-        fig,
+    scale = f" ({dollars}, log scale)" if as_money else " (log scale)"
+    return framed(
+        bars,
         f"Distribution of {label} (positive values)",
-        yaxis_title=counted,
+        xaxis={"type": "log", "title": {"text": f"{label}{scale}"}},
+        yaxis={"title": {"text": counted}},
         height=320,
         bargap=0,
     )
@@ -375,11 +397,11 @@ def distribution_figure(
 
 def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
     """Each segment's share in two datasets, with imputation standard errors where known."""
-    fig = go.Figure()
+    bars = []
     for label, colour in ((base, "#9ecae1"), (other, "#1f77b4")):
         shares, se = table[f"share_{label}"], table.get(f"share_se_{label}")
         shown = [share_with_se(s, None if se is None else se.iloc[i]) for i, s in enumerate(shares)]
-        fig.add_trace(
+        bars.append(
             go.Bar(
                 x=[f"Segment {s}" for s in table["segment"]],
                 y=shares,
@@ -390,12 +412,11 @@ def compare_figure(table: pd.DataFrame, *, base: str, other: str) -> go.Figure:
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra>" + label + "</extra>",
             )
         )
-    return tidy(
-        fig,
+    return framed(
+        bars,
         f"Segment shares: {base} and {other}<br><sup>error bars: standard error, imputation"
         " uncertainty only</sup>",
         barmode="group",
-        yaxis_tickformat=".0%",
-        yaxis_title="share",
+        yaxis={"tickformat": ".0%", "title": {"text": "share"}},
         height=380,
     )

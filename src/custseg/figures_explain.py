@@ -9,13 +9,15 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from custseg.figure_layout import (
     COLUMN_LABEL_WIDTH,
     ROW_LABEL_WIDTH,
     below_legend,
-    tidy,
+    cell_axes,
+    framed,
+    layout_axis,
+    subplot_grid,
     wrap_labels,
 )
 from custseg.figures import segment_colour
@@ -40,11 +42,11 @@ def silhouette_figure(data: Mapping[str, Any], *, names: Mapping[int, str] | Non
     the dashed line is the mean of the rows shown."""
     segments = np.asarray(data["segment"])
     values = np.asarray(data["value"], dtype=float)
-    fig = go.Figure()
+    bars = []
     position = 0
     for segment in dict.fromkeys(segments.tolist()):
         members = values[segments == segment]
-        fig.add_trace(
+        bars.append(
             go.Bar(
                 x=members,
                 y=np.arange(position, position + len(members)),
@@ -58,15 +60,37 @@ def silhouette_figure(data: Mapping[str, Any], *, names: Mapping[int, str] | Non
         )
         position += len(members) + max(2, len(values) // 100)
     mean = float(values.mean()) if values.size else float("nan")
-    fig.add_vline(x=mean, line_dash="dash", line_color="#444", annotation_text=f"mean {mean:.2f}")
+    # a dashed line across the plot at the mean, labelled at its top
+    mean_line = {
+        "line": {"color": "#444", "dash": "dash"},
+        "type": "line",
+        "x0": mean,
+        "x1": mean,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+    }
+    mean_label = {
+        "showarrow": False,
+        "text": f"mean {mean:.2f}",
+        "x": mean,
+        "xanchor": "left",
+        "xref": "x",
+        "y": 1,
+        "yanchor": "top",
+        "yref": "y domain",
+    }
     title = "Silhouette of every row, by segment"
     if data.get("sampled"):
         title += f" (a stratified sample of {data['n_shown']:,} of {data['n_rows']:,} rows)"
-    fig.update_yaxes(showticklabels=False, autorange="reversed")
-    return tidy(
-        fig,
+    return framed(
+        bars,
         title,
-        xaxis_title="silhouette (below 0: closer to another segment)",
+        shapes=[mean_line],
+        annotations=[mean_label],
+        yaxis={"showticklabels": False, "autorange": "reversed"},
+        xaxis={"title": {"text": "silhouette (below 0: closer to another segment)"}},
         bargap=0,
         height=460,
         legend=below_legend(),
@@ -105,11 +129,11 @@ def box_figure(
         titles.append(labels.get(feature, feature) + (" (log scale)" if _skewed(everyone) else ""))
     height = max(360, 300 * rows)
     # room between rows, in pixels, for a row's tick labels and the next row's titles
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=ROW_GAP / height
-    )
+    grid = subplot_grid(rows, cols, subplot_titles=titles, vertical_spacing=ROW_GAP / height)
+    traces = []
     for index, feature in enumerate(features):
         row, col = divmod(index, cols)
+        axes = cell_axes(row + 1, col + 1, cols)
         shown = [r for r in records if r["feature"] == feature]
         everyone = next(r for r in shown if r["segment"] == 0)
         skewed = _skewed(everyone)
@@ -119,7 +143,7 @@ def box_figure(
             segment = record["segment"]
             label = ALL_LABEL if segment == 0 else segment_label(segment, names)
             stats = {k: scale([record[k]]).tolist() for k in ("p05", "q1", "median", "q3", "p95")}
-            fig.add_trace(
+            traces.append(
                 go.Box(
                     x=[label if segment == 0 else str(segment)],
                     q1=stats["q1"],
@@ -139,30 +163,21 @@ def box_figure(
                         f"<br>95%: {fmt(record['p95'])}<br>mean: {fmt(record['mean'])}"
                     ),
                     hoverinfo="text",
-                ),
-                row=row + 1,
-                col=col + 1,
+                    **axes,
+                )
             )
         if skewed:
             lows = [r["p05"] for r in shown] + [r["mean"] for r in shown]
             highs = [r["p95"] for r in shown] + [r["mean"] for r in shown]
             ticks = log_ticks(min(lows), max(highs))
-            fig.update_yaxes(
-                tickvals=_signed_log(ticks).tolist(),
-                ticktext=[fmt(t) for t in ticks],
-                row=row + 1,
-                col=col + 1,
-            )
+            grid[layout_axis(axes["yaxis"])] |= {
+                "tickvals": _signed_log(ticks).tolist(),
+                "ticktext": [fmt(t) for t in ticks],
+            }
     title = "Each feature by segment (box: 25-75%, whiskers: 5-95%, weighted where the run is)"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return tidy(
-        fig,
-        title,
-        height=height,
-        legend=below_legend(),
-        subplot_titles=True,
-    )
+    return framed(traces, title, height=height, legend=below_legend(), subplot_titles=True, **grid)
 
 
 def log_ticks(low: float, high: float) -> list[float]:
@@ -186,25 +201,23 @@ def correlation_figure(data: Mapping[str, Any]):
         for feature, label in zip(data["features"], data["labels"], strict=True)
     ]
     matrix = [[np.nan if v is None else v for v in row] for row in data["matrix"]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=matrix,
-            x=names,
-            y=names,
-            zmin=-1,
-            zmax=1,
-            colorscale="RdBu",
-            reversescale=True,
-            text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in matrix],
-            texttemplate="%{text}",
-            hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
-            colorbar={"title": "correlation"},
-        )
+    heatmap = go.Heatmap(
+        z=matrix,
+        x=names,
+        y=names,
+        zmin=-1,
+        zmax=1,
+        colorscale="RdBu",
+        reversescale=True,
+        text=[[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in matrix],
+        texttemplate="%{text}",
+        hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+        colorbar={"title": "correlation"},
     )
-    fig.update_yaxes(autorange="reversed")
-    return tidy(
-        fig,
+    return framed(
+        [heatmap],
         f"{data['method']} of the candidate features (★ chosen)",
+        yaxis={"autorange": "reversed"},
         height=max(360, 34 * len(names) + 160),
     )
 
@@ -232,24 +245,23 @@ def percentile_profile_figure(
         for row in data["medians"]
     ]
     segments = [segment_label(s, names) for s in data["segments"]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=ranks,
-            x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
-            y=wrap_labels(segments, ROW_LABEL_WIDTH),
-            text=text,
-            texttemplate="%{text}",
-            zmin=0,
-            zmax=100,
-            zmid=50,
-            colorscale="RdBu",
-            reversescale=True,
-            colorbar={"title": "percentile<br>in population"},
-            hovertemplate="%{y}<br>%{x}: median %{text}, percentile %{z:.0f}<extra></extra>",
-        )
+    heatmap = go.Heatmap(
+        z=ranks,
+        x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
+        y=wrap_labels(segments, ROW_LABEL_WIDTH),
+        text=text,
+        texttemplate="%{text}",
+        zmin=0,
+        zmax=100,
+        zmid=50,
+        colorscale="RdBu",
+        reversescale=True,
+        colorbar={"title": "percentile<br>in population"},
+        hovertemplate="%{y}<br>%{x}: median %{text}, percentile %{z:.0f}<extra></extra>",
     )
-    fig.update_yaxes(autorange="reversed")
     title = "Segment profiles: median of each feature, coloured by its percentile in the population"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
-    return tidy(fig, title, height=max(340, 60 * len(segments) + 220))
+    return framed(
+        [heatmap], title, yaxis={"autorange": "reversed"}, height=max(340, 60 * len(segments) + 220)
+    )

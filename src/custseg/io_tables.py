@@ -34,9 +34,9 @@ def cache_dir() -> Path:
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured).expanduser()
-    import pooch
+    import platformdirs  # where pooch keeps its downloads too, without importing pooch
 
-    return Path(pooch.os_cache("custseg"))
+    return Path(platformdirs.user_cache_dir("custseg"))
 
 
 def _suffix(path: Path) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from custseg.figure_layout import tidy
+from custseg.figure_layout import framed
 
 
 def dendrogram_figure(tree: Mapping[str, Any], *, k: int) -> go.Figure:
@@ -24,40 +24,60 @@ def dendrogram_figure(tree: Mapping[str, Any], *, k: int) -> go.Figure:
         The chosen number of segments: the cut is drawn between the (k-1)-th and k-th highest
         merges.
     """
-    fig = go.Figure()
-    for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": "#555", "width": 1.5},
-                hoverinfo="y",
-                showlegend=False,
-            )
+    branches = [
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"color": "#555", "width": 1.5},
+            hoverinfo="y",
+            showlegend=False,
         )
+        for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True)
+    ]
     heights = list(tree["heights"])
+    cut_line: dict[str, list] = {}
     if 1 < k <= len(heights):
         cut = (heights[k - 2] + heights[k - 1]) / 2
-        fig.add_hline(
-            y=cut,
-            line={"color": "#d62728", "dash": "dash"},
-            annotation_text=f"cut: {k} segments",
-            annotation_position="top right",
-        )
+        # a dashed line across the plot at the cut, labelled above its right end
+        cut_line["shapes"] = [
+            {
+                "line": {"color": "#d62728", "dash": "dash"},
+                "type": "line",
+                "x0": 0,
+                "x1": 1,
+                "xref": "x domain",
+                "y0": cut,
+                "y1": cut,
+                "yref": "y",
+            }
+        ]
+        cut_line["annotations"] = [
+            {
+                "showarrow": False,
+                "text": f"cut: {k} segments",
+                "x": 1,
+                "xanchor": "right",
+                "xref": "x domain",
+                "y": cut,
+                "yanchor": "bottom",
+                "yref": "y",
+            }
+        ]
     positions = [5 + 10 * i for i in range(len(tree["leaf_labels"]))]
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=positions,
-        ticktext=tree["leaf_labels"],
-        title_text="branches (rows under each, in brackets when several)",
-    )
-    fig.update_yaxes(title_text="merge height")
-    return tidy(
-        fig,
+    return framed(
+        branches,
         "Ward hierarchy: the top branches<br><sup>merge height: how much the spread within"
         " segments grows when two branches join</sup>",
+        xaxis={
+            "title": {"text": "branches (rows under each, in brackets when several)"},
+            "tickmode": "array",
+            "tickvals": positions,
+            "ticktext": tree["leaf_labels"],
+        },
+        yaxis={"title": {"text": "merge height"}},
         height=420,
+        **cut_line,
     )
 
 
@@ -72,18 +92,20 @@ def method_agreement_figure(table: pd.DataFrame) -> go.Figure:
     """
     names = list(table["method"])
     values = table[[f"ari_{name}" for name in names]].to_numpy()
-    fig = go.Figure(
-        go.Heatmap(
-            z=values,
-            x=names,
-            y=names,
-            zmin=0,
-            zmax=1,
-            colorscale="Blues",
-            text=[[f"{v:.2f}" for v in row] for row in values],
-            texttemplate="%{text}",
-            colorbar={"title": "ARI"},
-        )
+    heatmap = go.Heatmap(
+        z=values,
+        x=names,
+        y=names,
+        zmin=0,
+        zmax=1,
+        colorscale="Blues",
+        text=[[f"{v:.2f}" for v in row] for row in values],
+        texttemplate="%{text}",
+        colorbar={"title": "ARI"},
     )
-    fig.update_yaxes(autorange="reversed")
-    return tidy(fig, "Do the methods find the same segments? (adjusted Rand index)", height=420)
+    return framed(
+        [heatmap],
+        "Do the methods find the same segments? (adjusted Rand index)",
+        yaxis={"autorange": "reversed"},
+        height=420,
+    )

@@ -111,16 +111,21 @@ def run_figures(run) -> dict[str, go.Figure]:
         title=title
         + (f"; amounts in {_dollars_of(summary)} dollars" if _dollars_of(summary) else ""),
     )
-    result["profiles"] = figures.profile_figure(
-        run.profiles,
-        features=numeric,
-        labels=labels,
-        money_columns=money_columns,
-        dollars_of=_dollars_of(summary),
-    )
+    explaining = explain_figures(run)
+    # a run with its explanation has a richer profiles heatmap: the plain one is not drawn
+    if "profiles" in explaining:
+        result["profiles"] = explaining.pop("profiles")
+    else:
+        result["profiles"] = figures.profile_figure(
+            run.profiles,
+            features=numeric,
+            labels=labels,
+            money_columns=money_columns,
+            dollars_of=_dollars_of(summary),
+        )
     if tree := summary.get("method", {}).get("dendrogram"):
         result["dendrogram"] = dendrogram_figure(tree, k=summary["k"])
-    result.update(explain_figures(run))
+    result.update(explaining)
     return result
 
 

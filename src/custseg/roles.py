@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from custseg.dataset import is_numeric
@@ -47,6 +48,11 @@ def is_flag(series: pd.Series) -> bool:
         return True
     if not is_numeric(series):
         return False
+    if isinstance(series.dtype, np.dtype):  # plain NumPy numbers: checked without pandas
+        values = series.to_numpy()
+        if values.dtype.kind == "f":
+            values = values[~np.isnan(values)]
+        return values.size > 0 and bool(((values == 0) | (values == 1)).all())
     values = series.dropna()
     return not values.empty and bool(values.isin((0, 1)).all())
 

@@ -87,7 +87,8 @@ def compare_segments(
     w = np.ones(len(segments)) if weights is None else np.asarray(weights, dtype=float)
     labels, value_labels, names = labels or {}, value_labels or {}, names or {}
     order, codes = np.unique(segments, return_inverse=True)
-    households = None if households is None else np.asarray(households)
+    if households is not None:  # numbered once: every base counts distinct numbers
+        households = pd.factorize(np.asarray(households), use_na_sentinel=False)[0]
     rows: list[dict] = []
     for column in numeric:
         x = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
@@ -125,12 +126,12 @@ def _sort_key(value):
 
 
 def _bases(codes, known, k, households) -> np.ndarray:
-    """Rows (or distinct households) with a value, per segment code."""
+    """Rows (or distinct households, numbered from 0) with a value, per segment code."""
     if households is None:
         return np.bincount(codes[known], minlength=k)
-    pairs = pd.DataFrame({"code": codes[known], "household": households[known]})
-    counts = pairs.drop_duplicates().groupby("code").size()
-    return counts.reindex(range(k), fill_value=0).to_numpy()
+    n_households = int(households.max()) + 1 if len(households) else 1
+    pairs = np.unique(codes[known].astype(np.int64) * n_households + households[known])
+    return np.bincount(pairs // n_households, minlength=k)
 
 
 def _index(segment_value: float, population_value: float) -> float:

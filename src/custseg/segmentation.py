@@ -217,10 +217,13 @@ def _profile_table(
         profiles.insert(position + offset, column, values)
     profiles["description"] = [p.description for p in personas]
     profiles["distinguishing"] = ["; ".join(map(_trait_text, p.traits)) for p in personas]
+    make_up: dict[str, list[float]] = {}  # one column per category, in order of appearance
     for row, persona in enumerate(personas):
         for variable, shares in persona.make_up.items():
             for label, share in shares.items():
-                profiles.loc[row, f"{variable}={label}"] = share
+                make_up.setdefault(f"{variable}={label}", [np.nan] * len(personas))[row] = share
+    if make_up:
+        profiles = pd.concat([profiles, pd.DataFrame(make_up, index=range(len(personas)))], axis=1)
     for feature in prepared.categorical:  # categorical features: the mode and its share
         modes = [_mode(persona.make_up.get(feature, {})) for persona in personas]
         profiles[f"{feature}_mode"] = [label for label, _ in modes]

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from custseg import figures
-from custseg.figure_layout import tidy
+from custseg.figure_layout import framed
 from custseg.formatting import money, number, percent
 
 
@@ -68,7 +68,7 @@ def pca_points_figure(
     )
     segments = pca["segment"].to_numpy(dtype=np.int16)
     trace = go.Scattergl if len(pca) > figures.WEBGL_POINTS else go.Scatter
-    fig = go.Figure(
+    traces = [
         trace(
             x=pca["pc1"].to_numpy(dtype=np.float32),
             y=pca["pc2"].to_numpy(dtype=np.float32),
@@ -87,10 +87,10 @@ def pca_points_figure(
             # Every per-point attribute is available to the template: the segment is the colour.
             hovertemplate=f"Segment %{{marker.color}}{template}<extra></extra>",
         )
-    )
+    ]
     k = int(segments.max()) if len(segments) else 0
     for segment in range(1, k_max + 1):
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=[None],
                 y=[None],
@@ -101,11 +101,11 @@ def pca_points_figure(
             )
         )
     ratio = [*explained_variance_ratio, 0.0, 0.0]
-    return tidy(
-        fig,
+    return framed(
+        traces,
         f"{title}<br><sup>{figures.pca_caption(ratio)}</sup>",
-        xaxis_title=f"PC1 ({percent(ratio[0])} of variance)",
-        yaxis_title=f"PC2 ({percent(ratio[1])} of variance)",
+        xaxis={"title": {"text": f"PC1 ({percent(ratio[0])} of variance)"}},
+        yaxis={"title": {"text": f"PC2 ({percent(ratio[1])} of variance)"}},
         height=480,
     )
 
