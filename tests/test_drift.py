@@ -77,7 +77,9 @@ def test_shifted_rows_show_large_drift_and_a_warning():
     moved = np.where(shifted["visits"] > 13, 3, segments)
     out = np.zeros(len(values), bool)
     out[:100] = True
-    report = drift.drift_report(reference, shifted, moved, out, labels={"visits": "Trips to the store"})
+    report = drift.drift_report(
+        reference, shifted, moved, out, labels={"visits": "Trips to the store"}
+    )
     by_feature = {f["feature"]: f for f in report["features"]}
     assert by_feature["visits"]["psi"] > drift.PSI_LARGE
     assert by_feature["spend"]["psi"] == 0.0
