@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custseg import figures
+from custseg import figures_explore
 from custseg.dataset import from_frame
 from custseg.explore import dollar_summary, explore, share_by_group, share_table
 
@@ -67,7 +67,7 @@ def test_histograms_count_weighted_households(exploration, scf2019_raw):
     weights = exploration.distribution_weights["INCOME"]
     positive = scf2019_raw[scf2019_raw["INCOME"] > 0]
     assert weights.sum() == pytest.approx(positive["WGT"].sum())
-    fig = figures.distribution_figure(
+    fig = figures_explore.distribution_figure(
         values, label="Income", weights=weights, unit="US households", dollars_of=2019
     )
     assert fig.data[0].y.sum() == pytest.approx(positive["WGT"].sum())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from custseg import figures
+from custseg import figures_explore
 from custseg.explore import Exploration, describe_amounts
 from custseg.formatting import count, money, number, percent
 from custseg.report import figure_html, page, paragraphs, section, table_html
@@ -49,7 +49,7 @@ def explore_report(exploration: Exploration) -> str:
                 title,
                 paragraphs(sentences),
                 table_html(shown, share_formats),
-                figure_html(figures.share_figure(table, title=title)),
+                figure_html(figures_explore.share_figure(table, title=title)),
             )
         )
     if exploration.income_by_ownership is not None:
@@ -61,7 +61,7 @@ def explore_report(exploration: Exploration) -> str:
                 paragraphs(exploration.income_sentences),
                 table_html(shown, {c: percent for c in table.columns}),
                 figure_html(
-                    figures.grouped_share_figure(
+                    figures_explore.grouped_share_figure(
                         table,
                         title="Income group (percentile) of owners and non-owners",
                         x_title="income percentile group",
@@ -190,7 +190,7 @@ def distribution_figures(exploration: Exploration) -> list:
     """The histogram of every amount the exploration summarises, in its order."""
     dataset, as_money = exploration.dataset, exploration.amounts_are_money
     return [
-        figures.distribution_figure(
+        figures_explore.distribution_figure(
             exploration.distributions[column],
             label=dataset.label(column),
             as_money=as_money,

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from custseg import defaults, figures
+from custseg import defaults, figures, figures_explore
 from custseg.compare import Comparison, compare
 from custseg.dashboard import large, views
 from custseg.dashboard.state import K_MAX, K_MIN, ViewState
@@ -268,7 +268,7 @@ class Analysis:
             title = dataset.label(column)
             sections.append(
                 ExploreSection(
-                    title, sentences, [figures.share_figure(table, title=title).to_dict()]
+                    title, sentences, [figures_explore.share_figure(table, title=title).to_dict()]
                 )
             )
         if exploration.income_by_ownership is not None:
@@ -277,7 +277,7 @@ class Analysis:
                     "Income group by business ownership",
                     exploration.income_sentences,
                     [
-                        figures.grouped_share_figure(
+                        figures_explore.grouped_share_figure(
                             exploration.income_by_ownership,
                             title="Income percentile group of owners and non-owners",
                             x_title="income percentile group",
