@@ -76,3 +76,32 @@ def test_large_inputs_are_sampled_with_a_seed(points, labelings):
     full, full_info = sweep_metrics(points, labelings)
     assert not full_info["sampled"]
     assert frame["silhouette"].to_numpy() == pytest.approx(full["silhouette"].to_numpy(), abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([0, 0, 1, 1, 2], [1, 1, 0, 0, 0]),
+        ([0, 0, 1, 1], [5, 5, 2, 2]),  # the same partition, other numbers
+        ([-1, -1, 0, 1, 1, 0], [0, 1, 0, 1, 2, 2]),  # unassigned customers as one group
+        ([0, 0, 0], [0, 1, 2]),
+        ([3], [0]),
+    ],
+)
+def test_adjusted_rand_index_equals_sklearn(a, b):
+    from sklearn.metrics import adjusted_rand_score
+
+    from custseg.metrics import adjusted_rand_index
+
+    assert adjusted_rand_index(np.array(a), np.array(b)) == adjusted_rand_score(a, b)
+
+
+def test_adjusted_rand_index_equals_sklearn_on_random_labellings():
+    from sklearn.metrics import adjusted_rand_score
+
+    from custseg.metrics import adjusted_rand_index
+
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        a, b = rng.integers(-1, 6, 400), rng.integers(-1, 9, 400)
+        assert adjusted_rand_index(a, b) == adjusted_rand_score(a, b)

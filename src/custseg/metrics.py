@@ -205,3 +205,35 @@ def sweep_metrics(
         "sample_seed": random_state if sampled else None,
     }
     return frame, info
+
+
+def adjusted_rand_index(labels_a: np.ndarray, labels_b: np.ndarray) -> float:
+    """Adjusted Rand index of two integer labellings of shape (n_samples,), each label at
+    least ``-1`` (custseg's unassigned customers).
+
+    The same integer pair counts as :func:`sklearn.metrics.adjusted_rand_score`, so the same
+    value, in a fraction of its time (the bootstrap compares hundreds of labellings).
+    """
+    a = np.asarray(labels_a, dtype=np.int64) + 1
+    b = np.asarray(labels_b, dtype=np.int64) + 1
+    n_b = int(b.max(initial=0)) + 1
+    n_a = int(a.max(initial=0)) + 1
+    table = np.bincount(a * n_b + b, minlength=n_a * n_b).reshape(n_a, n_b)
+    n = len(a)
+    in_a, in_b = table.sum(axis=1), table.sum(axis=0)
+    squares = int((table**2).sum())
+    # The pair confusion matrix: pairs together in both, in one only, in neither.
+    together_b_only = int((table @ in_b).sum()) - squares
+    together_a_only = int((table.T @ in_a).sum()) - squares
+    together_both = squares - n
+    apart_both = n * n - together_b_only - together_a_only - squares
+    if together_a_only == 0 and together_b_only == 0:
+        return 1.0
+    return (
+        2.0
+        * (together_both * apart_both - together_a_only * together_b_only)
+        / (
+            (together_both + together_a_only) * (together_a_only + apart_both)
+            + (together_both + together_b_only) * (together_b_only + apart_both)
+        )
+    )

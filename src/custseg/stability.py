@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score
 
 from custseg import threads
 from custseg.engine import NOISE, Fit, Method, MethodOptions
+from custseg.metrics import adjusted_rand_index
 
 #: Above this many rows, bootstrap resamples draw about this many rows (see below).
 BOOTSTRAP_MAX_ROWS = 100_000
@@ -133,7 +133,7 @@ def bootstrap_stability(
             n_init=min(n_init, resample_n_init),
             options=options,
         )
-        return {k: adjusted_rand_score(reference[k], _labels(refits, method, k, Z)) for k in fits}
+        return {k: adjusted_rand_index(reference[k], _labels(refits, method, k, Z)) for k in fits}
 
     with warnings.catch_warnings():
         # A resample of a small table can hold fewer distinct points than k. The filter is set

@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from custseg import threads
-from custseg.engine.base import Assignment, Fit, Method
+from custseg.engine.base import Assignment, Fit, Method, size_order
+from custseg.engine.kmeans_restarts import KMeansCentres, kmeans
 from custseg.errors import CustsegError
 
 KMeansFit = Fit
@@ -111,13 +112,13 @@ class KMeansMethod(Method):
         return dict(zip(ks, threads.map_fits(fit, ks, n_values=Z.size, done=progress), strict=True))
 
     def refit_all(self, Z, fits, *, sample_weight, random_state, n_init, options):
-        """Every k on its own copy of ``Z``: KMeans centres its input in place and restores it,
-        which may round the values; no k sees another's rounding."""
-        engine = get_engine(options.engine)
+        """Every k as the local engine fits it (the same result, see
+        :mod:`custseg.engine.kmeans_restarts`), without the estimator's checks on every call:
+        the bootstrap's refits are small and many. Each estimator is a :class:`KMeansCentres`,
+        which predicts as KMeans does; ``Z`` is not changed."""
+        get_engine(options.engine)  # an unknown engine is an error here too
         return {
-            k: engine.fit_kmeans(
-                Z.copy(), k, sample_weight=sample_weight, random_state=random_state, n_init=n_init
-            )
+            k: _refit(Z, k, sample_weight=sample_weight, random_state=random_state, n_init=n_init)
             for k in fits
         }
 
@@ -127,6 +128,21 @@ class KMeansMethod(Method):
 
     def labels(self, estimator: KMeans, Z: np.ndarray) -> np.ndarray:
         return estimator.predict(Z)
+
+
+def _refit(Z, k, *, sample_weight, random_state, n_init) -> Fit:
+    """:func:`kmeans_restarts.kmeans` as a :class:`Fit`, numbered like :func:`order_clusters`."""
+    result = kmeans(Z, k, sample_weight=sample_weight, random_state=random_state, n_init=n_init)
+    new_number = size_order(result.labels, result.centers, sample_weight)
+    centers = result.centers[np.argsort(new_number)]
+    return Fit(
+        k=k,
+        labels=new_number[result.labels],
+        centers=centers,
+        inertia=result.inertia,
+        n_iter=result.n_iter,
+        estimator=KMeansCentres(centers=centers).fit(centers),
+    )
 
 
 def get_engine(name: str) -> Engine:
