@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
+from custseg import threads
 from custseg.engine import LocalEngine, MethodOptions
 from custseg.engine.kmeans import KMeansMethod
 from custseg.engine.kmeans_restarts import kmeans, nearest_centre
@@ -22,7 +23,10 @@ def _data(case: str) -> tuple[np.ndarray, np.ndarray | None]:
 def test_same_fit_as_sklearn_kmeans(case, k, n_init, seed):
     Z, weights = _data(case)
     before = Z.copy()
-    expected = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(Z, sample_weight=weights)
+    with threads.for_fit(*Z.shape):  # the native threads custseg gives a fit of this size
+        expected = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(
+            Z, sample_weight=weights
+        )
     result = kmeans(Z, k, sample_weight=weights, random_state=seed, n_init=n_init)
     np.testing.assert_array_equal(result.labels, expected.labels_)
     np.testing.assert_array_equal(result.centers, expected.cluster_centers_)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster._k_means_common import _is_same_clustering
 from sklearn.cluster._kmeans import _kmeans_single_lloyd, _labels_inertia, _tolerance
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
+from custseg import threads
 from custseg.engine.base import NearestCentre
 
 #: KMeans's defaults, which custseg's fits keep.
@@ -65,7 +65,9 @@ def kmeans(
         if sample_weight is None
         else np.array(sample_weight, dtype=np.float64, order="C")
     )
-    n_threads = _openmp_effective_n_threads()
+    # The thread count the estimator's fit gets (threads.for_fit): the sums of a Lloyd step
+    # depend on how the rows are split between threads, down to the last bit.
+    n_threads = threads.for_problem(Z.size)
     mean = X.mean(axis=0)
     X -= mean  # KMeans centres the data for more accurate distances
     squared_norms = np.einsum("ij,ij->i", X, X)
@@ -90,7 +92,7 @@ def nearest_centre(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
         X,
         np.ones(X.shape[0]),
         np.ascontiguousarray(centers, dtype=np.float64),
-        n_threads=_openmp_effective_n_threads(),
+        n_threads=threads.for_problem(Z.size),
         return_inertia=False,
     )
 
