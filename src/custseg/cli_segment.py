@@ -141,6 +141,21 @@ def segment(
             "else CSV), csv or parquet.",
         ),
     ] = "auto",
+    report: Annotated[
+        bool,
+        typer.Option(
+            help="Write the report (figures.html) and the files that explain the segments "
+            "(rules.csv, compare_segments.csv, charts.json); --no-report leaves them out and "
+            "skips computing them."
+        ),
+    ] = True,
+    model: Annotated[
+        bool,
+        typer.Option(
+            help="Write the model file (for predict, compare, export and relabel); --no-model "
+            "leaves it out."
+        ),
+    ] = True,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
@@ -179,7 +194,7 @@ def segment(
         covariance=covariance,
     )
     if chosen_engine == "dask":
-        _segment_distributed(source, config, out, scheduler)
+        _segment_distributed(source, config, out, scheduler, report=report, model=model)
         return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
@@ -205,6 +220,8 @@ def segment(
             out,
             per_household=assignments == "households",
             row_format=row_format,
+            report=report,
+            model=model,
         )
         return
     prepared = prepare(dataset, config)
@@ -231,6 +248,8 @@ def segment(
         per_household=assignments == "households",
         write_to=write_to,
         row_format=row_format,
+        report=report,
+        model=model,
     )
     _print_result(result, out)
 
@@ -304,7 +323,9 @@ def _engine(requested: str, source: str) -> str:
     return chosen
 
 
-def _segment_distributed(source: str, config, out: Path, scheduler: str | None) -> None:
+def _segment_distributed(
+    source: str, config, out: Path, scheduler: str | None, *, report: bool, model: bool
+) -> None:
     from custseg import distributed
     from custseg.runs import save_distributed_run
 
@@ -312,7 +333,7 @@ def _segment_distributed(source: str, config, out: Path, scheduler: str | None) 
         err_console.print(f"Dask dashboard: {client.dashboard_link}")
         with _progress("Lloyd passes on the cluster", None) as advance:
             result = distributed.segment(source, config, progress=advance)
-        save_distributed_run(result, out)
+        save_distributed_run(result, out, report=report, model=model)
     summary = result.summary
     out_console.print(
         Text.assemble(
