@@ -141,24 +141,25 @@ def segment(
             "else CSV), csv or parquet.",
         ),
     ] = "auto",
-    report: Annotated[
+    no_report: Annotated[
         bool,
         typer.Option(
-            help="Write the report (figures.html) and the files that explain the segments "
-            "(rules.csv, compare_segments.csv, charts.json); --no-report leaves them out and "
-            "skips computing them."
+            "--no-report",
+            help="Leave out the report (figures.html) and the files that explain the segments "
+            "(rules.csv, compare_segments.csv, charts.json), and skip computing them.",
         ),
-    ] = True,
-    model: Annotated[
+    ] = False,
+    no_model: Annotated[
         bool,
         typer.Option(
-            help="Write the model file (for predict, compare, export and relabel); --no-model "
-            "leaves it out."
+            "--no-model",
+            help="Leave out the model file (predict, compare, export and relabel need it).",
         ),
-    ] = True,
+    ] = False,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
+    report, model = not no_report, not no_model
     # Outputs, targets and option combinations are checked first, with only the light file
     # code loaded; then the options of the fit; all before the data loads and the fit runs.
     chosen_engine = _check_outputs(source, out, write_to, engine, scheduler, method)
