@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from custseg import defaults
+from custseg.background import Background
 from custseg.cli import (
     CategoricalOption,
     ExcludeOption,
@@ -163,6 +164,21 @@ def segment(
     # Outputs, targets and option combinations are checked first, with only the light file
     # code loaded; then the options of the fit; all before the data loads and the fit runs.
     chosen_engine = _check_outputs(source, out, write_to, engine, scheduler, method)
+    loading = None
+    if chosen_engine == "local":
+        # The data loads (mostly Parquet decoding, which releases the GIL) while the fitting
+        # code imports; its errors are raised where the data is needed, after the fit's options
+        # are checked, as before.
+        loading = Background(
+            lambda: _load(
+                source,
+                id_columns=id_columns,
+                categorical=categorical,
+                exclude=exclude,
+                sheet=sheet,
+                labels=labels,
+            )
+        )
     from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -195,7 +211,9 @@ def segment(
         covariance=covariance,
     )
     if chosen_engine == "dask":
-        _segment_distributed(source, config, out, scheduler, report=report, model=model)
+        from custseg.cli_dask import segment_distributed
+
+        segment_distributed(source, config, out, scheduler, report=report, model=model)
         return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
@@ -203,14 +221,7 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     row_file("assignments", 0, row_format)
-    dataset = _load(
-        source,
-        id_columns=id_columns,
-        categorical=categorical,
-        exclude=exclude,
-        sheet=sheet,
-        labels=labels,
-    )
+    dataset = loading.result()
     _print_roles(dataset)
     from custseg.cli_methods import print_method, segment_all
 
@@ -322,34 +333,6 @@ def _engine(requested: str, source: str) -> str:
         f"memory ({limit / 2**20:,.0f} MB): using the {chosen} engine."
     )
     return chosen
-
-
-def _segment_distributed(
-    source: str, config, out: Path, scheduler: str | None, *, report: bool, model: bool
-) -> None:
-    from custseg import distributed
-    from custseg.runs import save_distributed_run
-
-    with distributed.connect(scheduler) as client:
-        err_console.print(f"Dask dashboard: {client.dashboard_link}")
-        with _progress("Lloyd passes on the cluster", None) as advance:
-            result = distributed.segment(source, config, progress=advance)
-        save_distributed_run(result, out, report=report, model=model)
-    summary = result.summary
-    out_console.print(
-        Text.assemble(
-            (clip(source), "bold"),
-            f" on Dask: {summary['n_rows']:,} rows; features "
-            f"{', '.join(clip(f['name']) for f in summary['features'])}",
-        )
-    )
-    out_console.print(
-        f"Recommended k={summary['recommended']['k']}: "
-        + clip_message(summary["recommended"]["reason"])
-    )
-    for row in result.profiles.itertuples():
-        out_console.print(f"  {row.size}")
-    out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
 
 
 def _print_result(result, out: Path) -> None:
