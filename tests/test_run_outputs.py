@@ -40,7 +40,10 @@ def runs(tmp_path_factory):
     rng = np.random.default_rng(3)
     centres = [(0.0, 0.0), (6.0, 0.0), (0.0, 6.0)]
     frame = pd.concat(
-        [pd.DataFrame(rng.normal(c, 1.0, size=(40, 2)), columns=["spend", "visits"]) for c in centres],
+        [
+            pd.DataFrame(rng.normal(c, 1.0, size=(40, 2)), columns=["spend", "visits"])
+            for c in centres
+        ],
         ignore_index=True,
     )
     frame.insert(0, "customer_id", np.arange(500, 500 + len(frame)))
@@ -150,5 +153,7 @@ def test_relabel_keeps_a_run_without_its_report(runs, tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert not was_written(summary, "report") and summary["k"] == 2
     assert "Big spenders" in pd.read_csv(folder / "profiles.csv")["name"].tolist()
-    assert run(["predict", str(folder), "--input", str(source), "--out", str(tmp_path / "s.csv")]) == 0
+    assert (
+        run(["predict", str(folder), "--input", str(source), "--out", str(tmp_path / "s.csv")]) == 0
+    )
     assert RunData.load(folder).explanation is None
