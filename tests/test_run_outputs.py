@@ -129,7 +129,7 @@ def test_report_rebuilds_a_lean_runs_report_and_says_what_it_lacks(runs, tmp_pat
     shutil.copytree(runs[1]["lean"], folder)
     assert run(["report", str(folder)]) == 0
     err = " ".join(capsys.readouterr().err.split())
-    assert "--no-report" in err and "without its rules" in err
+    assert "--no-report" in err and "shows its tables and figures only" in err
     page = (folder / REPORT_FILE).read_text()
     assert "Segments in two dimensions" in page and "Rules" not in page
 

@@ -63,9 +63,8 @@ def report(
         io.write_text(tmp, page)
     if not was_written(run.summary, "report"):
         err_console.print(
-            f"Note: {left_out_message('report')}; this report has the run's tables and "
-            "figures without its rules, segment vs population and explaining charts (segment "
-            "again without --no-report for them)."
+            f"Note: {run_dir} was {left_out_message('report')}; this report shows its tables "
+            "and figures only."
         )
     out_console.print(
         f"Wrote {run_dir / REPORT_FILE}"

@@ -14,14 +14,15 @@ from typing import Any
 
 from custseg.errors import CustsegError
 
-#: Each optional output: the option that leaves it out, and what it is, in words.
+#: Each optional output: the option of ``custseg segment`` that leaves it out, and what that
+#: leaves out, in words.
 OPTIONAL_OUTPUTS = {
     "report": (
         "--no-report",
-        "report (figures.html) and the files that explain its segments (rules, segment vs "
-        "population, chart numbers)",
+        "the report and what explains the segments (rules, segment vs population, "
+        "explaining charts)",
     ),
-    "model": ("--no-model", "model file, which predict, compare, export and relabel read"),
+    "model": ("--no-model", "the model file that predict, compare, export and relabel need"),
 }
 #: The key of ``summary.json`` that records them.
 OUTPUTS_KEY = "outputs"
@@ -39,9 +40,10 @@ def was_written(summary: Mapping[str, Any], output: str) -> bool:
 
 
 def left_out_message(output: str) -> str:
-    """Why a run has no ``output``, naming the option that left it out."""
+    """How a run came to lack ``output``: ``written with --no-... (custseg segment), which
+    leaves out ...``."""
     option, what = OPTIONAL_OUTPUTS[output]
-    return f"it was written with {option} (custseg segment), which leaves out the {what}"
+    return f"written with {option} (custseg segment), which leaves out {what}"
 
 
 def require(folder: str | os.PathLike[str], output: str) -> None:
@@ -65,6 +67,6 @@ def require(folder: str | os.PathLike[str], output: str) -> None:
         return
     if isinstance(summary, Mapping) and not was_written(summary, output):
         raise CustsegError(
-            f"{folder} has no {output}: {left_out_message(output)}.",
+            f"{folder} has no {output}: it was {left_out_message(output)}.",
             hint=f"Segment again without {OPTIONAL_OUTPUTS[output][0]}.",
         )

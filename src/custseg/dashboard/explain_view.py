@@ -171,11 +171,5 @@ def run_tables(run) -> list:
     if run.explanation is None:
         if was_written(run.summary, "report"):
             return []
-        return [
-            dbc.Alert(
-                f"No rules, segment vs population or explaining charts: "
-                f"{left_out_message('report')}.",
-                color="light",
-            )
-        ]
+        return [dbc.Alert(f"This run was {left_out_message('report')}.", color="light")]
     return tables(run.explanation, segment_names(run.profiles))
