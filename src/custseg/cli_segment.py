@@ -286,7 +286,9 @@ def _check_outputs(
                 hint="Choose one --method to write, or leave out --write-to.",
             )
         check_write_target(write_to)
-    chosen = _engine(engine, source)
+    from custseg.cli_dask import choose_engine
+
+    chosen = choose_engine(engine, source)
     if scheduler is not None and chosen != "dask":
         raise CustsegError(
             "--scheduler is the address of a Dask cluster; it needs --engine dask.",
@@ -303,35 +305,6 @@ def _check_outputs(
             "written as partitioned Parquet in the --out folder.",
             hint="Leave out --write-to, or use --engine local.",
         )
-    return chosen
-
-
-ENGINE_CHOICES = ("local", "dask", "auto")
-#: --engine auto moves to Dask above this share of the free memory.
-AUTO_MEMORY_SHARE = 0.25
-
-
-def _engine(requested: str, source: str) -> str:
-    if requested not in ENGINE_CHOICES:
-        raise CustsegError(
-            f"Unknown --engine {requested!r}.", hint=f"Choose one of: {', '.join(ENGINE_CHOICES)}."
-        )
-    if requested != "auto":
-        return requested
-    import glob
-
-    import psutil
-
-    paths = [Path(p) for p in (glob.glob(source) or [source]) if Path(p).exists()]
-    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
-    size = sum(f.stat().st_size for f in files)
-    limit = AUTO_MEMORY_SHARE * psutil.virtual_memory().available
-    chosen = "dask" if size > limit else "local"
-    err_console.print(
-        f"--engine auto: the source is {size / 2**20:,.0f} MB on disk, "
-        f"{'more' if chosen == 'dask' else 'less'} than a quarter of the free "
-        f"memory ({limit / 2**20:,.0f} MB): using the {chosen} engine."
-    )
     return chosen
 
 
