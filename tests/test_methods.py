@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from custseg.cli import run
+from custseg.cli_methods import save_comparison
 from custseg.datasets import load_dataset
 from custseg.engine import METHODS
 from custseg.errors import CustsegError
@@ -114,7 +115,7 @@ def test_separate_implicates_only_for_kmeans():
         SegmentationConfig(method="ward", implicates="separate")
 
 
-def test_compare_methods_table_and_agreement(mall):
+def test_compare_methods_table_and_agreement(mall, tmp_path):
     comparison = compare_methods(mall, SegmentationConfig(k_range=(2, 6), bootstrap=2))
     table = comparison.table
     assert list(table["method"]) == list(METHODS)
@@ -123,6 +124,23 @@ def test_compare_methods_table_and_agreement(mall):
     symmetric = table[[f"ari_{m}" for m in table["method"]]].to_numpy()
     np.testing.assert_allclose(symmetric, symmetric.T)
     assert (table["smallest_segment"] > 0).all()
+    # --method all --no-report --no-model: the tables of the comparison and of every method
+    save_comparison(comparison, tmp_path / "all", report=False, model=False)
+    assert {p.name for p in (tmp_path / "all").iterdir() if p.is_file()} == {
+        ".custseg-run",
+        "methods.csv",
+        "summary.json",
+    }
+    tables = {
+        ".custseg-run",
+        "summary.json",
+        "sweep.csv",
+        "profiles.csv",
+        "pca.csv",
+        "assignments.csv",
+    }
+    for name in table["method"]:
+        assert {p.name for p in (tmp_path / "all" / name).iterdir()} == tables
 
 
 def test_cli_method_all_writes_the_comparison_and_a_run_per_method(shared_data, tmp_path):

@@ -53,6 +53,22 @@ def test_segmenting_saving_and_loading_in_python_loads_no_plotting_web_or_cluste
     )
 
 
+def test_a_run_without_report_and_model_loads_no_plotting_web_model_file_or_cluster_code(
+    tmp_path,
+):
+    source, out = tmp_path / "customers.csv", tmp_path / "run"
+    loaded = _modules_after(
+        "import numpy as np, pandas as pd\n"
+        "from custseg.cli import run\n"
+        "values = np.random.default_rng(0).normal(size=(200, 3))\n"
+        f"pd.DataFrame(values, columns=list('abc')).to_csv({str(source)!r}, index=False)\n"
+        f"assert run(['segment', {str(source)!r}, '--out', {str(out)!r}, '--k-range', '2-3',"
+        " '--bootstrap', '0', '--no-report', '--no-model']) == 0"
+    )
+    assert loaded.isdisjoint({"plotly", "dash", "dask", "distributed", "duckdb", "skops"})
+    assert (out / "sweep.csv").is_file()
+
+
 @pytest.mark.parametrize("module", ["custseg", "custseg.cli"])
 def test_version_runs_as_a_process(module):
     done = subprocess.run(

@@ -26,6 +26,7 @@ _EXPORTS = {
     "load_dataset": "custseg.datasets",
     "prepare": "custseg.segmentation",
     "run_sweep": "custseg.segmentation",
+    "save_run": "custseg.runs",
     "segment": "custseg.segmentation",
 }
 
@@ -41,6 +42,7 @@ __all__ = [
     "load_dataset",
     "prepare",
     "run_sweep",
+    "save_run",
     "segment",
 ]
 
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from custseg.datasets import load_dataset
     from custseg.errors import CustsegError
     from custseg.model import SegmentModel
+    from custseg.runs import save_run
     from custseg.segmentation import (
         SegmentationConfig,
         SegmentationResult,

@@ -16,6 +16,7 @@ from custseg.methods import MethodComparison, compare_methods
 from custseg.sweep import describe_method
 
 METHODS_FILE = "methods.csv"
+METHODS_PAGE = "methods.html"
 
 
 def print_method(prepared) -> None:
@@ -38,34 +39,46 @@ def save_comparison(
     *,
     per_household: bool = False,
     row_format: str = "auto",
+    report: bool = True,
+    model: bool = True,
 ) -> None:
     """``OUT/methods.csv`` and ``OUT/summary.json`` (the comparison), ``OUT/methods.html``
-    (the agreement heat map), and a complete run folder ``OUT/<method>/`` for every method;
-    all or nothing."""
-    from custseg.method_figures import method_agreement_figure
-    from custseg.report import figure_html, page, section, table_html
+    (the agreement heat map; not with ``report=False``), and a run folder ``OUT/<method>/``
+    for every method (with the report and model as asked); all or nothing."""
     from custseg.runs import save_run
 
     with io.atomic_output_dir(out) as staging:
         io.write_csv(staging / METHODS_FILE, comparison.table)
         io.write_json(staging / "summary.json", comparison.summary())
-        shown = comparison.table.round(3).drop(columns="label")
-        io.write_text(
-            staging / "methods.html",
-            page(
-                "Segmentation methods compared",
-                f"{counted(len(comparison.results), 'method')}, each at its recommended k",
-                [
-                    section(
-                        "Methods",
-                        table_html(shown),
-                        figure_html(method_agreement_figure(comparison.table)),
-                    )
-                ],
-            ),
-        )
+        if report:
+            io.write_text(staging / METHODS_PAGE, _methods_page(comparison))
         for name, result in comparison.results.items():
-            save_run(result, staging / name, per_household=per_household, row_format=row_format)
+            save_run(
+                result,
+                staging / name,
+                per_household=per_household,
+                row_format=row_format,
+                report=report,
+                model=model,
+            )
+
+
+def _methods_page(comparison: MethodComparison) -> str:
+    from custseg.method_figures import method_agreement_figure
+    from custseg.report import figure_html, page, section, table_html
+
+    shown = comparison.table.round(3).drop(columns="label")
+    return page(
+        "Segmentation methods compared",
+        f"{counted(len(comparison.results), 'method')}, each at its recommended k",
+        [
+            section(
+                "Methods",
+                table_html(shown),
+                figure_html(method_agreement_figure(comparison.table)),
+            )
+        ],
+    )
 
 
 def segment_all(
@@ -75,12 +88,21 @@ def segment_all(
     *,
     per_household: bool = False,
     row_format: str = "auto",
+    report: bool = True,
+    model: bool = True,
 ) -> None:
     """Fit every applicable method, write the comparison and print it."""
     comparison = compare_methods(
         dataset, config, progress=lambda name: err_console.print(f"Fitting {name}...")
     )
-    save_comparison(comparison, out, per_household=per_household, row_format=row_format)
+    save_comparison(
+        comparison,
+        out,
+        per_household=per_household,
+        row_format=row_format,
+        report=report,
+        model=model,
+    )
     for name, reason in comparison.skipped.items():
         err_console.print(Text.assemble((f"Skipped {name}:", "yellow"), f" {reason}"))
     table = Table("method", "k", "silhouette", "stability", "smallest", "unassigned")
@@ -99,4 +121,5 @@ def segment_all(
     for row in comparison.table.itertuples():
         agreement.add_row(row.method, *(f"{getattr(row, f'ari_{n}'):.2f}" for n in names))
     out_console.print(agreement)
-    out_console.print(f"Wrote {out} ({METHODS_FILE}, methods.html and a run folder per method)")
+    page = f", {METHODS_PAGE}" if report else ""
+    out_console.print(f"Wrote {out} ({METHODS_FILE}{page} and a run folder per method)")

@@ -36,6 +36,7 @@ def report(
     from custseg import io
     from custseg.output_dirs import MARKER_FILE, is_custseg_folder
     from custseg.report import run_figures, run_report
+    from custseg.run_outputs import left_out_message, was_written
     from custseg.runs import REPORT_FILE, RunData
 
     if export and export not in io.EXPORT_FORMATS:
@@ -60,6 +61,11 @@ def report(
         io.export_figures(run_figures(run), run_dir / "figures", export)
     with io.atomic_file(run_dir / REPORT_FILE) as tmp:
         io.write_text(tmp, page)
+    if not was_written(run.summary, "report"):
+        err_console.print(
+            f"Note: {run_dir} was {left_out_message('report')}; this report shows its tables "
+            "and figures only."
+        )
     out_console.print(
         f"Wrote {run_dir / REPORT_FILE}"
         + (f" and {run_dir / 'figures'}/*.{export}" if export else "")

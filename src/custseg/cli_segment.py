@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from custseg import defaults
+from custseg.background import Background
 from custseg.cli import (
     CategoricalOption,
     ExcludeOption,
@@ -141,12 +142,43 @@ def segment(
             "else CSV), csv or parquet.",
         ),
     ] = "auto",
+    no_report: Annotated[
+        bool,
+        typer.Option(
+            "--no-report",
+            help="Leave out the report (figures.html) and the files that explain the segments "
+            "(rules.csv, compare_segments.csv, charts.json), and skip computing them.",
+        ),
+    ] = False,
+    no_model: Annotated[
+        bool,
+        typer.Option(
+            "--no-model",
+            help="Leave out the model file (predict, compare, export and relabel need it).",
+        ),
+    ] = False,
 ) -> None:
     """Segment a dataset: select features, sweep k, fit, profile, and write the results."""
     _use_threads(threads)
+    report, model = not no_report, not no_model
     # Outputs, targets and option combinations are checked first, with only the light file
     # code loaded; then the options of the fit; all before the data loads and the fit runs.
     chosen_engine = _check_outputs(source, out, write_to, engine, scheduler, method)
+    loading = None
+    if chosen_engine == "local":
+        # The data loads (mostly Parquet decoding, which releases the GIL) while the fitting
+        # code imports; its errors are raised where the data is needed, after the fit's options
+        # are checked, as before.
+        loading = Background(
+            lambda: _load(
+                source,
+                id_columns=id_columns,
+                categorical=categorical,
+                exclude=exclude,
+                sheet=sheet,
+                labels=labels,
+            )
+        )
     from custseg.runs import ASSIGNMENT_MODES, row_file, save_run
     from custseg.segmentation import (
         SegmentationConfig,
@@ -179,7 +211,9 @@ def segment(
         covariance=covariance,
     )
     if chosen_engine == "dask":
-        _segment_distributed(source, config, out, scheduler)
+        from custseg.cli_dask import segment_distributed
+
+        segment_distributed(source, config, out, scheduler, report=report, model=model)
         return
     if assignments not in ASSIGNMENT_MODES:
         raise CustsegError(
@@ -187,14 +221,7 @@ def segment(
             hint=f"Choose one of: {', '.join(ASSIGNMENT_MODES)}.",
         )
     row_file("assignments", 0, row_format)
-    dataset = _load(
-        source,
-        id_columns=id_columns,
-        categorical=categorical,
-        exclude=exclude,
-        sheet=sheet,
-        labels=labels,
-    )
+    dataset = loading.result()
     _print_roles(dataset)
     from custseg.cli_methods import print_method, segment_all
 
@@ -205,6 +232,8 @@ def segment(
             out,
             per_household=assignments == "households",
             row_format=row_format,
+            report=report,
+            model=model,
         )
         return
     prepared = prepare(dataset, config)
@@ -231,6 +260,8 @@ def segment(
         per_household=assignments == "households",
         write_to=write_to,
         row_format=row_format,
+        report=report,
+        model=model,
     )
     _print_result(result, out)
 
@@ -255,7 +286,9 @@ def _check_outputs(
                 hint="Choose one --method to write, or leave out --write-to.",
             )
         check_write_target(write_to)
-    chosen = _engine(engine, source)
+    from custseg.cli_dask import choose_engine
+
+    chosen = choose_engine(engine, source)
     if scheduler is not None and chosen != "dask":
         raise CustsegError(
             "--scheduler is the address of a Dask cluster; it needs --engine dask.",
@@ -273,61 +306,6 @@ def _check_outputs(
             hint="Leave out --write-to, or use --engine local.",
         )
     return chosen
-
-
-ENGINE_CHOICES = ("local", "dask", "auto")
-#: --engine auto moves to Dask above this share of the free memory.
-AUTO_MEMORY_SHARE = 0.25
-
-
-def _engine(requested: str, source: str) -> str:
-    if requested not in ENGINE_CHOICES:
-        raise CustsegError(
-            f"Unknown --engine {requested!r}.", hint=f"Choose one of: {', '.join(ENGINE_CHOICES)}."
-        )
-    if requested != "auto":
-        return requested
-    import glob
-
-    import psutil
-
-    paths = [Path(p) for p in (glob.glob(source) or [source]) if Path(p).exists()]
-    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
-    size = sum(f.stat().st_size for f in files)
-    limit = AUTO_MEMORY_SHARE * psutil.virtual_memory().available
-    chosen = "dask" if size > limit else "local"
-    err_console.print(
-        f"--engine auto: the source is {size / 2**20:,.0f} MB on disk, "
-        f"{'more' if chosen == 'dask' else 'less'} than a quarter of the free "
-        f"memory ({limit / 2**20:,.0f} MB): using the {chosen} engine."
-    )
-    return chosen
-
-
-def _segment_distributed(source: str, config, out: Path, scheduler: str | None) -> None:
-    from custseg import distributed
-    from custseg.runs import save_distributed_run
-
-    with distributed.connect(scheduler) as client:
-        err_console.print(f"Dask dashboard: {client.dashboard_link}")
-        with _progress("Lloyd passes on the cluster", None) as advance:
-            result = distributed.segment(source, config, progress=advance)
-        save_distributed_run(result, out)
-    summary = result.summary
-    out_console.print(
-        Text.assemble(
-            (clip(source), "bold"),
-            f" on Dask: {summary['n_rows']:,} rows; features "
-            f"{', '.join(clip(f['name']) for f in summary['features'])}",
-        )
-    )
-    out_console.print(
-        f"Recommended k={summary['recommended']['k']}: "
-        + clip_message(summary["recommended"]["reason"])
-    )
-    for row in result.profiles.itertuples():
-        out_console.print(f"  {row.size}")
-    out_console.print(f"Wrote {out} (assignments as partitioned Parquet in {out / 'assignments'})")
 
 
 def _print_result(result, out: Path) -> None:

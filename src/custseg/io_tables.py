@@ -194,8 +194,20 @@ def _read_parquet_dataset(path: Path) -> pd.DataFrame:
 THREADED_PARQUET_BYTES = 64 * 2**20
 
 
+#: Arrow columns become one pandas block each instead of being copied into one block per dtype:
+#: the copy of a wide table (the SCF's 351 columns) cost more than reading it (pandas 3 passes
+#: these options to pyarrow; the frame's values and dtypes are the same).
+_SPLIT_BLOCKS = (
+    {"to_pandas_kwargs": {"split_blocks": True, "self_destruct": True}}
+    if int(pd.__version__.split(".")[0]) >= 3
+    else {}
+)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path, use_threads=path.stat().st_size >= THREADED_PARQUET_BYTES)
+    return pd.read_parquet(
+        path, use_threads=path.stat().st_size >= THREADED_PARQUET_BYTES, **_SPLIT_BLOCKS
+    )
 
 
 def _cached_parse(path: Path) -> pd.DataFrame:

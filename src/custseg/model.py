@@ -275,6 +275,9 @@ class SegmentModel:
             io.refuse_comparison_folder(path)
             found = model_file_of(path)
             if found is None:
+                from custseg.run_outputs import require
+
+                require(path, "model")  # a run written with --no-model says so
                 raise CustsegError(
                     f"{path} is not a run folder: it has no {MODEL_FILENAME}.",
                     hint="Point at a folder written by custseg segment --out, or at a model file.",

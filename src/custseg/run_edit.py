@@ -25,11 +25,12 @@ from custseg.datasets import builtin_names, load_dataset
 from custseg.errors import CustsegError
 from custseg.explain import Explanation, explain, save_explanation
 from custseg.metrics import sweep_metrics
-from custseg.model import LEGACY_MODEL_FILENAME, MODEL_FILENAME, SegmentModel, model_file_of
+from custseg.model import LEGACY_MODEL_FILENAME, MODEL_FILENAME, SegmentModel
 from custseg.preparation import Prepared, prepare
 from custseg.relabel import SegmentEdit, parse_merges, parse_renames, plan_edit
 from custseg.report import run_report
 from custseg.result import SegmentationResult
+from custseg.run_outputs import was_written
 from custseg.runs import REPORT_FILE, RunData
 from custseg.segmentation import _profile_table
 from custseg.survey import household_assignments, implicate_report
@@ -292,13 +293,13 @@ def relabel_run(
     folder = Path(folder)
     if write_to:
         io.check_write_target(write_to)  # before the run and its training data are read
-    if not _is_run(folder):
+    if not (folder / "summary.json").is_file():
         raise CustsegError(
-            f"{folder} is not a custseg run folder (no summary.json and model).",
+            f"{folder} is not a custseg run folder (no summary.json).",
             hint="Point at the --out folder of custseg segment.",
         )
     summary = io.read_json(folder / "summary.json")
-    model = SegmentModel.load(folder)
+    model = SegmentModel.load(folder)  # names --no-model for a run written without it
     k = model.k
     current_names = {int(s): n for s, n in model.metadata.get("segment_names", {}).items()}
     edit = plan_edit(
@@ -337,19 +338,19 @@ def relabel_run(
     with io.atomic_output_dir(folder) as staging:
         # The model is written again below, in the current format, replacing an older run's.
         io.copy_folder(folder, staging, skip=(*STALE_OUTPUTS, LEGACY_MODEL_FILENAME))
-        summary, explanation = refresh_explanations(staging, result, summary)
+        # A run written with --no-report stays without the report and its explanation.
+        reported = was_written(summary, "report")
+        if reported:
+            summary, explanation = refresh_explanations(staging, result, summary)
         io.write_csv(staging / "profiles.csv", result.profiles)
         io.write_csv(staging / "pca.csv", points)
         io.write_csv(staging / "assignments.csv", assignments)
         io.write_json(staging / "summary.json", summary)
         result.model.save(staging / MODEL_FILENAME)
-        sweep = io.read_table(staging / "sweep.csv")
-        run = RunData(summary, sweep, result.profiles, points, explanation)
-        io.write_text(staging / REPORT_FILE, run_report(run))
+        if reported:
+            sweep = io.read_table(staging / "sweep.csv")
+            run = RunData(summary, sweep, result.profiles, points, explanation)
+            io.write_text(staging / REPORT_FILE, run_report(run))
         if write_to:
             io.write_table(assignments, write_to)
     return edit, removed
-
-
-def _is_run(folder: Path) -> bool:
-    return (folder / "summary.json").is_file() and model_file_of(folder) is not None

@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from custseg import io
 from custseg.errors import CustsegError
-from custseg.explain import Explanation, explain, load_explanation, save_explanation
 from custseg.model import MODEL_FILENAME
-from custseg.report import run_report
+from custseg.run_outputs import OUTPUTS_KEY, outputs_record
 from custseg.segmentation import SegmentationResult
+
+if TYPE_CHECKING:  # the explanation and the report load only for runs that write them
+    from custseg.explain import Explanation
 
 ASSIGNMENT_MODES = ("rows", "households")
 REPORT_FILE = "figures.html"
@@ -51,7 +53,13 @@ class RunData:
     explanation: Explanation | None = None
 
     @classmethod
-    def from_result(cls, result: SegmentationResult) -> RunData:
+    def from_result(cls, result: SegmentationResult, *, explained: bool = True) -> RunData:
+        """The run of ``result``; ``explained=False`` leaves out the explanation (rules,
+        segment vs population, chart numbers), which only the report and dashboard show."""
+        if not explained:
+            return cls(result.summary(), result.sweep.table, result.profiles, result.hover_frame())
+        from custseg.explain import explain
+
         explanation = explain(result)
         summary = {**result.summary(), "rules": explanation.rules_summary}
         return cls(summary, result.sweep.table, result.profiles, result.hover_frame(), explanation)
@@ -79,6 +87,8 @@ class RunData:
                 f"{type(summary).__name__}, not the object custseg writes.",
                 hint="Run custseg segment again to rewrite the folder.",
             )
+        from custseg.explain import load_explanation
+
         points = folder / "pca.parquet"
         return cls(
             summary,
@@ -97,14 +107,19 @@ def save_run(
     write_to: str | None = None,
     extra_tables: dict[str, pd.DataFrame] | None = None,
     row_format: str = "auto",
+    report: bool = True,
+    model: bool = True,
 ) -> Path:
-    """Write every output of ``result`` into the folder ``out``, replacing a previous run there.
+    """Write the outputs of ``result`` into the folder ``out``, replacing a previous run there.
 
     ``per_household`` writes one row per household (majority segment and agreement) to
     ``assignments.csv`` instead of one per row. ``write_to`` also writes the assignments to a
     database table or Parquet file (see :func:`custseg.io.write_table`), last, so that a
     failure there leaves no output folder either. ``row_format`` chooses the per-row outputs'
-    format (assignments, pca; see :func:`row_file`).
+    format (assignments, pca; see :func:`row_file`). ``report=False`` leaves out the report
+    and the files that explain the segments (which are computed only for it: rules, segment
+    vs population, chart numbers), ``model=False`` the model file (``--no-report``,
+    ``--no-model``); ``summary.json``'s ``outputs`` records which were written.
 
     The files are written to a temporary folder that is renamed onto ``out`` only when all of
     them are complete.
@@ -122,6 +137,8 @@ def save_run(
             write_to=write_to,
             extra_tables=extra_tables,
             row_format=row_format,
+            report=report,
+            model=model,
         )
     return Path(out)
 
@@ -134,10 +151,13 @@ def write_run(
     write_to: str | None = None,
     extra_tables: dict[str, pd.DataFrame] | None = None,
     row_format: str = "auto",
+    report: bool = True,
+    model: bool = True,
 ) -> None:
-    """Write every output of ``result`` into the (staging) ``folder``; see :func:`save_run`."""
+    """Write the outputs of ``result`` into the (staging) ``folder``; see :func:`save_run`."""
     assignments = result.household_assignments() if per_household else result.assignments
-    _write_common(folder, RunData.from_result(result), result.model, row_format)
+    run = RunData.from_result(result, explained=report)
+    _write_common(folder, run, result.model if model else None, row_format, report=report)
     io.write_frame(assignments, folder / row_file("assignments", len(assignments), row_format))
     for name, table in (extra_tables or {}).items():
         io.write_csv(folder / name, table)
@@ -145,19 +165,31 @@ def write_run(
         io.write_table(assignments, write_to)
 
 
-def _write_common(staging: Path, run: RunData, model, row_format: str = "auto") -> None:
-    """The files every run folder has, whichever engine made it."""
-    io.write_json(staging / "summary.json", run.summary)
+def _write_common(
+    staging: Path, run: RunData, model, row_format: str = "auto", *, report: bool = True
+) -> None:
+    """The files of a run folder, whichever engine made it: the model unless it is None, the
+    report (and the explanation, if computed) if ``report``."""
+    outputs = outputs_record(report=report, model=model is not None)
+    io.write_json(staging / "summary.json", {**run.summary, OUTPUTS_KEY: outputs})
     io.write_csv(staging / "sweep.csv", run.sweep)
     io.write_csv(staging / "profiles.csv", run.profiles)
     io.write_frame(run.points, staging / row_file("pca", len(run.points), row_format))
-    model.save(staging / MODEL_FILENAME)
+    if model is not None:
+        model.save(staging / MODEL_FILENAME)
+    if not report:
+        return
+    from custseg.explain import save_explanation
+    from custseg.report import run_report
+
     if run.explanation is not None:
         save_explanation(staging, run.explanation)
     io.write_text(staging / REPORT_FILE, run_report(run))
 
 
-def save_distributed_run(result, out: str | os.PathLike[str]) -> Path:
+def save_distributed_run(
+    result, out: str | os.PathLike[str], *, report: bool = True, model: bool = True
+) -> Path:
     """Write a :class:`custseg.distributed.DistributedResult` like :func:`save_run`, with the
     assignments as a partitioned Parquet dataset (``assignments/``) written by the cluster.
     """
@@ -165,7 +197,8 @@ def save_distributed_run(result, out: str | os.PathLike[str]) -> Path:
         _write_common(
             staging,
             RunData(result.summary, result.sweep, result.profiles, result.points),
-            result.model,
+            result.model if model else None,
+            report=report,
         )
         io.write_partitioned(result.assignments, staging / "assignments")
     return Path(out)

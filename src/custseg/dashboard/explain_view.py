@@ -29,6 +29,7 @@ from custseg.report_explain import (
     segment_names,
     sql_headings,
 )
+from custseg.run_outputs import left_out_message, was_written
 
 FIGURES = ("silhouette", "boxes", "correlation")
 #: Rows of each segment's comparison with the population shown (most distinctive first): all of
@@ -165,7 +166,10 @@ def register(app: Dash, analysis: Analysis, defaults: ViewState, explained) -> N
 
 
 def run_tables(run) -> list:
-    """The rules and comparison cards of a saved run (none if it was written without them)."""
+    """The rules and comparison cards of a saved run (none if it was written without them;
+    a note if ``--no-report`` left them out)."""
     if run.explanation is None:
-        return []
+        if was_written(run.summary, "report"):
+            return []
+        return [dbc.Alert(f"This run was {left_out_message('report')}.", color="light")]
     return tables(run.explanation, segment_names(run.profiles))
