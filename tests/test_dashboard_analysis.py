@@ -259,3 +259,28 @@ def test_weak_rules_are_folded_away_and_marked_in_the_sql():
     card = str(tables(explanation, {})[0])
     assert "Weak rules: precision under 70% or coverage under 5% of their segment (1)" in card
     assert "Segment 1, rule 2 (weak)" in card and "2 of 3 rules are strong" in card
+
+
+def test_the_profile_table_gives_a_flags_share_of_yes():
+    from types import SimpleNamespace
+
+    from custseg.dashboard.views import profile_table
+
+    dataset = SimpleNamespace(label={"OWN": "Owns a home", "AGE": "Age"}.get, provenance={})
+    result = SimpleNamespace(
+        prepared=SimpleNamespace(dataset=dataset, numeric=["AGE", "OWN"], flags=["OWN"]),
+        profiles=pd.DataFrame(
+            {
+                "segment": [1, 2],
+                "name": ["Owners", "Renters"],
+                "size": ["Size: 60 rows", "Size: 40 rows"],
+                "n_rows": [60, 40],
+                "AGE_median": [50.0, 30.0],
+                "OWN_median": [1.0, 0.0],
+                "OWN_mean": [0.78, 0.3],
+            }
+        ),
+    )
+    table = profile_table(result, dollars=[])
+    assert list(table["Owns a home (share yes)"]) == ["78%", "30%"]
+    assert list(table["Median Age"]) == ["50", "30"]

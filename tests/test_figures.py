@@ -86,6 +86,25 @@ def test_profile_figure_text_in_original_units():
     np.testing.assert_allclose(heat.z, [[-1, -1], [1, 1]])
 
 
+def test_profile_figure_shows_a_flags_share_of_yes_coloured_like_the_medians():
+    profiles = pd.DataFrame(
+        {
+            "segment": [1, 2],
+            "AGE_median": [40.0, 60.0],
+            "OWN_median": [1.0, 0.0],
+            "OWN_mean": [0.78, 0.3],
+        }
+    )
+    fig = figures.profile_figure(
+        profiles, features=["AGE", "OWN"], labels={"OWN": "Owns a home"}, flag_columns=["OWN"]
+    )
+    heat = fig.data[0]
+    assert [list(r) for r in heat.text] == [["40", "78%"], ["60", "30%"]]
+    np.testing.assert_allclose(heat.z, [[-1, 1], [1, -1]])
+    assert [list(r) for r in heat.customdata][0] == ["median", "share of yes"]
+    assert "share of yes for yes/no features" in fig.layout.title.text
+
+
 @pytest.mark.parametrize(
     ("value", "text"), [(1_234_567, "$1.23M"), (-45_000, "-$45k"), (999, "$999"), (2.5e9, "$2.5B")]
 )

@@ -107,6 +107,34 @@ def test_percentile_ranks_read_the_same_for_every_feature():
     assert fig.data[0].text[0][1] == "$8k" and fig.data[0].zmid == 50
 
 
+def test_a_flag_reads_as_its_share_of_yes_coloured_by_its_gap_to_everyones():
+    # segment 1: 4 of 5 say yes (80%), segment 2: 1 of 5 (20%); everyone 50%
+    values = pd.DataFrame(
+        {"x": np.arange(1.0, 11.0), "owns": [1, 1, 1, 1, 0, 0, 0, 0, 1, 0]}, dtype=float
+    )
+    segments = np.repeat([1, 2], 5)
+    data = percentile_rank_data(values, segments, flags=["owns"])
+    assert data["flags"] == ["owns"]
+    assert data["shares"] == [[None, 0.8], [None, 0.2]]
+    assert data["population_shares"] == [None, 0.5]
+    heat = figures_explain.percentile_profile_figure(data, labels={"owns": "Owns"}).data[0]
+    assert [list(row) for row in heat.text] == [["3", "80%"], ["8", "20%"]]
+    # a numeric feature keeps its median's percentile; a flag is 50 + its points above everyone
+    np.testing.assert_allclose(heat.z, [[25.0, 80.0], [75.0, 20.0]])
+    assert heat.customdata[1][1] == "20% yes (everyone: 50%; 30 points below)"
+    assert heat.customdata[0][0] == "median 3, percentile 25 in the population"
+    assert "yes/no" in heat.colorbar.title.text
+
+
+def test_weighted_flag_shares_use_the_weights():
+    values = pd.DataFrame({"owns": [1.0, 0.0, 1.0, np.nan]})
+    data = percentile_rank_data(
+        values, np.array([1, 1, 2, 2]), np.array([3.0, 1.0, 1.0, 5.0]), flags=["owns"]
+    )
+    assert data["shares"] == [[0.75], [1.0]]
+    assert data["population_shares"] == [0.8]
+
+
 @pytest.mark.parametrize(("ratio", "caution"), [([0.7, 0.2], False), ([0.85, 0.1], True)])
 def test_pca_caption_shows_the_variance_and_cautions_when_pc1_dominates(ratio, caution):
     pca = pd.DataFrame({"pc1": [0.0, 1.0], "pc2": [0.0, 1.0], "segment": [1, 2]})

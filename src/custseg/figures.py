@@ -252,6 +252,7 @@ def profile_figure(
     features: Sequence[str],
     labels: Mapping[str, str],
     money_columns: Sequence[str] = (),
+    flag_columns: Sequence[str] = (),
     dollars_of: int | None = None,
 ) -> go.Figure:
     """Heatmap of each segment's median per feature; colour shows how high relative to the others.
@@ -259,17 +260,22 @@ def profile_figure(
     ``dollars_of`` (the year whose dollars the money medians are in) is stated in the title.
 
     The colour of a cell is the segment's median as a z-score across segments, so features in
-    different units share one scale; the text is the median in original units.
+    different units share one scale; the text is the median in original units. A yes/no feature
+    (in ``flag_columns``) shows its share of yes (its ``_mean``), coloured the same way by that
+    share: its median is only 0 or 1.
     """
-    medians = profiles[[f"{f}_median" for f in features]].to_numpy(dtype=float)
-    spread = medians.std(axis=0)
-    z = np.divide(
-        medians - medians.mean(axis=0), spread, out=np.zeros_like(medians), where=spread > 0
-    )
-    text = [
-        [(money if f in money_columns else number)(v) for f, v in zip(features, row, strict=True)]
-        for row in medians
+    flags = [f in flag_columns for f in features]
+    shown = profiles[
+        [f"{f}_mean" if flag else f"{f}_median" for f, flag in zip(features, flags, strict=True)]
+    ].to_numpy(dtype=float)
+    spread = shown.std(axis=0)
+    z = np.divide(shown - shown.mean(axis=0), spread, out=np.zeros_like(shown), where=spread > 0)
+    formats = [
+        (lambda v: percent(v, 0)) if flag else (money if f in money_columns else number)
+        for f, flag in zip(features, flags, strict=True)
     ]
+    text = [[fmt(v) for fmt, v in zip(formats, row, strict=True)] for row in shown]
+    statistic = [["share of yes" if flag else "median" for flag in flags]] * len(shown)
     segments = [f"Segment {s}" for s in profiles["segment"]]
     heatmap = go.Heatmap(
         z=z,
@@ -277,13 +283,16 @@ def profile_figure(
         y=wrap_labels(segments, ROW_LABEL_WIDTH),
         text=text,
         texttemplate="%{text}",
+        customdata=statistic,
         colorscale="RdBu",
         reversescale=True,
         zmid=0,
-        colorbar={"title": "relative"},
-        hovertemplate="%{y}<br>%{x}: median %{text}<extra></extra>",
+        colorbar={"title": "relative<br>(sd across<br>segments)"},
+        hovertemplate="%{y}<br>%{x}: %{customdata} %{text}<extra></extra>",
     )
     title = "Segment profiles (median of each feature"
+    if any(flags):
+        title += "; share of yes for yes/no features"
     if dollars_of and any(f in money_columns for f in features):
         title += f"; amounts in {dollars_of} dollars"
     return framed(

@@ -21,7 +21,7 @@ from custseg.figure_layout import (
     wrap_labels,
 )
 from custseg.figures import segment_colour
-from custseg.formatting import money, number
+from custseg.formatting import money, number, percent
 
 ALL_LABEL = "Everyone"
 #: A feature is drawn on a signed logarithmic axis when, for everyone, the 95th percentile lies
@@ -233,35 +233,78 @@ def percentile_profile_figure(
     """Segments (by name) x features: colour is the percentile rank of the segment's median in
     the population (50 = the population's median), the same reading for every feature; the
     text is the median in original units (``dollars_of``: the year of its dollars, in the
-    title)."""
+    title). A yes/no feature (``data["flags"]``) shows its share of yes instead, coloured at
+    50 plus the points by which it exceeds the population's share (as a trait's shift is read
+    for naming: 15 points either way is notable for both)."""
     labels = labels or {}
     features = data["features"]
-    ranks = [[np.nan if v is None else v for v in row] for row in data["ranks"]]
-    text = [
-        [
-            "" if v is None else (money if f in money_columns else number)(v)
-            for f, v in zip(features, row, strict=True)
-        ]
-        for row in data["medians"]
-    ]
+    flags = set(data.get("flags", ()))
+    population_shares = data.get("population_shares") or [None] * len(features)
+    z, text, hover = [], [], []
+    for i, (medians, ranks) in enumerate(zip(data["medians"], data["ranks"], strict=True)):
+        z_row, text_row, hover_row = [], [], []
+        for j, feature in enumerate(features):
+            if feature in flags:
+                share, overall = data["shares"][i][j], population_shares[j]
+                cell = _share_cell(share, overall)
+            else:
+                cell = _median_cell(medians[j], ranks[j], feature in money_columns)
+            z_row.append(cell[0])
+            text_row.append(cell[1])
+            hover_row.append(cell[2])
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
     segments = [segment_label(s, names) for s in data["segments"]]
+    colour_title = "percentile<br>in population"
+    if flags:
+        colour_title += "<br>(yes/no: 50 +<br>points above<br>everyone's share)"
     heatmap = go.Heatmap(
-        z=ranks,
+        z=z,
         x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
         y=wrap_labels(segments, ROW_LABEL_WIDTH),
         text=text,
         texttemplate="%{text}",
+        customdata=hover,
         zmin=0,
         zmax=100,
         zmid=50,
         colorscale="RdBu",
         reversescale=True,
-        colorbar={"title": "percentile<br>in population"},
-        hovertemplate="%{y}<br>%{x}: median %{text}, percentile %{z:.0f}<extra></extra>",
+        colorbar={"title": colour_title},
+        hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
     )
     title = "Segment profiles: median of each feature, coloured by its percentile in the population"
+    if flags:
+        title += "<br><sup>Yes/no features: share of yes, coloured by its gap to everyone's</sup>"
     if dollars_of and any(f in money_columns for f in features):
         title += f"<br><sup>Amounts in {dollars_of} dollars</sup>"
     return framed(
         [heatmap], title, yaxis={"autorange": "reversed"}, height=max(340, 60 * len(segments) + 220)
+    )
+
+
+def _median_cell(median: float | None, rank: float | None, dollars: bool) -> tuple:
+    """(colour, text, hover) of a numeric feature's cell: its median, coloured by its rank."""
+    if median is None:
+        return np.nan, "", "no values"
+    shown = (money if dollars else number)(median)
+    where = "" if rank is None else f", percentile {rank:.0f} in the population"
+    return np.nan if rank is None else rank, shown, f"median {shown}{where}"
+
+
+def _share_cell(share: float | None, overall: float | None) -> tuple:
+    """(colour, text, hover) of a yes/no feature's cell: its share of yes, coloured at 50 plus
+    the points by which it exceeds the population's share (0-100)."""
+    if share is None:
+        return np.nan, "", "no values"
+    shown = percent(share, 0)
+    if overall is None:
+        return np.nan, shown, f"{shown} yes"
+    gap = 100 * (share - overall)
+    side = "above" if gap >= 0 else "below"
+    return (
+        float(np.clip(50 + gap, 0, 100)),
+        shown,
+        f"{shown} yes (everyone: {percent(overall, 0)}; {abs(gap):.0f} points {side})",
     )

@@ -19,6 +19,7 @@ from custseg.feature_choice import select_auto
 from custseg.formatting import label_and_name
 from custseg.limits import check_magnitudes
 from custseg.population import Selection, select_population
+from custseg.roles import yes_no_columns
 from custseg.selection import rank_features
 
 
@@ -81,6 +82,11 @@ class Prepared:
         table holds only the model-space matrix.
         """
         return preprocess.clean_numeric(self.dataset.frame.loc[self.rows], self.numeric)
+
+    @cached_property
+    def flags(self) -> list[str]:
+        """The numeric features that are yes/no flags (0/1): read by their share of yes."""
+        return yes_no_columns(self.values, self.dataset.flag_columns)
 
     @property
     def dataset(self) -> Dataset:

@@ -121,6 +121,7 @@ def run_figures(run) -> dict[str, go.Figure]:
             features=numeric,
             labels=labels,
             money_columns=money_columns,
+            flag_columns=summary.get("flag_features", []),
             dollars_of=_dollars_of(summary),
         )
     if tree := summary.get("method", {}).get("dendrogram"):

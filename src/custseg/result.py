@@ -151,6 +151,7 @@ class SegmentationResult:
             ],
             "numeric_features": prepared.numeric,
             "dollar_features": [f for f in prepared.features if f in dataset.dollar_columns],
+            "flag_features": prepared.flags,
             "columns": [
                 {"column": str(r.column), "role": r.role, "reason": r.reason}
                 for r in dataset.column_roles

@@ -57,6 +57,11 @@ def is_flag(series: pd.Series) -> bool:
     return not values.empty and bool(values.isin((0, 1)).all())
 
 
+def yes_no_columns(frame: pd.DataFrame, known: Sequence[str] = ()) -> list[str]:
+    """The columns of ``frame`` read as yes/no flags: declared in ``known``, or all 0 or 1."""
+    return [c for c in frame.columns if c in known or is_flag(frame[c])]
+
+
 def _looks_like_dates(series: pd.Series) -> bool:
     sample = series.dropna().astype(str).head(200)
     if sample.empty or not sample.str.contains(r"\d", regex=True).all():

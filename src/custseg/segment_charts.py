@@ -5,7 +5,8 @@ them (``charts.json``) and the report can be rebuilt without the data.
 - weighted quantiles (5, 25, 50, 75, 95%) and means of each feature by segment, for box plots;
 - the weighted rank (Spearman) correlation of the candidate features, chosen ones marked;
 - each segment's weighted median of every feature and its percentile rank in the population,
-  a colour that reads the same for every feature (50 = the population's median).
+  a colour that reads the same for every feature (50 = the population's median); a yes/no
+  feature's share of yes, against the population's.
 """
 
 from __future__ import annotations
@@ -242,15 +243,22 @@ def correlation_data(
 
 
 def percentile_rank_data(
-    values: pd.DataFrame, segments: np.ndarray, weights: np.ndarray | None = None
+    values: pd.DataFrame,
+    segments: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    flags: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Each segment's weighted median of every column and where it falls in the population:
     the weighted share of the population below it, plus half the share equal to it (0-100).
+    A yes/no column (in ``flags``) is read by its share of yes instead: its median is 0 or 1.
 
     Returns
     -------
     dict
-        ``features``, ``segments``, ``medians`` and ``ranks`` (segments x features).
+        ``features``, ``segments``, ``medians`` and ``ranks`` (segments x features);
+        ``flags``, ``shares`` (segments x features, None but for flags) and
+        ``population_shares`` (per feature, None but for flags).
     """
     segments = np.asarray(segments)
     order = [int(s) for s in np.unique(segments)]
@@ -276,12 +284,34 @@ def percentile_rank_data(
             equal = (cumulative[high - 1] if high else 0.0) - below
             medians[i, j] = median
             ranks[i, j] = 100 * (below + equal / 2) / total if total else np.nan
+    flags = [c for c in values.columns if c in flags]
+    shares = np.full_like(medians, np.nan)
+    population_shares = np.full(values.shape[1], np.nan)
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    for j, column in enumerate(values.columns):
+        if column not in flags:
+            continue
+        x = values[column].to_numpy(dtype=float)
+        known = np.isfinite(x)
+        population_shares[j] = _share(x[known], w[known])
+        for i, segment in enumerate(order):
+            inside = known & (segments == segment)
+            shares[i, j] = _share(x[inside], w[inside])
     return {
         "features": list(values.columns),
         "segments": order,
         "medians": _lists(medians),
         "ranks": _lists(ranks),
+        "flags": flags,
+        "shares": _lists(shares),
+        "population_shares": _lists(population_shares[None, :])[0],
     }
+
+
+def _share(x: np.ndarray, w: np.ndarray) -> float:
+    """The weighted share of yes (1) among 0/1 values; NaN without weight."""
+    total = w.sum()
+    return float((w * x).sum() / total) if total > 0 else float("nan")
 
 
 def _lists(matrix: np.ndarray) -> list[list[float | None]]:
@@ -310,5 +340,10 @@ def result_charts(result) -> dict[str, Any]:
             labels={c: dataset.label(c) for c in [*candidates, *prepared.numeric]},
             random_state=prepared.config.random_state,
         ),
-        "percentile_ranks": percentile_rank_data(values, result.segments, prepared.weights),
+        "percentile_ranks": percentile_rank_data(
+            values,
+            result.segments,
+            prepared.weights,
+            flags=prepared.flags,
+        ),
     }

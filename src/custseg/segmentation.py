@@ -29,7 +29,7 @@ from custseg.precision import MIN_HOUSEHOLDS
 from custseg.preparation import Prepared, prepare
 from custseg.profiles import profile_segments
 from custseg.result import WEIGHTING_NOTE, SegmentationResult, versions
-from custseg.roles import is_flag
+from custseg.roles import yes_no_columns
 from custseg.stats import principal_components
 from custseg.survey import ImplicateReport, implicate_report, separate_fits
 from custseg.sweep import Sweep, run_sweep, sweep_steps
@@ -150,7 +150,7 @@ def _personas(
         words=dataset.trait_words,
         demographics=demographics,
         demographic_labels={c: dataset.label(c) for c in groups},
-        flag_columns=[c for c in descriptors if c in dataset.flag_columns or is_flag(frame[c])],
+        flag_columns=yes_no_columns(frame[descriptors], dataset.flag_columns),
     )
 
 

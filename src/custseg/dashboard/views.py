@@ -137,7 +137,9 @@ def segments_view(
         k=result.k,
         profile=lean(
             percentile_profile_figure(
-                percentile_rank_data(prepared.values, result.segments, prepared.weights),
+                percentile_rank_data(
+                    prepared.values, result.segments, prepared.weights, flags=prepared.flags
+                ),
                 labels={f: dataset.label(f) for f in prepared.numeric},
                 money_columns=dollars,
                 names={p.segment: p.name for p in result.personas},
@@ -182,7 +184,8 @@ def pca_figure(result: SegmentationResult, dollars: list[str], display_points: i
 
 
 def profile_table(result: SegmentationResult, dollars: list[str]) -> pd.DataFrame:
-    """Segment, persona, size, rows and the median of every feature, formatted."""
+    """Segment, persona, size, rows and the median of every feature (a yes/no feature's share
+    of yes), formatted."""
     dataset = result.prepared.dataset
     profiles = result.profiles
     table = pd.DataFrame(
@@ -200,6 +203,11 @@ def profile_table(result: SegmentationResult, dollars: list[str]) -> pd.DataFram
         ]
     year = dataset.provenance.get("dollars_of")
     for feature in result.prepared.numeric:
+        if feature in result.prepared.flags:
+            table[f"{dataset.label(feature)} (share yes)"] = [
+                percent(v, 0) for v in profiles[f"{feature}_mean"]
+            ]
+            continue
         fmt = money if feature in dollars else number
         unit = f" ({year} $)" if year and feature in dollars else ""
         table[f"Median {dataset.label(feature)}{unit}"] = [
