@@ -68,7 +68,12 @@ def test_view_matches_the_core(analysis):
         "ASSET",
     ]
     assert list(view.profile_table.columns[:4]) == ["Segment", "Persona", "Size", "Rows"]
-    assert view.profile_table["Size"][0].endswith("of small-business owners)")
+    # unweighted, a survey's segment is its rows and the households behind them (rows / 5)
+    rows = view.profile_table["Rows"][0].replace(",", "")
+    assert view.profile_table["Size"][0].startswith(f"{int(rows):,} rows (")
+    assert view.profile_table["Size"][0].endswith(
+        f"of small-business owners; {int(rows) / 5:,.0f} sample households)"
+    )
     assert "Median Net worth (2019 $)" in view.profile_table.columns
 
 

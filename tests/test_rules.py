@@ -118,6 +118,9 @@ def test_weak_rules_are_marked_listed_apart_and_left_out_of_the_segment_sql():
     sentence = rules_sentences(rules.to_dict())[2]
     assert sentence.startswith("2 of 3 rules are strong: at least 70% of the customers")
     assert "The weak rule is listed apart" in sentence
+    sentences = rules_sentences({**rules.to_dict(), "noun": "small-business owners"})
+    assert sentences[1].startswith("Precision: share of the small-business owners a rule")
+    assert "at least 70% of the small-business owners each selects" in sentences[2]
     con = duckdb.connect()
     con.register("source", source)
     _check_against_sql(rules, source, source["id"].to_numpy(), segments, None, con, "source", "id")

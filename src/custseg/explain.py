@@ -35,9 +35,12 @@ def explain(result) -> Explanation:
     """Everything that explains a :class:`custseg.segmentation.SegmentationResult`; the rules'
     depth is the run's ``rule_depth``."""
     rules = result_rules(result, max_depth=result.config.rule_depth)
+    prepared = result.prepared
+    # the report says whom a rule selects in the population's own words, as the command line does
+    noun = prepared.dataset.populations[prepared.selection.population].noun
     return Explanation(
         rules=rules.to_frame(),
-        rules_summary=rules.to_dict(),
+        rules_summary={**rules.to_dict(), "noun": noun},
         comparison=result_comparison(result),
         charts=result_charts(result),
     )

@@ -58,17 +58,19 @@ def explain_figures(run) -> dict[str, go.Figure]:
 
 
 def rules_sentences(rules_summary: Mapping) -> list[str]:
-    """The fidelity in words, and what precision and coverage mean."""
+    """The fidelity in words, and what precision and coverage mean (of the population's
+    ``noun``, "customers" for a run folder written without it)."""
     if not rules_summary:
         return []
     weighted = " (weighted)" if rules_summary.get("weighted") else ""
+    noun = rules_summary.get("noun", "customers")
     sentences = [
         f"A decision tree of depth {rules_summary['max_depth']} on the model's features "
         f"(original units, missing values filled as the model fills them) agrees with the "
         f"segments for {percent(rules_summary['fidelity'])} of the population{weighted}.",
-        "Precision: share of the customers a rule selects that are in its segment. Coverage: "
+        f"Precision: share of the {noun} a rule selects that are in its segment. Coverage: "
         "share of the segment that the rule selects. Each rule's SQL WHERE clause selects the "
-        "same customers from the source table.",
+        f"same {noun} from the source table.",
     ]
     segments = rules_summary.get("segments", [])
     sentences.append(
@@ -76,7 +78,8 @@ def rules_sentences(rules_summary: Mapping) -> list[str]:
             {
                 s["segment"]: [is_strong(r["precision"], r["coverage"]) for r in s["rules"]]
                 for s in segments
-            }
+            },
+            noun,
         )
     )
     missing = [s["segment"] for s in segments if not s["rules"]]

@@ -61,18 +61,19 @@ def _sample_households(prepared: Prepared, profiles: pd.DataFrame) -> np.ndarray
 
 
 def _size_texts(prepared: Prepared, profiles: pd.DataFrame) -> list[str]:
+    """``'Segment 2: 7.3 M US households (30.7% of ...; 274 sample households)'``; rows when
+    unweighted, and the sample households behind them whenever a survey repeats each household
+    over its implicates (its rows are not households)."""
     dataset, selection = prepared.dataset, prepared.selection
     noun = dataset.populations[selection.population].noun
-    if prepared.weights is None:
-        return [
-            f"Segment {int(r.segment)}: {counted(r.n_rows, 'row')} ({percent(r.share)} of {noun})"
-            for r in profiles.itertuples()
-        ]
     unit = dataset.weight_unit or "weighted rows"
     households = _sample_households(prepared, profiles)
     texts = []
     for i, r in enumerate(profiles.itertuples()):
-        size = f"{count(r.weighted_count)} {unit}"
+        if prepared.weights is None:
+            size = counted(r.n_rows, "row")
+        else:
+            size = f"{count(r.weighted_count)} {unit}"
         text = f"Segment {int(r.segment)}: {size} ({percent(r.share)} of {noun}"
         if households is not None:
             text += f"; {households[i]:,.0f} sample households"
