@@ -39,6 +39,27 @@ def test_nearest_k_that_is_also_the_best_is_not_compared_with_itself():
     assert "at k=2)" not in result.reason
 
 
+@pytest.mark.parametrize(
+    ("stability", "expected"),
+    [
+        # The elbow (k=3) is unstable; k=4, the nearest qualifying k, is close to k=5's best.
+        (
+            [0.9, 0.5, 0.95, 0.9, 0.9],
+            "k=4 is the nearest qualifying k (silhouette 0.500, stability 0.95), within 0.1 of "
+            "the best qualifying silhouette (0.600 at k=5).",
+        ),
+        (
+            [0.9, 0.9, 0.95, 0.9, 0.9],
+            "explain little more); k=3 (silhouette 0.520, stability 0.90) is within 0.1 of the "
+            "best qualifying silhouette (0.600 at k=5).",
+        ),
+    ],
+)
+def test_a_k_within_reach_of_the_best_silhouette_is_named_once(stability, expected):
+    result = recommend_k(sweep([0.55, 0.52, 0.5, 0.6, 0.3], stability))
+    assert expected in result.reason
+
+
 def test_overlapping_elbow_gives_way_to_best_silhouette():
     result = recommend_k(sweep([0.9, 0.5, 0.4, 0.3, 0.2]))
     assert result.k == 2 and "overlap" in result.reason

@@ -195,9 +195,15 @@ def recommend_k(
         joiner = " and" if anchor != elbow_k else f"; k={anchor}"
         reason = f"{start}{joiner} has the best qualifying silhouette ({described(anchor)})."
     elif float(silhouette[ks == anchor][0]) >= best - SILHOUETTE_TOLERANCE:
+        # The nearest qualifying k is named once: "k=3 is the nearest qualifying k (...), within".
+        named = (
+            f" ({described(anchor)}), within"
+            if anchor != elbow_k
+            else (f"; k={anchor} ({described(anchor)}) is within")
+        )
         reason = (
-            f"{start}; k={anchor} ({described(anchor)}) is within {SILHOUETTE_TOLERANCE} "
-            f"of the best qualifying silhouette ({best:.3f} at k={best_k})."
+            f"{start}{named} {SILHOUETTE_TOLERANCE} of the best qualifying silhouette "
+            f"({best:.3f} at k={best_k})."
         )
     else:
         reason = (
