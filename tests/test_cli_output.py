@@ -92,7 +92,6 @@ def test_separate_implicates_print_their_larger_spread(noisy_survey, capsys):
         assert "e+" not in printed and f"inertia {number(result.metrics['inertia'])}" in printed
 
 
-
 @pytest.mark.parametrize("weighted", [False, True])
 def test_segment_table_shows_rows_once(blobs, weighted, capsys):
     """Unweighted, the size already says "40 rows": no column repeating it."""
@@ -110,3 +109,20 @@ def test_features_are_printed_with_their_labels(noisy_survey, capsys):
     result = segment(noisy_survey, k=2, k_range=(2, 3), bootstrap=0, random_state=0)
     printed = _printed(result, capsys)
     assert "Features: Income (previous year) (INCOME), Net worth (NETWORTH)" in printed
+
+
+@pytest.mark.parametrize("min_segment", [0.02, 0.49])
+def test_the_recommendation_is_said_once(blobs, min_segment, capsys):
+    """Without a qualifying k its reason is the no_qualifying_k warning, printed once."""
+    from custseg.dataset import from_frame
+
+    dataset = from_frame(blobs, name="t.csv", id_columns=("customer",))
+    result = segment(
+        dataset, features=("spend", "visits"), k_range=(2, 4), bootstrap=0, min_segment=min_segment
+    )
+    printed = _printed(result, capsys)
+    reason = " ".join(result.sweep.recommendation.reason.split())
+    assert printed.count(reason) == 1
+    qualified = result.sweep.recommendation.qualified
+    assert qualified == (min_segment == 0.02)
+    assert ("see the no_qualifying_k warning below" in printed) == (not qualified)

@@ -323,10 +323,14 @@ def _print_result(result, out: Path) -> None:
     out_console.print(
         "Features: " + ", ".join(clip(label_and_name(label(f), f)) for f in result.features)
     )
-    out_console.print(
-        f"Recommended k={result.sweep.recommendation.k}: "
-        + clip_message(result.sweep.recommendation.reason)
+    recommendation = result.sweep.recommendation
+    # An unqualified recommendation's reason is also the no_qualifying_k warning: said once.
+    reason = (
+        "no k qualifies; see the no_qualifying_k warning below."
+        if any(w.code == "no_qualifying_k" for w in result.warnings)
+        else recommendation.reason
     )
+    out_console.print(f"Recommended k={recommendation.k}: " + clip_message(reason))
     metrics = result.metrics
     out_console.print(
         f"k={result.k}: inertia {number(metrics['inertia'])}, silhouette "
