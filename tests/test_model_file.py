@@ -210,3 +210,82 @@ def test_every_trusted_name_is_still_where_the_file_says(name):
     """A scikit-learn release that moves a class fails here, not in a user's load."""
     module, _, attribute = name.rpartition(".")
     assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def _set_state(class_name, key, value):
+    """Set ``key`` in the state of the tree's first object of ``class_name``."""
+
+    def find(node):
+        if type(node) is list:
+            return next(filter(None, map(find, node)), None)
+        if type(node) is dict:
+            if str(node.get("object", "")).endswith(class_name):
+                return node
+            return next(filter(None, map(find, node.values())), None)
+        return None
+
+    def change(tree):
+        found = find(tree["root"])
+        found["state"]["dict"] = [kv for kv in found["state"]["dict"] if kv[0] != key]
+        found["state"]["dict"].append([key, value])
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("class_name", "key", "value"),
+    [
+        ("KMeans", "predict", {"function": "numpy.log1p"}),
+        ("Pipeline", "transform", {"class": "sklearn.pipeline.Pipeline"}),
+        ("KMeans", "__class__", 1),
+    ],
+)
+def test_state_cannot_replace_what_custseg_calls(saved, class_name, key, value):
+    _rewrite(saved, _set_state(class_name, key, value))
+    with pytest.raises(CustsegError, match=f"replaces its {key}|has the key"):
+        SegmentModel.load(saved)
+
+
+@pytest.mark.parametrize(
+    ("class_name", "key"), [("KMeans", "_n_threads"), ("ColumnTransformer", "n_jobs")]
+)
+def test_thread_counts_are_this_machines(saved, frame, model, class_name, key):
+    _rewrite(saved, _set_state(class_name, key, 100_000))
+    loaded = SegmentModel.load(saved)
+    values = [getattr(step, key, None) for step in (loaded.pipeline[0], loaded.pipeline[-1])]
+    assert 100_000 not in values
+    pd.testing.assert_frame_equal(loaded.score(frame), model.score(frame))
+
+
+def _npy_header(shape):
+    import io as bytes_io
+
+    buffer = bytes_io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "members", "message"),
+    [
+        ("MAX_MEMBERS", 3, {}, "members, more than 3"),
+        ("MAX_TREE_BYTES", 100, {}, "model.json has .* bytes, more than 100"),
+        ("MAX_TOTAL_BYTES", 10**6, {"arrays/zeros.npy": bytes(2 * 10**6)}, "unpacks to"),
+    ],
+)
+def test_files_past_the_limits_are_refused_unread(
+    saved, monkeypatch, limit, value, members, message
+):
+    _rewrite(saved, None, members)
+    monkeypatch.setattr(model_file, limit, value)
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a: pytest.fail("read a member"))
+    with pytest.raises(CustsegError, match=f"too large to be a custseg model .*{message}"):
+        SegmentModel.load(saved)
+
+
+def test_arrays_declaring_more_than_they_hold_are_not_allocated(saved):
+    huge = _npy_header((10**6, 10**6))  # numpy would allocate its 8 TB before reading
+    _rewrite(saved, _put_in_metadata({"array": "arrays/huge.npy"}), {"arrays/huge.npy": huge})
+    with pytest.raises(CustsegError, match="declares more data than it holds"):
+        SegmentModel.load(saved)

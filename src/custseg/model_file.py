@@ -11,6 +11,7 @@ hostile file can name only classes the caller trusts and give them only data.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import math
 import types
@@ -34,6 +35,11 @@ _SCALAR_KINDS = frozenset("biufU")
 _DTYPE_KINDS = _SCALAR_KINDS | {"O"}
 _PLAIN = (str, int, float, bool, type(None))
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, np.ufunc)
+#: Limits a file must keep before anything is read from it, so that a small hostile zip
+#: cannot fill memory: the members, the tree's size and everything it unpacks to.
+MAX_MEMBERS = 10_000
+MAX_TREE_BYTES = 64 * 2**20
+MAX_TOTAL_BYTES = 2 * 2**30
 
 
 class _Refused(Exception):
@@ -144,6 +150,7 @@ def read(path: Path, *, trusted: Collection[str]) -> Any:
     """
     try:
         with zipfile.ZipFile(path) as zf:
+            _check_sizes(zf)
             tree = json.loads(zf.read(TREE_MEMBER))
             if not isinstance(tree, dict) or tree.get("format") != FILE_FORMAT:
                 raise _Damaged(f"{TREE_MEMBER} is not a custseg model tree")
@@ -159,6 +166,11 @@ def read(path: Path, *, trusted: Collection[str]) -> Any:
             f"{path} contains types custseg does not trust: {refused}.",
             hint="Only load models written by custseg; refit the model if in doubt.",
         ) from None
+    except _TooLarge as too_large:
+        raise CustsegError(
+            f"{path} is too large to be a custseg model ({too_large}).",
+            hint="Point at a model file custseg wrote, or refit the model with custseg segment.",
+        ) from None
     except CustsegError:
         raise
     except Exception as exc:  # zip, JSON, npy and __setstate__ fail in many ways on bad input
@@ -167,6 +179,64 @@ def read(path: Path, *, trusted: Collection[str]) -> Any:
             f"{path} is not a readable custseg model ({detail}).",
             hint="Point at a model file custseg wrote, or refit the model with custseg segment.",
         ) from None
+
+
+class _TooLarge(Exception):
+    """The file unpacks to more than a model file may hold."""
+
+
+def _check_sizes(zf: zipfile.ZipFile) -> None:
+    """Refuse a zip whose declared sizes exceed the limits (reading never yields more bytes
+    than a member declares, so the declared sizes bound what reading unpacks)."""
+    members = zf.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise _TooLarge(f"{len(members)} members, more than {MAX_MEMBERS}")
+    total = sum(member.file_size for member in members)
+    if total > MAX_TOTAL_BYTES:
+        raise _TooLarge(f"it unpacks to {total} bytes, more than {MAX_TOTAL_BYTES}")
+    tree = next((m for m in members if m.filename == TREE_MEMBER), None)
+    if tree is not None and tree.file_size > MAX_TREE_BYTES:
+        raise _TooLarge(f"its {TREE_MEMBER} has {tree.file_size} bytes, more than {MAX_TREE_BYTES}")
+
+
+def _read_npy(zf: zipfile.ZipFile, name: str) -> np.ndarray:
+    """The array in member ``name``, once its header's shape fits the bytes the member holds
+    (numpy allocates the declared shape before it reads the data)."""
+    with zf.open(name) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise _Damaged(f"{name} is in npy format {version}")
+        _kind(dtype.str, _NPY_KINDS)
+        if math.prod(shape) * dtype.itemsize > zf.getinfo(name).file_size - member.tell():
+            raise _Damaged(f"{name} declares more data than it holds")
+    with zf.open(name) as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+def _check_state(cls: type, state: Any) -> None:
+    """Refuse state that would hide a method, property or special name of ``cls``: instance
+    attributes win over methods, so a key such as ``predict`` would replace what custseg calls."""
+    for key in state:
+        if type(key) is not str or not key.isidentifier() or key.startswith("__"):
+            raise _Damaged(f"{cls.__name__} state has the key {str(key)[:40]!r}")
+        attribute = inspect.getattr_static(cls, key, None)
+        if callable(attribute) or hasattr(type(attribute), "__get__"):
+            raise _Damaged(f"{cls.__name__} state replaces its {key}")
+
+
+def _use_local_threads(state: dict[str, Any]) -> None:
+    """Give a loaded estimator this machine's thread and process counts: the file's are the
+    writer's machine's, and a hostile file could ask predict for a million threads."""
+    if "_n_threads" in state:
+        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+        state["_n_threads"] = _openmp_effective_n_threads()
+    if "n_jobs" in state:
+        state["n_jobs"] = None
 
 
 class _Reader:
@@ -216,10 +286,7 @@ class _Reader:
         if tag == "slice":
             return slice(*(self.build(v) for v in body))
         if tag == "array":
-            with self.zf.open(body) as member:
-                array = np.lib.format.read_array(member, allow_pickle=False)
-            _kind(array.dtype.str, _NPY_KINDS)
-            return array
+            return _read_npy(self.zf, body)
         if tag == "object_array":
             items = [self.build(v) for v in body["items"]]
             array = np.empty(len(items), dtype=object)
@@ -241,6 +308,8 @@ class _Reader:
         if not isinstance(resolved, type):
             raise _Damaged(f"{body} is not a class")
         state = self.build(node["state"])
+        _check_state(resolved, state)
+        _use_local_threads(state)
         obj = resolved.__new__(resolved)
         if hasattr(obj, "__setstate__"):
             obj.__setstate__(state)
