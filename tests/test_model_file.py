@@ -289,3 +289,12 @@ def test_arrays_declaring_more_than_they_hold_are_not_allocated(saved):
     _rewrite(saved, _put_in_metadata({"array": "arrays/huge.npy"}), {"arrays/huge.npy": huge})
     with pytest.raises(CustsegError, match="declares more data than it holds"):
         SegmentModel.load(saved)
+
+
+@pytest.mark.parametrize("score", [SegmentModel.predict, SegmentModel.score])
+def test_a_model_whose_estimator_does_not_fit_its_preprocessing_fails_with_a_message(
+    saved, frame, score
+):
+    _rewrite(saved, _set_state("KMeans", "n_features_in_", 7))
+    with pytest.raises(CustsegError, match="segmentation failed .*the model is damaged"):
+        score(SegmentModel.load(saved), frame)

@@ -17,7 +17,7 @@ from custseg.dataset import is_numeric
 from custseg.engine import METHODS, get_method
 from custseg.errors import CustsegError
 from custseg.limits import check_magnitudes
-from custseg.model_input import as_table
+from custseg.model_input import as_table, model_step
 
 MODEL_FORMAT = "custseg-model"
 MODEL_FORMAT_VERSION = 1
@@ -159,14 +159,8 @@ class SegmentModel:
 
     def _preprocess(self, checked: pd.DataFrame) -> np.ndarray:
         preprocessor = self.pipeline[0]
-        try:
+        with model_step("preprocessing"):
             Z = preprocessor.transform(preprocess.model_input(preprocessor, checked))
-        except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
-            # Input problems were caught by _checked_input: what fails here is the model.
-            raise CustsegError(
-                f"The model's preprocessing failed ({type(exc).__name__}): the model is damaged.",
-                hint="Refit the model with custseg segment.",
-            ) from None
         width = get_method(self.method).centres(self.pipeline[-1]).shape[1]
         if Z.ndim != 2 or Z.shape[1] != width:
             raise CustsegError(
@@ -181,9 +175,9 @@ class SegmentModel:
 
         ``frame`` as for :meth:`transform`.
         """
-        return self._segments(
-            get_method(self.method).labels(self.pipeline[-1], self.transform(frame))
-        )
+        Z = self.transform(frame)
+        with model_step("segmentation"):
+            return self._segments(get_method(self.method).labels(self.pipeline[-1], Z))
 
     def score(self, frame: Any) -> pd.DataFrame:
         """Segment, distance to its centre, margin over the next-nearest centre, and a flag.
@@ -203,7 +197,8 @@ class SegmentModel:
         """
         checked = self._checked_input(frame)
         Z = self._preprocess(checked)
-        assignment = get_method(self.method).assign(self.pipeline[-1], Z)
+        with model_step("segmentation"):
+            assignment = get_method(self.method).assign(self.pipeline[-1], Z)
         distances, labels = assignment.distances, assignment.labels
         segment_of_cluster = self.segment_of_cluster
         segments = self._segments(labels)

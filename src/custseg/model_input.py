@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -61,3 +62,16 @@ def as_table(data: Any, features: Sequence[str]) -> pd.DataFrame:
         f"got {'None' if data is None else type(data).__name__}.",
         hint=hint,
     )
+
+
+@contextlib.contextmanager
+def model_step(step: str) -> Iterator[None]:
+    """Turn a failure of a loaded model's ``step`` into one message: its input was checked, so
+    what fails is a model file whose parts do not fit together."""
+    try:
+        yield
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise CustsegError(
+            f"The model's {step} failed ({type(exc).__name__}): the model is damaged.",
+            hint="Refit the model with custseg segment.",
+        ) from None
