@@ -12,6 +12,7 @@ from custseg import SegmentationConfig, drift, segment
 from custseg.cli import run
 from custseg.dataset import from_frame
 from custseg.errors import CustsegError
+from custseg.run_edit import relabel_run
 
 distributed = pytest.importorskip("custseg.distributed")
 dask_array = pytest.importorskip("dask.array")
@@ -141,6 +142,8 @@ def test_cli_writes_the_same_outputs_and_partitioned_assignments(parquet, tmp_pa
     from custseg.dashboard import create_app
 
     assert "on Dask" in str(create_app(str(out)).layout)
+    with pytest.raises(CustsegError, match="Dask engine cannot be edited"):
+        relabel_run(out, names=["1=Big spenders"], merges=[])
 
 
 @pytest.mark.slow

@@ -157,3 +157,60 @@ def test_relabel_keeps_a_run_without_its_report(runs, tmp_path):
         run(["predict", str(folder), "--input", str(source), "--out", str(tmp_path / "s.csv")]) == 0
     )
     assert RunData.load(folder).explanation is None
+
+
+def _edited_copy(folder, tmp_path, edit):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    (copy / "summary.json").write_text(json.dumps(edit(summary)))
+    return copy
+
+
+def _without_segments(summary):
+    del summary["segments"]
+    return summary
+
+
+def _shares_as_text(summary):
+    for entry in summary["segments"]:
+        entry["share"] = "large"
+    return summary
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda summary: [summary], _without_segments, _shares_as_text],
+    ids=["list", "no segments", "shares as text"],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "{run}"],
+        ["export", "{run}", "--audiences", "{tmp}/audiences"],
+        ["relabel", "{run}", "--name", "1=Big spenders"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_hand_edited_summaries_are_one_message(runs, command, edit, tmp_path, capsys):
+    folder = _edited_copy(runs[1]["full"], tmp_path, edit)
+    before = _snapshot(folder)
+    values = {"run": folder, "tmp": tmp_path}
+    _fails([part.format(**values) for part in command], capsys, "is damaged:")
+    assert _snapshot(folder) == before
+
+
+def test_relabel_refuses_a_folder_custseg_did_not_write_before_any_work(
+    runs, tmp_path, monkeypatch, capsys
+):
+    from custseg.output_dirs import MARKER_FILE
+
+    folder = _edited_copy(runs[1]["full"], tmp_path, lambda summary: summary)
+    (folder / MARKER_FILE).unlink()
+    (folder / "notes.txt").write_text("the user's own")
+    before = _snapshot(folder)
+    monkeypatch.setattr("custseg.run_edit.reload_training", lambda *a, **k: pytest.fail("work"))
+    _fails(["relabel", folder, "--name", "1=Big spenders"], capsys, "custseg did not write")
+    assert _snapshot(folder) == before

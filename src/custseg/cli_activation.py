@@ -143,14 +143,9 @@ def export(
 
 
 def _read_summary(run_dir: Path) -> dict[str, Any]:
-    from custseg import io
+    from custseg.run_outputs import read_summary
 
-    if not (run_dir / "summary.json").is_file():
-        raise CustsegError(
-            f"{run_dir} is not a custseg run folder (no summary.json).",
-            hint="Point at the --out folder of custseg segment.",
-        )
-    return io.read_json(run_dir / "summary.json")
+    return read_summary(run_dir)
 
 
 def _scoring_weights(model, frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:

@@ -30,7 +30,7 @@ from custseg.preparation import Prepared, prepare
 from custseg.relabel import SegmentEdit, parse_merges, parse_renames, plan_edit
 from custseg.report import run_report
 from custseg.result import SegmentationResult
-from custseg.run_outputs import was_written
+from custseg.run_outputs import read_summary, was_written
 from custseg.runs import REPORT_FILE, RunData
 from custseg.segmentation import _profile_table
 from custseg.survey import household_assignments, implicate_report
@@ -94,6 +94,21 @@ def _config(summary: dict[str, Any]) -> SegmentationConfig:
     return replace(SegmentationConfig(**recorded), bootstrap=0)
 
 
+def refuse_dask_run(summary: dict[str, Any]) -> None:
+    """Stop for a run of the Dask engine, which records no rows to edit or export.
+
+    Raises
+    ------
+    CustsegError
+        Naming what to do instead.
+    """
+    if summary.get("engine") == "dask":
+        raise CustsegError(
+            "Runs of the Dask engine cannot be edited or exported from here yet.",
+            hint="Segment with --engine local, or score the data with custseg predict.",
+        )
+
+
 def reload_training(
     folder: Path, summary: dict[str, Any], model: SegmentModel, *, source: str | None = None
 ) -> TrainingRows:
@@ -105,11 +120,7 @@ def reload_training(
         For a run of the Dask engine, a source that cannot be found, or rows that no longer
         match the run (a source changed since).
     """
-    if summary.get("engine") == "dask":
-        raise CustsegError(
-            "Runs of the Dask engine cannot be edited or exported from here yet.",
-            hint="Segment with --engine local, or score the data with custseg predict.",
-        )
+    refuse_dask_run(summary)
     spec = _load_spec(summary, source)
     dataset = load_dataset(
         spec["source"],
@@ -293,12 +304,10 @@ def relabel_run(
     folder = Path(folder)
     if write_to:
         io.check_write_target(write_to)  # before the run and its training data are read
-    if not (folder / "summary.json").is_file():
-        raise CustsegError(
-            f"{folder} is not a custseg run folder (no summary.json).",
-            hint="Point at the --out folder of custseg segment.",
-        )
-    summary = io.read_json(folder / "summary.json")
+    summary = read_summary(folder)
+    refuse_dask_run(summary)
+    # Before any work: a folder custseg did not write is not rewritten, whatever it holds.
+    io.check_replaceable(folder, "The run folder")
     model = SegmentModel.load(folder)  # names --no-model for a run written without it
     k = model.k
     current_names = {int(s): n for s, n in model.metadata.get("segment_names", {}).items()}
@@ -335,7 +344,7 @@ def relabel_run(
         assignments["segment"] = result.segments
 
     removed = [name for name in STALE_OUTPUTS if (folder / name).exists()]
-    with io.atomic_output_dir(folder) as staging:
+    with io.atomic_output_dir(folder, option="The run folder") as staging:
         # The model is written again below, in the current format, replacing an older run's.
         io.copy_folder(folder, staging, skip=(*STALE_OUTPUTS, LEGACY_MODEL_FILENAME))
         # A run written with --no-report stays without the report and its explanation.

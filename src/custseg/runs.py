@@ -12,7 +12,7 @@ import pandas as pd
 from custseg import io
 from custseg.errors import CustsegError
 from custseg.model import MODEL_FILENAME
-from custseg.run_outputs import OUTPUTS_KEY, outputs_record
+from custseg.run_outputs import OUTPUTS_KEY, outputs_record, read_summary
 from custseg.segmentation import SegmentationResult
 
 if TYPE_CHECKING:  # the explanation and the report load only for runs that write them
@@ -75,18 +75,7 @@ class RunData:
         """
         folder = Path(folder)
         io.refuse_comparison_folder(folder)
-        if not (folder / "summary.json").is_file():
-            raise CustsegError(
-                f"{folder} is not a custseg run folder (no summary.json).",
-                hint="Point at the --out folder of custseg segment.",
-            )
-        summary = io.read_json(folder / "summary.json")
-        if not isinstance(summary, dict):
-            raise CustsegError(
-                f"{folder / 'summary.json'} is damaged: it holds a JSON "
-                f"{type(summary).__name__}, not the object custseg writes.",
-                hint="Run custseg segment again to rewrite the folder.",
-            )
+        summary = read_summary(folder)
         from custseg.explain import load_explanation
 
         points = folder / "pca.parquet"
