@@ -298,3 +298,10 @@ def test_a_model_whose_estimator_does_not_fit_its_preprocessing_fails_with_a_mes
     _rewrite(saved, _set_state("KMeans", "n_features_in_", 7))
     with pytest.raises(CustsegError, match="segmentation failed .*the model is damaged"):
         score(SegmentModel.load(saved), frame)
+
+
+def test_a_zip_directory_too_large_to_read_is_refused_unopened(saved, monkeypatch):
+    monkeypatch.setattr(model_file, "MAX_DIRECTORY_BYTES", 200)
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda *a, **k: pytest.fail("opened"))
+    with pytest.raises(CustsegError, match="too large to be a custseg model .*a directory of"):
+        SegmentModel.load(saved)

@@ -223,6 +223,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: Collection[str]) -> dic
     path = Path(path).expanduser()
     if not path.is_file():
         raise CustsegError(f"No such model file: {path}")
+    model_file.check_directory(path)
     if model_file.is_skops_file(path):
         return _load_skops_model(path, trusted=trusted)
     return model_file.read(path, trusted=trusted)

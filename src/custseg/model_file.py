@@ -38,6 +38,8 @@ _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, np.ufunc)
 #: Limits a file must keep before anything is read from it, so that a small hostile zip
 #: cannot fill memory: the members, the tree's size and everything it unpacks to.
 MAX_MEMBERS = 10_000
+#: The zip's directory, read whole when the zip is opened (the member count is not what bounds it).
+MAX_DIRECTORY_BYTES = 4 * 2**20
 MAX_TREE_BYTES = 64 * 2**20
 MAX_TOTAL_BYTES = 2 * 2**30
 
@@ -149,6 +151,7 @@ def read(path: Path, *, trusted: Collection[str]) -> Any:
         If the file is damaged, is not a custseg model file, or names an untrusted type.
     """
     try:
+        check_directory(path)
         with zipfile.ZipFile(path) as zf:
             _check_sizes(zf)
             tree = json.loads(zf.read(TREE_MEMBER))
@@ -183,6 +186,22 @@ def read(path: Path, *, trusted: Collection[str]) -> Any:
 
 class _TooLarge(Exception):
     """The file unpacks to more than a model file may hold."""
+
+
+def check_directory(path: Path) -> None:
+    """Refuse (CustsegError), before it is opened, a zip whose directory is too large to read:
+    opening a zip builds an object per entry, several times the bytes each takes in the file."""
+    try:
+        with open(path, "rb") as handle:
+            end = zipfile._EndRecData(handle)  # the end record, as ZipFile itself reads it
+    except OSError:
+        return  # opening it names the problem
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+        raise CustsegError(
+            f"{path} is too large to be a custseg model (a directory of "
+            f"{end[zipfile._ECD_SIZE]} bytes, more than {MAX_DIRECTORY_BYTES}).",
+            hint="Point at a model file custseg wrote, or refit the model with custseg segment.",
+        )
 
 
 def _check_sizes(zf: zipfile.ZipFile) -> None:
