@@ -214,3 +214,12 @@ def test_relabel_refuses_a_folder_custseg_did_not_write_before_any_work(
     monkeypatch.setattr("custseg.run_edit.reload_training", lambda *a, **k: pytest.fail("work"))
     _fails(["relabel", folder, "--name", "1=Big spenders"], capsys, "custseg did not write")
     assert _snapshot(folder) == before
+
+
+def test_the_dashboard_names_a_run_whose_files_do_not_fit_together(runs, tmp_path):
+    from custseg.dashboard.app import create_app
+
+    folder = _edited_copy(runs[1]["full"], tmp_path, lambda summary: summary)
+    pd.DataFrame({"a": [1.0], "b": [2.0]}).to_csv(folder / "pca.csv", index=False)
+    with pytest.raises(CustsegError, match="is damaged: its files do not describe a run"):
+        create_app(str(folder))

@@ -37,7 +37,7 @@ def report(
     from custseg.output_dirs import MARKER_FILE, is_custseg_folder
     from custseg.report import run_figures, run_report
     from custseg.run_outputs import left_out_message, was_written
-    from custseg.runs import REPORT_FILE, RunData
+    from custseg.runs import REPORT_FILE, RunData, damaged_run
 
     if export and export not in io.EXPORT_FORMATS:
         raise CustsegError(
@@ -50,15 +50,11 @@ def report(
             f"its {REPORT_FILE} will not be replaced.",
             hint="Run custseg segment again to write a fresh run folder.",
         )
-    try:
+    with damaged_run(run_dir):
         page = run_report(run)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise CustsegError(
-            f"{run_dir} is damaged: its files do not describe a run ({type(exc).__name__}: {exc}).",
-            hint="Run custseg segment again to rewrite the folder.",
-        ) from None
-    if export:
-        io.export_figures(run_figures(run), run_dir / "figures", export)
+        figures = run_figures(run) if export else None
+    if figures is not None:
+        io.export_figures(figures, run_dir / "figures", export)
     with io.atomic_file(run_dir / REPORT_FILE) as tmp:
         io.write_text(tmp, page)
     if not was_written(run.summary, "report"):

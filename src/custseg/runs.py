@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,6 +88,19 @@ class RunData:
             io.read_table(points if points.is_file() else folder / "pca.csv"),
             load_explanation(folder, summary),
         )
+
+
+@contextlib.contextmanager
+def damaged_run(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """One message for a failure while pages are built from a run's files: each file was
+    readable, so they no longer fit together (edited by hand, or mixed from two runs)."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CustsegError(
+            f"{folder} is damaged: its files do not describe a run ({type(exc).__name__}: {exc}).",
+            hint="Run custseg segment again to rewrite the folder.",
+        ) from None
 
 
 def save_run(

@@ -154,11 +154,12 @@ def _new_app() -> Dash:
 
 def create_run_app(folder: str) -> Dash:
     """A read-only dashboard of a saved run: its report's figures, segments and personas."""
-    from custseg.runs import RunData
+    from custseg.runs import RunData, damaged_run
 
     run = RunData.load(folder)
     app = _new_app()
-    app.layout = layout.run_page(run)
+    with damaged_run(folder):
+        app.layout = layout.run_page(run)
     return app
 
 
