@@ -19,22 +19,13 @@ from unittest import mock
 from sklearn.metrics import adjusted_rand_score
 
 from custseg import SegmentationConfig, load_dataset, prepare, run_sweep, stability, threads
+from custseg.config import REFERENCE
 from custseg.engine import LocalEngine
 from custseg.engine.kmeans import KMeansMethod
 from custseg.sweep import method_options
 
 RUNS = {
-    "seed": SegmentationConfig(
-        population="small-business",
-        select="trimmed-variance",
-        n_features=5,
-        transform="none",
-        scale="standard",
-        weight=None,
-        k=3,
-        k_range=(2, 12),
-        random_state=42,
-    ),
+    "seed": REFERENCE,
     "default": SegmentationConfig(population="small-business"),
 }
 

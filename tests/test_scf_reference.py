@@ -11,19 +11,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from custseg import SegmentationConfig, segment
+from custseg.config import REFERENCE
 
 pytestmark = pytest.mark.scf
-REFERENCE = SegmentationConfig(
-    population="small-business",
-    select="trimmed-variance",
-    n_features=5,
-    transform="none",
-    scale="standard",
-    weight=None,
-    k=3,
-    k_range=(2, 12),
-    random_state=42,
-)
 
 
 @pytest.fixture(scope="module")

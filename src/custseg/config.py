@@ -191,6 +191,22 @@ class SegmentationConfig:
         return sorted(ks)
 
 
+#: The reference analysis custseg reproduces exactly (README "Segment"): SCF small-business
+#: owners, unweighted, the five features of highest 10%-trimmed variance, StandardScaler +
+#: KMeans for k = 2..12 with random_state 42, three segments shown.
+REFERENCE = SegmentationConfig(
+    population="small-business",
+    select="trimmed-variance",
+    n_features=5,
+    transform="none",
+    scale="standard",
+    weight=None,
+    k=3,
+    k_range=(2, 12),
+    random_state=42,
+)
+
+
 def fit_sweep_to(
     config: SegmentationConfig, n_points: int, points: str, warnings: list[str]
 ) -> SegmentationConfig:
