@@ -246,6 +246,24 @@ def pca_caption(explained_variance_ratio: Sequence[float]) -> str:
     return text
 
 
+def profile_heatmap(
+    z, *, features: Sequence[str], segments: Sequence[str], text, **colour_and_hover
+) -> go.Heatmap:
+    """Segments (rows) x features (columns, by label) with each cell's ``text`` written in it,
+    on the red-blue scale (high red); ``colour_and_hover`` sets the scale's range, colour bar,
+    customdata and hover template."""
+    return go.Heatmap(
+        z=z,
+        x=wrap_labels(list(features), COLUMN_LABEL_WIDTH),
+        y=wrap_labels(list(segments), ROW_LABEL_WIDTH),
+        text=text,
+        texttemplate="%{text}",
+        colorscale="RdBu",
+        reversescale=True,
+        **colour_and_hover,
+    )
+
+
 def profile_figure(
     profiles: pd.DataFrame,
     *,
@@ -277,15 +295,12 @@ def profile_figure(
     text = [[fmt(v) for fmt, v in zip(formats, row, strict=True)] for row in shown]
     statistic = [["share of yes" if flag else "median" for flag in flags]] * len(shown)
     segments = [f"Segment {s}" for s in profiles["segment"]]
-    heatmap = go.Heatmap(
-        z=z,
-        x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
-        y=wrap_labels(segments, ROW_LABEL_WIDTH),
+    heatmap = profile_heatmap(
+        z,
+        features=[labels.get(f, f) for f in features],
+        segments=segments,
         text=text,
-        texttemplate="%{text}",
         customdata=statistic,
-        colorscale="RdBu",
-        reversescale=True,
         zmid=0,
         colorbar={"title": "relative<br>(sd across<br>segments)"},
         hovertemplate="%{y}<br>%{x}: %{customdata} %{text}<extra></extra>",

@@ -11,16 +11,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from custseg.figure_layout import (
-    COLUMN_LABEL_WIDTH,
-    ROW_LABEL_WIDTH,
     below_legend,
     cell_axes,
     framed,
     layout_axis,
     subplot_grid,
-    wrap_labels,
 )
-from custseg.figures import segment_colour
+from custseg.figures import profile_heatmap, segment_colour
 from custseg.formatting import money, number, percent
 
 ALL_LABEL = "Everyone"
@@ -259,18 +256,15 @@ def percentile_profile_figure(
     colour_title = "percentile<br>in population"
     if flags:
         colour_title += "<br>(yes/no: 50 +<br>points above<br>everyone's share)"
-    heatmap = go.Heatmap(
-        z=z,
-        x=wrap_labels([labels.get(f, f) for f in features], COLUMN_LABEL_WIDTH),
-        y=wrap_labels(segments, ROW_LABEL_WIDTH),
+    heatmap = profile_heatmap(
+        z,
+        features=[labels.get(f, f) for f in features],
+        segments=segments,
         text=text,
-        texttemplate="%{text}",
         customdata=hover,
         zmin=0,
         zmax=100,
         zmid=50,
-        colorscale="RdBu",
-        reversescale=True,
         colorbar={"title": colour_title},
         hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
     )
